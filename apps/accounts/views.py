@@ -1,0 +1,70 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from apps.accounts.forms import ApiTokenForm, ProfileForm
+from apps.accounts.models import ApiToken
+from apps.accounts.permissions import user_role
+from apps.accounts.selectors import api_token_list, profile_get
+from apps.accounts.services import api_token_create, api_token_revoke, profile_update
+from apps.audit.services import audit_record
+
+
+def profile_view(request):
+    profile = profile_get(user=request.user)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        profile_update(user=request.user, time_zone=form.cleaned_data["time_zone"], request=request)
+        messages.success(request, "Your settings are saved.")
+        return redirect("profile")
+    return _render_profile(request, profile_form=form)
+
+
+@require_POST
+def api_token_create_view(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _render_profile(request, token_form=form, status=400)
+    token, key = api_token_create(
+        user=request.user, name=form.cleaned_data["name"], request=request
+    )
+    # The key is rendered once, in this response, and never stored in plain text.
+    return _render_profile(request, new_token=token, new_key=key)
+
+
+@require_POST
+def api_token_revoke_view(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token, request=request)
+    messages.success(request, f"The token “{token.name}” is revoked.")
+    return redirect("profile")
+
+
+def _render_profile(request, *, profile_form=None, token_form=None, status=200, **extra):
+    profile = profile_get(user=request.user)
+    context = {
+        "profile_form": profile_form or ProfileForm(instance=profile),
+        "token_form": token_form or ApiTokenForm(),
+        "tokens": api_token_list(user=request.user),
+        "role": user_role(request.user),
+        **extra,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(action="auth.password_change", request=self.request)
+        messages.success(self.request, "Your password is changed.")
+        return response
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True

@@ -1,0 +1,38 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+
+from apps.accounts.permissions import Action, require
+from apps.audit.filters import AuditEventFilter
+from apps.audit.models import AuditEvent
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_username", read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "actor",
+            "action",
+            "instance_id",
+            "instance_name",
+            "target_type",
+            "target_id",
+            "details",
+            "ip_address",
+            "user_agent",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema(tags=["audit"], summary="The audit trail (admins only), newest first")
+class AuditEventList(generics.ListAPIView):
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    queryset = AuditEvent.objects.all()
+
+    def get_queryset(self):
+        require(self.request.user, Action.VIEW_AUDIT)
+        return super().get_queryset()

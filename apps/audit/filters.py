@@ -1,0 +1,36 @@
+import django_filters
+from django import forms
+
+from apps.audit.models import AuditEvent
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    """The audit page's filters; the API takes the same query parameters."""
+
+    actor = django_filters.CharFilter(
+        field_name="actor_username", lookup_expr="iexact", label="Actor (user name)"
+    )
+    action = django_filters.ChoiceFilter(choices=[], label="Action", empty_label="Any action")
+    instance = django_filters.NumberFilter(field_name="instance_id", label="Instance id")
+    since = django_filters.DateFilter(
+        field_name="occurred_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="occurred_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "action", "instance", "since", "until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer the actions that have happened, so the list grows with the product.
+        actions = AuditEvent.objects.order_by("action").values_list("action", flat=True)
+        self.filters["action"].extra["choices"] = [(a, a) for a in actions.distinct()]

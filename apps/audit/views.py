@@ -1,0 +1,56 @@
+import json
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.accounts.permissions import Action, require
+from apps.audit.selectors import audit_event_list
+from apps.core.csv_export import csv_response
+
+PAGE_SIZE = 50
+
+
+def audit_event_list_view(request):
+    require(request.user, Action.VIEW_AUDIT)
+    filterset, events = audit_event_list(filters=request.GET)
+    if request.GET.get("format") == "csv":
+        return _csv(events)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    template = "audit/partials/event_table.html" if request.htmx else "audit/event_list.html"
+    return render(request, template, context)
+
+
+def _csv(events):
+    header = [
+        "occurred_at",
+        "actor",
+        "action",
+        "instance_id",
+        "instance",
+        "target_type",
+        "target_id",
+        "details",
+        "ip_address",
+        "user_agent",
+    ]
+    rows = (
+        [
+            timezone.localtime(e.occurred_at).isoformat(),
+            e.actor_username,
+            e.action,
+            e.instance_id or "",
+            e.instance_name,
+            e.target_type,
+            e.target_id,
+            json.dumps(e.details, sort_keys=True),
+            e.ip_address or "",
+            e.user_agent,
+        ]
+        for e in events.iterator(chunk_size=2000)
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    return csv_response(f"audit-events-{stamp}.csv", header, rows)

@@ -1,0 +1,120 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from apps.accounts.permissions import Action, require, user_role
+from apps.core.health import health_report
+from apps.core.navigation import menu_for
+
+
+def home_view(request):
+    return render(
+        request,
+        "core/home.html",
+        {"role": user_role(request.user), "sections": menu_for(request.user)},
+    )
+
+
+# Sections whose apps are still to be built. Each is replaced by its app's own URLs.
+UPCOMING_SECTIONS = {
+    "leads": ("Leads", Action.LOOKUP_LEADS, "Look up one lead or thousands from a list or CSV."),
+    "assets": (
+        "Assets",
+        Action.BROWSE_ASSETS,
+        "Browse and search a local mirror of the asset tree.",
+    ),
+    "usage": ("Usage", Action.VIEW_USAGE, "API usage per user and day, errors, quota forecast."),
+    "instances": ("Instances", Action.VIEW_INSTANCES, "Marketo instances and their credentials."),
+}
+
+
+def upcoming_section_view(request, section):
+    title, action, summary = UPCOMING_SECTIONS[section]
+    require(request.user, action)
+    return render(
+        request,
+        "core/upcoming_section.html",
+        {"title": title, "summary": summary, "section": section},
+    )
+
+
+@login_not_required
+@never_cache
+def healthz_view(request):
+    report = health_report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+@login_not_required
+@never_cache
+def livez_view(request):
+    """The web process answers: for a container's health check, which must not fail
+    because a worker elsewhere is down."""
+    return JsonResponse({"ok": True})
+
+
+# --- error pages: HTML for people, JSON for the API -------------------------------------
+
+ERRORS = {
+    400: ("bad_request", "Bad request", "The request could not be understood."),
+    403: ("permission_denied", "Not allowed", "Your role does not allow this page or action."),
+    404: ("not_found", "Not found", "There is nothing here, or you have no access to it."),
+    500: ("server_error", "Something went wrong", "The error is logged. Please try again."),
+}
+
+
+def _error(request, status, message=None):
+    code, title, default_message = ERRORS[status]
+    message = message or default_message
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": code}, status=status)
+    context = {"title": title, "message": message, "status": status}
+    context["request_id"] = getattr(request, "request_id", "")
+    return render(request, f"{status}.html", context, status=status)
+
+
+@login_not_required
+def bad_request(request, exception=None):
+    return _error(request, 400)
+
+
+@login_not_required
+def permission_denied(request, exception=None):
+    # Our own PermissionDenied messages are written for people; Django's defaults are not.
+    message = str(exception) if exception and str(exception) else None
+    return _error(request, 403, message)
+
+
+@login_not_required
+def page_not_found(request, exception=None):
+    return _error(request, 404)
+
+
+@login_not_required
+def server_error(request):
+    # Rendered with a minimal context: the failure may lie in what a full page needs.
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": ERRORS[500][2], "code": "server_error"}, status=500)
+    return render(
+        request,
+        "500.html",
+        {"request_id": getattr(request, "request_id", "")},
+        status=500,
+    )
+
+
+@login_not_required
+def csrf_failure(request, reason=""):
+    message = (
+        "The form was sent from a page that is out of date or from another site, so nothing "
+        "was changed. Reload the page and try again."
+    )
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "csrf_failed"}, status=403)
+    return render(
+        request,
+        "403.html",
+        {"title": "Form expired", "message": message, "status": 403},
+        status=403,
+    )

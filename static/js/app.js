@@ -1,0 +1,13 @@
+// Small behaviours of the layout. Every page works without this file; it only tidies up.
+// (The "js" class on <html> is set inline in base.html, before the first paint.)
+
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector("[data-menu-toggle]");
+  if (toggle) {
+    const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.addEventListener("click", () => {
+      const open = menu.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+  }
+});

@@ -1,0 +1,55 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from apps.core.models import WorkerHeartbeat
+
+pytestmark = pytest.mark.django_db
+
+
+def _beat(age_seconds):
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        hostname="celery@test",
+        queues="background,interactive",
+        started_at=now,
+        last_seen_at=now - dt.timedelta(seconds=age_seconds),
+    )
+
+
+def test_healthz_is_ok_when_everything_answers(client, settings):
+    _beat(age_seconds=5)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert body["checks"]["database"]["ok"]
+    assert body["checks"]["broker"]["ok"]
+    assert 4 <= body["checks"]["worker"]["age_seconds"] < 60
+    if settings.REDIS_URL:
+        assert body["checks"]["redis"]["ok"]
+
+
+def test_healthz_is_503_without_a_live_worker(client):
+    _beat(age_seconds=600)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    worker = response.json()["checks"]["worker"]
+    assert worker == {**worker, "ok": False, "error": "last heartbeat 600 s ago"}
+
+
+def test_healthz_is_503_when_redis_is_down(client, settings):
+    _beat(age_seconds=1)
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == {
+        **response.json()["checks"]["redis"],
+        "ok": False,
+        "error": "ConnectionError",
+    }
+
+
+def test_liveness_needs_nothing_but_the_web_process(client):
+    assert client.get("/healthz/live").json() == {"ok": True}

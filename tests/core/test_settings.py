@@ -1,0 +1,90 @@
+"""Production mode, checked the way an operator starts it: a fresh process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "marketo_admin.settings.production",
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnopq",
+    "ALLOWED_HOSTS": "marketo-admin.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/marketo_admin",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "CREDENTIALS_KEYS": Fernet.generate_key().decode(),
+}
+
+
+def _manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_passes_the_deploy_check_when_configured():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CREDENTIALS_KEYS"])
+def test_production_refuses_to_start_without_a_required_variable(missing):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "marketo-admin cannot start in production mode: set " + missing in result.stderr
+
+
+def test_production_logs_json_lines_with_the_request_id():
+    code = (
+        "import django, logging, json; django.setup();"
+        "from apps.core.logging import request_id_var; request_id_var.set('req-abcdef12');"
+        "logging.getLogger('probe').warning('hello %s', 'world')"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    import json
+
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "hello world"
+    assert line["request_id"] == "req-abcdef12"
+    assert line["level"] == "WARNING"
+    assert line["logger"] == "probe"
+
+
+def test_the_embedded_default_needs_no_server_for_the_broker():
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.CELERY_BROKER_URL)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "marketo_admin.settings.local"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == "filesystem://"

@@ -1,0 +1,71 @@
+"""The compose file and the Dockerfile name only things that exist in the project.
+
+(`make test` also runs `docker-compose config` and hadolint; no Docker engine runs here.)
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "docker"
+COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+ENTRYPOINT = (DOCKER / "entrypoint.sh").read_text()
+DOCKERFILE = (DOCKER / "Dockerfile").read_text()
+APP_SERVICES = ["web", "worker", "beat"]
+
+
+def test_the_compose_file_has_every_service_with_a_health_check():
+    services = COMPOSE["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    for name, service in services.items():
+        assert service["healthcheck"]["test"], name
+
+
+def test_the_build_context_and_dockerfile_exist():
+    build = COMPOSE["services"]["web"]["build"]
+    context = (DOCKER / build["context"]).resolve()
+    assert context == ROOT
+    assert (context / build["dockerfile"]).is_file()
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_each_app_service_runs_a_role_of_the_entrypoint(service):
+    (role,) = COMPOSE["services"][service]["command"]
+    assert re.search(rf"^\s+{role}\)$", ENTRYPOINT, re.MULTILINE), role
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_each_health_check_calls_a_command_that_exists(service):
+    test = COMPOSE["services"][service]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "manage.py"]
+    assert test[3] in get_commands()
+    from apps.core.management.commands.healthcheck import Command
+
+    assert hasattr(Command, f"check_{test[4]}")
+
+
+def test_the_entrypoint_calls_commands_that_exist():
+    for command in re.findall(r"python manage.py (\w+)", ENTRYPOINT):
+        assert command in get_commands(), command
+    assert "marketo_admin.wsgi:application" in ENTRYPOINT
+    assert (ROOT / "marketo_admin" / "wsgi.py").is_file()
+
+
+def test_every_path_the_dockerfile_copies_exists():
+    for line in DOCKERFILE.splitlines():
+        if line.startswith("COPY") and "--from=" not in line:
+            sources = [p for p in line.split()[1:-1] if not p.startswith("--")]
+            for source in sources:
+                assert (ROOT / source).exists(), source
+    assert "USER 10001" in DOCKERFILE  # never root at run time
+
+
+def test_the_production_settings_module_it_names_exists():
+    env = COMPOSE["x-app"]["environment"]
+    module = env["DJANGO_SETTINGS_MODULE"].replace(".", "/") + ".py"
+    assert (ROOT / module).is_file()
+    assert "marketo_admin.settings.production" in DOCKERFILE

@@ -1,0 +1,95 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests
+# make there (factories) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NARROW = {"width": 375, "height": 740}
+# Set SCREENSHOTS=path to keep the README's screenshots up to date from a test run.
+SCREENSHOTS = os.environ.get("SCREENSHOTS")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server, role_groups):
+    """open_page(viewport=None): a fresh browser page that records JavaScript errors.
+
+    Every test that uses it fails if the console reported an error, or if a script,
+    stylesheet, image or fetch failed. A page itself may answer 403 or 404 on purpose:
+    Chromium logs that as a console error too, so those lines are left to the tests.
+    """
+    contexts, errors = [], []
+
+    def _open(viewport=None):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: _console_error(m, errors))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: _failed_resource(r, errors))
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def _console_error(message, errors):
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        errors.append(message.text)
+
+
+def _failed_resource(response, errors):
+    if response.status >= 400 and response.request.resource_type != "document":
+        errors.append(f"{response.status} {response.url}")
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
+
+
+def sign_in(page, username, password=PASSWORD):
+    page.goto("/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def screenshot(page, name):
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)

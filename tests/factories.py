@@ -1,0 +1,27 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from apps.accounts.permissions import Role
+from apps.accounts.services import user_set_role
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user with a role: UserFactory(role=Role.VIEWER). Password: factories.PASSWORD."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if not create:
+            return
+        self.save()  # the password set just before
+        if extracted is not None:
+            user_set_role(user=self, role=Role(extracted))
