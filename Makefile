@@ -50,7 +50,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint docker/Dockerfile
-	docker-compose -f docker/compose.yaml config --quiet
+	docker-compose --env-file docker/example.env -f docker/compose.yaml config --quiet
 
 format: install-test
 	$(BIN)/ruff check --fix .
