@@ -19,8 +19,15 @@ PRODUCTION_ENV = {
 }
 
 
+def _clean_environ():
+    # What an operator's shell would have: none of the production variables, and not the
+    # browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (which `check --deploy` rightly refuses).
+    unwanted = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {k: v for k, v in os.environ.items() if k not in unwanted}
+
+
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    clean = _clean_environ()
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -52,7 +59,7 @@ def test_production_logs_json_lines_with_the_request_id():
         "from apps.core.logging import request_id_var; request_id_var.set('req-abcdef12');"
         "logging.getLogger('probe').warning('hello %s', 'world')"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    clean = _clean_environ()
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         cwd=ROOT,
