@@ -156,9 +156,11 @@ else:
 # --- Celery --------------------------------------------------------------------------
 # Redis when it is configured; otherwise kombu's filesystem transport, which needs no
 # server, so that `make run` works on a machine with only Python.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
 if not REDIS_URL:
+    for _folder in ("queue", "control"):
+        (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),

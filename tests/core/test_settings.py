@@ -94,4 +94,4 @@ def test_the_embedded_default_needs_no_server_for_the_broker():
         timeout=60,
         check=True,
     )
-    assert result.stdout.strip() == "filesystem://"
+    assert result.stdout.strip() == "filesystem://localhost//"
