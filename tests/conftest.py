@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 from apps.accounts.permissions import Role
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.plugins.sandbox"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():

@@ -1,0 +1,1 @@
+"""The `sandbox` fixture: a running Marketo sandbox for tests (see apps/sandbox)."""
