@@ -5,16 +5,39 @@ from rest_framework.permissions import AllowAny
 
 from apps.accounts.api import MeView
 from apps.audit.api import AuditEventList
+from apps.instances import api as instances_api
 
 api_v1 = [
     path("me/", MeView.as_view(), name="api_me"),
     path("audit-events/", AuditEventList.as_view(), name="api_audit_event_list"),
+    path("instances/", instances_api.InstanceListView.as_view(), name="api_instance_list"),
+    path(
+        "instances/<int:pk>/",
+        instances_api.InstanceDetailView.as_view(),
+        name="api_instance_detail",
+    ),
+    path(
+        "instances/<int:pk>/test/",
+        instances_api.ConnectionTestView.as_view(),
+        name="api_connection_test",
+    ),
+    path(
+        "instances/<int:pk>/grants/",
+        instances_api.GrantListView.as_view(),
+        name="api_grant_list",
+    ),
+    path(
+        "instances/<int:pk>/grants/<str:username>/",
+        instances_api.GrantDetailView.as_view(),
+        name="api_grant_detail",
+    ),
 ]
 
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
+    path("instances/", include("apps.instances.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The schema and its docs are public: they describe the API, they hold no data.

@@ -25,3 +25,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()  # the password set just before
         if extracted is not None:
             user_set_role(user=self, role=Role(extracted))
+
+
+def make_instance(name="Production", *, secret="s3cret-client-secret-0001", **fields):
+    """A stored instance, through the service that encrypts its secret."""
+    from apps.instances.services import instance_create
+
+    fields.setdefault("munchkin_id", "123-ABC-456")
+    fields.setdefault("client_id", f"client-{name.lower().replace(' ', '-')}")
+    return instance_create(actor=None, client_secret=secret, name=name, **fields)

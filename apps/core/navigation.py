@@ -12,22 +12,19 @@ class MenuItem:
     label: str
     url_name: str
     action: Action
+    section: str  # the first segment of the section's paths, to mark the current item
 
     @property
     def url(self):
         return reverse(self.url_name)
 
-    @property
-    def section(self):
-        return self.url_name.split("_", 1)[0]
-
 
 MENU = [
-    MenuItem("Leads", "leads_home", Action.LOOKUP_LEADS),
-    MenuItem("Assets", "assets_home", Action.BROWSE_ASSETS),
-    MenuItem("Usage", "usage_home", Action.VIEW_USAGE),
-    MenuItem("Instances", "instances_home", Action.VIEW_INSTANCES),
-    MenuItem("Audit", "audit_event_list", Action.VIEW_AUDIT),
+    MenuItem("Leads", "leads_home", Action.LOOKUP_LEADS, "leads"),
+    MenuItem("Assets", "assets_home", Action.BROWSE_ASSETS, "assets"),
+    MenuItem("Usage", "usage_home", Action.VIEW_USAGE, "usage"),
+    MenuItem("Instances", "instance_list", Action.VIEW_INSTANCES, "instances"),
+    MenuItem("Audit", "audit_event_list", Action.VIEW_AUDIT, "audit"),
 ]
 
 

@@ -25,7 +25,6 @@ UPCOMING_SECTIONS = {
         "Browse and search a local mirror of the asset tree.",
     ),
     "usage": ("Usage", Action.VIEW_USAGE, "API usage per user and day, errors, quota forecast."),
-    "instances": ("Instances", Action.VIEW_INSTANCES, "Marketo instances and their credentials."),
 }
 
 

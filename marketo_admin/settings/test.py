@@ -5,3 +5,5 @@ from .base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A fixed vault key, so that tests can also check what a wrong key does.
+CREDENTIALS_KEYS = ["qdP3GfOGHuq8zSWWSPyRQp2RYRqSMFjMwa4vsmtmQVQ="]

@@ -10,4 +10,8 @@ document.addEventListener("DOMContentLoaded", () => {
       toggle.setAttribute("aria-expanded", String(open));
     });
   }
+  // The instance switcher applies the choice at once (without JavaScript, a button does).
+  for (const form of document.querySelectorAll("[data-switcher]")) {
+    form.querySelector("select").addEventListener("change", () => form.submit());
+  }
 });

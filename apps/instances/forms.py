@@ -1,0 +1,51 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from apps.accounts.permissions import Role
+from apps.instances.models import InstanceGrant, MarketoInstance
+from apps.instances.services import EDITABLE_FIELDS
+
+
+class InstanceForm(forms.ModelForm):
+    """Create or edit an instance. The secret is write-only: never rendered back."""
+
+    client_secret = forms.CharField(
+        label="Client secret",
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = MarketoInstance
+        fields = EDITABLE_FIELDS
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["client_secret"].required = False
+            self.fields["client_secret"].help_text = (
+                f"Set, ends in …{self.instance.client_secret_hint}. "
+                "Leave blank to keep the current secret."
+            )
+        else:
+            self.fields["client_secret"].help_text = "Admin > LaunchPoint > View Details."
+
+    def clean_munchkin_id(self):
+        return self.cleaned_data["munchkin_id"].strip().upper()
+
+
+class GrantForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="User")
+    role = forms.ChoiceField(choices=InstanceGrant.ROLE_CHOICES, label="Role on this instance")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Admins see every instance anyway; a grant is for operators and viewers.
+        self.fields["user"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, is_superuser=False)
+            .filter(groups__name__in=[Role.OPERATOR, Role.VIEWER])
+            .distinct()
+            .order_by("username")
+        )

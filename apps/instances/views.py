@@ -1,0 +1,157 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import Action, may, require
+from apps.accounts.selectors import profile_get
+from apps.instances.credentials import credentials_problem
+from apps.instances.forms import GrantForm, InstanceForm
+from apps.instances.models import ConnectionTest, InstanceGrant
+from apps.instances.selectors import instance_get, instance_list
+from apps.instances.services import (
+    connection_test_start,
+    grant_revoke,
+    grant_set,
+    instance_create,
+    instance_delete,
+    instance_update,
+)
+
+
+def instance_list_view(request):
+    require(request.user, Action.VIEW_INSTANCES)
+    instances = list(instance_list(user=request.user))
+    return render(
+        request,
+        "instances/instance_list.html",
+        {"instances": instances, "can_manage": may(request.user, Action.MANAGE_INSTANCES)},
+    )
+
+
+def instance_detail_view(request, pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.VIEW_INSTANCES, instance)
+    can_manage = may(request.user, Action.MANAGE_INSTANCES)
+    context = {
+        "instance": instance,
+        "can_manage": can_manage,
+        "credentials_problem": credentials_problem(instance) if can_manage else None,
+        "test": instance.last_connection_test(),
+    }
+    if can_manage:
+        context["grants"] = instance.grants.select_related("user")
+        context["grant_form"] = GrantForm()
+    return render(request, "instances/instance_detail.html", context)
+
+
+@sensitive_post_parameters("client_secret")
+def instance_create_view(request):
+    require(request.user, Action.MANAGE_INSTANCES)
+    form = InstanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        instance = instance_create(
+            actor=request.user, request=request, client_secret=data.pop("client_secret"), **data
+        )
+        messages.success(request, f"{instance.name} is added. Test its connection below.")
+        return redirect("instance_detail", pk=instance.pk)
+    return render(request, "instances/instance_form.html", {"form": form})
+
+
+@sensitive_post_parameters("client_secret")
+def instance_edit_view(request, pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.MANAGE_INSTANCES, instance)
+    form = InstanceForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        changed = instance_update(
+            instance=instance,
+            actor=request.user,
+            request=request,
+            client_secret=data.pop("client_secret"),
+            **data,
+        )
+        messages.success(
+            request, f"Saved: {', '.join(changed)}." if changed else "Nothing was changed."
+        )
+        return redirect("instance_detail", pk=instance.pk)
+    return render(request, "instances/instance_form.html", {"form": form, "instance": instance})
+
+
+def instance_delete_view(request, pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.MANAGE_INSTANCES, instance)
+    if request.method == "POST":
+        instance_delete(instance=instance, actor=request.user, request=request)
+        messages.success(request, f"{instance.name} is deleted.")
+        return redirect("instance_list")
+    return render(request, "instances/instance_confirm_delete.html", {"instance": instance})
+
+
+@require_POST
+def connection_test_start_view(request, pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.MANAGE_INSTANCES, instance)
+    test = connection_test_start(instance=instance, actor=request.user, request=request)
+    if request.htmx:
+        return render(
+            request, "instances/partials/connection_test.html", {"test": test, "instance": instance}
+        )
+    return redirect("instance_detail", pk=instance.pk)
+
+
+def connection_test_view(request, pk, test_pk):
+    """The result panel; htmx polls it until the test is finished."""
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.VIEW_INSTANCES, instance)
+    test = get_object_or_404(ConnectionTest, pk=test_pk, instance=instance)
+    return render(
+        request, "instances/partials/connection_test.html", {"test": test, "instance": instance}
+    )
+
+
+@require_POST
+def grant_create_view(request, pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.MANAGE_USERS, instance)
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        grant = grant_set(
+            instance=instance,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            request=request,
+        )
+        messages.success(request, f"{grant.user} is now {grant.role} of {instance.name}.")
+    else:
+        messages.error(request, "Choose a user and a role to grant.")
+    return redirect("instance_detail", pk=instance.pk)
+
+
+@require_POST
+def grant_revoke_view(request, pk, grant_pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.MANAGE_USERS, instance)
+    grant = get_object_or_404(InstanceGrant, pk=grant_pk, instance=instance)
+    grant_revoke(grant=grant, actor=request.user, request=request)
+    messages.success(request, f"{grant.user} no longer has access to {instance.name}.")
+    return redirect("instance_detail", pk=instance.pk)
+
+
+@require_POST
+def instance_switch_view(request):
+    """The instance switcher: remember the choice, go back where the user was."""
+    instance = instance_get(user=request.user, pk=request.POST.get("instance") or 0)
+    profile = profile_get(user=request.user)
+    profile.last_instance_id = instance.pk
+    profile.save(update_fields=["last_instance_id"])
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "home"
+    return redirect(target)
