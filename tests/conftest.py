@@ -1,8 +1,15 @@
 import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from apps.accounts.permissions import Role
@@ -55,3 +62,58 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+needs_shared_services = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL") or connection.vendor != "postgresql",
+    reason="a worker in another process needs the shared PostgreSQL and Redis",
+)
+
+
+def wait_for(predicate, timeout=45):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """A real Celery worker in its own process, on the test database and the Redis broker."""
+    s = connection.settings_dict
+    database_url = (
+        f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketo_admin",
+            "worker",
+            "--pool=threads",
+            "--concurrency=4",
+            "--queues=interactive,background",
+            "--without-mingle",
+            "--without-gossip",
+            "--hostname=test-worker@%h",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "marketo_admin.settings.test",
+        },
+    )
+    yield worker
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()

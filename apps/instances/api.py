@@ -105,6 +105,7 @@ def _serializer_for(request):
 @extend_schema(tags=["instances"])
 class InstanceListView(generics.ListCreateAPIView):
     serializer_class = InstanceAdminSerializer
+    queryset = MarketoInstance.objects.none()  # for the schema; get_queryset filters by grants
 
     def get_serializer_class(self):
         return _serializer_for(self.request)
@@ -177,6 +178,7 @@ class GrantSerializer(serializers.ModelSerializer):
 @extend_schema(tags=["instances"], summary="Who may work on an instance (admins)")
 class GrantListView(generics.ListCreateAPIView):
     serializer_class = GrantSerializer
+    queryset = InstanceGrant.objects.none()  # for the schema; get_queryset picks the instance
     pagination_class = None
 
     def _instance(self):

@@ -65,6 +65,9 @@ def parse_envelope(response: requests.Response) -> dict:
 
 
 def _reason(exc: Exception) -> str:
-    # requests nests the useful part ("Connection refused") deep inside its message.
-    text = str(exc)
-    return text.rsplit(": ", 1)[-1].rstrip("'))") if ": " in text else text
+    # requests wraps urllib3's error, which wraps the socket's: the innermost says why
+    # ("[Errno 111] Connection refused") without the URL around it.
+    inner = exc
+    while inner.__context__ is not None:
+        inner = inner.__context__
+    return str(inner) or type(inner).__name__

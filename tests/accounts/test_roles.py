@@ -58,11 +58,3 @@ def test_setting_a_role_replaces_the_previous_one_and_gives_admins_the_admin_sit
     user.refresh_from_db()
     assert list(user.groups.values_list("name", flat=True)) == ["operator"]
     assert not user.is_staff
-
-
-def test_only_admins_may_act_on_an_instance_until_grants_exist():
-    class Instance:
-        pk = 1
-
-    assert may(UserFactory(role=Role.ADMIN), Action.LOOKUP_LEADS, Instance())
-    assert not may(UserFactory(role=Role.OPERATOR), Action.LOOKUP_LEADS, Instance())

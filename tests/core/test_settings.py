@@ -28,7 +28,7 @@ def _clean_environ():
 
 def _manage(*args, env):
     clean = _clean_environ()
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env={**clean, **env},
@@ -60,7 +60,7 @@ def test_production_logs_json_lines_with_the_request_id():
         "logging.getLogger('probe').warning('hello %s', 'world')"
     )
     clean = _clean_environ()
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env={**clean, **PRODUCTION_ENV},
@@ -85,7 +85,7 @@ def test_the_embedded_default_needs_no_server_for_the_broker():
     )
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env["DJANGO_SETTINGS_MODULE"] = "marketo_admin.settings.local"
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         env=env,

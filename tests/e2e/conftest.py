@@ -93,3 +93,16 @@ def screenshot(page, name):
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+# Elements that stick out to the right, to name the culprit when a page is too wide.
+_WIDE_ELEMENTS = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth
+        || (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'))
+    .map(e => `${e.tagName}.${e.className}#${e.id}`).slice(0, 5)"""
+
+
+def assert_no_sideways_scroll(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.viewport_size["width"]
+    assert width <= viewport, f"{page.url} is {width}px wide: {page.evaluate(_WIDE_ELEMENTS)}"

@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.permissions import Role
 from apps.audit.services import audit_record
-from tests.e2e.conftest import NARROW, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.factories import UserFactory
 
 MENU = ["Leads", "Assets", "Usage", "Instances", "Audit"]
@@ -79,8 +79,7 @@ def test_no_page_scrolls_sideways_on_a_375px_screen(open_page, path):
     page = open_page(viewport=NARROW)
     sign_in(page, "ada")
     page.goto(path)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW["width"], f"{path} is {width}px wide"
+    assert_no_sideways_scroll(page)
 
 
 def test_the_narrow_menu_folds_behind_a_button(open_page):
@@ -100,7 +99,7 @@ def test_the_login_page_works_on_a_narrow_screen(open_page):
     page = open_page(viewport=NARROW)
     page.goto("/accounts/login/")
     screenshot(page, "login")
-    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert_no_sideways_scroll(page)
 
 
 def test_a_new_api_token_is_shown_once(page):
