@@ -57,7 +57,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.audit",
+    "apps.sandbox",
     "apps.instances",
+    "apps.usage",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +185,7 @@ CELERY_TASK_DEFAULT_QUEUE = "background"
 # Tasks are named "<app>.<action>"; a task a person waits for is routed to `interactive`.
 CELERY_TASK_ROUTES = {
     "core.*": {"queue": "background"},
+    "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
 }
 CELERY_TIMEZONE = "UTC"
@@ -195,7 +198,10 @@ WORKER_HEARTBEAT_STALE_SECONDS = 90
 BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default="/tmp/marketo-admin-beat"))  # noqa: S108
 CELERY_BEAT_SCHEDULE = {
     "prune-worker-heartbeats": {"task": "core.worker_heartbeat_prune", "schedule": 60.0},
+    "roll-up-the-call-ledger": {"task": "usage.ledger_roll_up", "schedule": 60.0 * 60},
 }
+# Raw rows of the call ledger are kept this many days; their hourly roll-ups forever.
+LEDGER_RAW_DAYS = env.int("LEDGER_RAW_DAYS", default=30)
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {

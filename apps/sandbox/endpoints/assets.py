@@ -1,0 +1,182 @@
+"""Asset API: browse, by id, by name, approve / unapprove / clone (emails.md,
+landing-pages.md, forms.md, snippets.md, smart-campaigns.md, smart-lists.md,
+static-lists.md, email-templates.md, landing-page-templates.md, files.md, programs.md)."""
+
+from __future__ import annotations
+
+import copy
+
+from apps.sandbox.endpoints import folders
+from apps.sandbox.envelope import MarketoError, asset_body, blank
+from apps.sandbox.seed.assets import KINDS, Meta, stamp
+
+# kind -> (browse path, singular path, has byName, approval endpoints)
+PATHS = {
+    "email": ("emails", "email", True, ("approveDraft", "unapprove", "clone")),
+    "landingPage": ("landingPages", "landingPage", True, ("approveDraft", "unapprove", "clone")),
+    # forms.md describes unapproving a form, though the Swagger file has no such path.
+    "form": ("forms", "form", True, ("approveDraft", "unapprove", "clone")),
+    "snippet": ("snippets", "snippet", False, ("approveDraft", "unapprove", "clone")),
+    "smartCampaign": ("smartCampaigns", "smartCampaign", True, ()),
+    "smartList": ("smartLists", "smartList", True, ()),
+    "staticList": ("staticLists", "staticList", True, ()),
+    "emailTemplate": ("emailTemplates", "emailTemplate", True, ()),
+    "landingPageTemplate": ("landingPageTemplates", "landingPageTemplate", True, ()),
+    "file": ("files", "file", True, ()),
+    "program": ("programs", "program", True, ()),
+}
+# These answer only the id (emails.md; the Swagger file for landing pages); the other
+# approval calls answer the whole asset (snippets.md, the Swagger file).
+ID_ONLY = {("email", "approveDraft"), ("email", "unapprove"), ("landingPage", "approveDraft")}
+MAX_RETURN = 200  # emails.md: "The default is 20, and the maximum is 200."
+PREFIX = "/rest/asset/v1"
+
+
+def register(router) -> None:
+    for kind, (plural, singular, by_name, actions) in PATHS.items():
+        router.add("GET", f"{PREFIX}/{plural}.json", _bind(browse, kind))
+        router.add("GET", f"{PREFIX}/{singular}/{{id}}.json", _bind(by_id, kind))
+        if by_name:
+            router.add("GET", f"{PREFIX}/{singular}/byName.json", _bind(by_name_view, kind))
+        for action in actions:
+            view = {"approveDraft": approve, "unapprove": unapprove, "clone": clone}[action]
+            router.add("POST", f"{PREFIX}/{singular}/{{id}}/{action}.json", _bind(view, kind))
+    folders.register(router)
+
+
+def _bind(view, kind):
+    def bound(instance, request, **params):
+        return view(instance, request, kind, **params)
+
+    bound.__name__ = f"{view.__name__}_{kind}"
+    return bound
+
+
+def page(request, rows: list) -> list:
+    offset = request.int_param("offset", 0) or 0
+    size = request.int_param("maxReturn", 20) or 20
+    if size < 1 or offset < 0:
+        raise MarketoError("1003", "offset and maxReturn must be positive")
+    return rows[offset : offset + min(size, MAX_RETURN)]
+
+
+def public(kind: str, record: dict, *, browse: bool = False) -> dict:
+    if kind == "program" and browse:
+        # programs.md: browsing does not return tags (nor costs).
+        return {k: v for k, v in record.items() if k not in ("tags", "costs")}
+    return record
+
+
+def _parent_of(instance, kind: str, record: dict) -> tuple[str, int]:
+    return instance.assets.meta[(kind, record["id"])].parent
+
+
+def browse(instance, request, kind: str, **_):
+    rows = list(instance.assets.assets[kind].values())
+    status = request.param("status")
+    if status:
+        rows = [row for row in rows if str(row.get("status", "")).lower() == status.lower()]
+    folder = request.json_param("folder")
+    if folder:
+        wanted = (str(folder.get("type", "Folder")).title(), _int(folder.get("id")))
+        rows = [row for row in rows if _parent_of(instance, kind, row) == wanted]
+    workspace = request.param("workSpace") or request.param("workspace")
+    if workspace:
+        rows = [row for row in rows if row.get("workspace") == workspace]
+    return asset_body([public(kind, row, browse=True) for row in page(request, rows)])
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MarketoError("1003", f"Invalid id '{value}'") from None
+
+
+def by_id(instance, request, kind: str, id: str, **_):
+    record = instance.assets.assets[kind].get(int(id))
+    return asset_body([public(kind, record)] if record else [])
+
+
+def by_name_view(instance, request, kind: str, **_):
+    name = request.param("name")
+    if not name:
+        raise blank("name")
+    rows = [row for row in instance.assets.assets[kind].values() if row["name"] == name]
+    folder = request.json_param("folder")
+    if folder:
+        wanted = (str(folder.get("type", "Folder")).title(), _int(folder.get("id")))
+        rows = [row for row in rows if _parent_of(instance, kind, row) == wanted]
+    return asset_body([public(kind, row) for row in rows])
+
+
+def _existing(instance, kind: str, asset_id: str) -> dict:
+    record = instance.assets.assets[kind].get(int(asset_id))
+    if record is None:
+        raise MarketoError("702", f"{KINDS[kind][0]} id {asset_id} not found")
+    return record
+
+
+def _answer(kind: str, action: str, record: dict) -> dict:
+    return asset_body([{"id": record["id"]}] if (kind, action) in ID_ONLY else [record])
+
+
+def approve(instance, request, kind: str, id: str, **_):
+    with instance.assets.lock:
+        record = _existing(instance, kind, id)
+        meta = instance.assets.meta[(kind, record["id"])]
+        if not meta.has_draft:
+            # error-codes.md, 709: approving an asset that has no draft.
+            raise MarketoError("709", f"{KINDS[kind][0]} has no draft to approve")
+        meta.has_draft = False
+        record["status"] = "approved"
+        record["updatedAt"] = stamp(instance.clock.now())
+        instance.dirty = True
+    return _answer(kind, "approveDraft", record)
+
+
+def unapprove(instance, request, kind: str, id: str, **_):
+    with instance.assets.lock:
+        record = _existing(instance, kind, id)
+        if record.get("status") != "approved":
+            # emails.md / snippets.md: unapprove only works on an approved asset.
+            raise MarketoError("709", f"{KINDS[kind][0]} is not approved")
+        instance.assets.meta[(kind, record["id"])].has_draft = True
+        record["status"] = "draft"
+        record["updatedAt"] = stamp(instance.clock.now())
+        instance.dirty = True
+    return _answer(kind, "unapprove", record)
+
+
+def clone(instance, request, kind: str, id: str, **_):
+    form = request.form()
+    name = (form.get("name") or [""])[0].strip()
+    if not name:
+        raise blank("name")
+    folder = request.json_param("folder")
+    if not folder:
+        raise blank("folder")
+    parent = (str(folder.get("type", "Folder")).title(), _int(folder.get("id")))
+    store = instance.assets
+    with store.lock:
+        source = _existing(instance, kind, id)
+        if parent not in store.folders:
+            raise MarketoError("710", "Parent Folder Not Found")
+        if any(
+            row["name"] == name and store.meta[(kind, row["id"])].parent == parent
+            for row in store.assets[kind].values()
+        ):
+            raise MarketoError("709", f"{KINDS[kind][0]} name '{name}' is already in use")
+        record = copy.deepcopy(source)
+        record["id"] = store._new_id(kind)
+        record["name"] = name
+        record["description"] = (form.get("description") or [""])[0]
+        record["createdAt"] = record["updatedAt"] = stamp(instance.clock.now())
+        record["url"] = f"{store.host}/#{KINDS[kind][2]}{record['id']}A1"
+        record["folder"] = store.ref(parent, KINDS[kind][1])
+        record["workspace"] = store.folders[parent]["workspace"]
+        record["status"] = "draft"
+        store.assets[kind][record["id"]] = record
+        store.meta[(kind, record["id"])] = Meta(parent, has_draft=True)
+        instance.dirty = True
+    return asset_body([record])

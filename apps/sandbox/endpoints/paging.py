@@ -1,0 +1,39 @@
+"""Paging tokens: opaque base32 strings like Marketo's, with padding (paging-tokens.md)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from apps.sandbox.envelope import MarketoError
+
+
+def encode(*parts: object) -> str:
+    return base64.b32encode(":".join(str(part) for part in parts).encode()).decode()
+
+
+def decode(token: str, kind: str, count: int) -> list[str]:
+    try:
+        parts = base64.b32decode(token.encode()).decode().split(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        parts = []
+    if len(parts) != count + 1 or parts[0] != kind:
+        raise MarketoError("1003", "Invalid nextPageToken")
+    return parts[1:]
+
+
+def offset_page(request, total: int, signature: str, default_size: int = 300):
+    """(start, stop, next token or None) for a position-based page of `total` rows."""
+    size = request.int_param("batchSize", default_size)
+    if size is None or size < 1:
+        size = default_size
+    size = min(size, 300)
+    start = 0
+    token = request.param("nextPageToken")
+    if token:
+        offset, token_signature = decode(token, "P", 2)
+        if token_signature != signature or not offset.isdigit():
+            raise MarketoError("1003", "Invalid nextPageToken")
+        start = int(offset)
+    stop = min(start + size, total)
+    return start, stop, encode("P", stop, signature) if stop < total else None

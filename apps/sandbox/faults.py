@@ -1,0 +1,109 @@
+"""Faults on demand: scripted ones for tests (POST /_sandbox/faults) and a random share
+of calls (--fault-rate).
+
+A fault spec is a JSON object:
+    {"path": "leads.json", "times": 3, "error": "602"}   the next 3 matching calls answer 602
+    {"hang": 5}                                          every call waits 5 s, then answers
+    {"http": 502, "times": 1}                            HTTP 502 with an HTML body
+    {"drop": true}                                       the connection is closed, no answer
+    {"slow": 35}                                         like hang: longer than a client timeout
+`path` is a substring of the request path ("" or absent: every call but /_sandbox/);
+`times` absent means until the faults are cleared (DELETE /_sandbox/faults).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+
+RANDOM_KINDS = (
+    ("error", "604"),
+    ("error", "608"),
+    ("error", "611"),
+    ("http", 502),
+    ("drop", None),
+    ("slow", None),
+)
+
+
+@dataclass
+class Fault:
+    kind: str  # error | http | drop | hang
+    code: str | None = None
+    status: int | None = None
+    seconds: float = 0.0
+    path: str = ""
+    times: int | None = None
+
+    def describe(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+def parse_fault(spec: dict) -> Fault:
+    if not isinstance(spec, dict):
+        raise ValueError("a fault is a JSON object")
+    path = str(spec.get("path") or "")
+    times = spec.get("times")
+    if times is not None and (not isinstance(times, int) or times < 1):
+        raise ValueError("times must be a positive integer")
+    common = {"path": path, "times": times}
+    if "error" in spec:
+        code = str(spec["error"])
+        if not code.isdigit():
+            raise ValueError("error must be a Marketo error code such as 602")
+        return Fault("error", code=code, **common)
+    if "http" in spec:
+        return Fault("http", status=int(spec["http"]), **common)
+    if spec.get("drop"):
+        return Fault("drop", **common)
+    for key in ("hang", "slow"):
+        if key in spec:
+            seconds = float(spec[key])
+            if seconds < 0:
+                raise ValueError(f"{key} must be seconds >= 0")
+            return Fault("hang", seconds=seconds, **common)
+    raise ValueError("a fault needs one of: error, http, drop, hang, slow")
+
+
+class FaultPlan:
+    def __init__(self, rate: float, seed: int, slow_seconds: float) -> None:
+        self.rate = rate
+        self.slow_seconds = slow_seconds
+        self._random = random.Random(seed)  # noqa: S311 - simulation, not security
+        self._lock = threading.Lock()
+        self._scripted: list[Fault] = []
+
+    def add(self, spec: dict) -> Fault:
+        fault = parse_fault(spec)
+        with self._lock:
+            self._scripted.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._scripted.clear()
+
+    def scripted(self) -> list[dict]:
+        with self._lock:
+            return [fault.describe() for fault in self._scripted]
+
+    def take(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._scripted:
+                if fault.path in path:
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times == 0:
+                            self._scripted.remove(fault)
+                    return fault
+            if self.rate <= 0 or self._random.random() >= self.rate:
+                return None
+            kind, value = self._random.choice(RANDOM_KINDS)
+        if kind == "error":
+            return Fault("error", code=value)
+        if kind == "http":
+            return Fault("http", status=value)
+        if kind == "slow":
+            return Fault("hang", seconds=self.slow_seconds)
+        return Fault("drop")

@@ -1,0 +1,6 @@
+"""Deterministic seeded data: the same seed gives the same instance, byte for byte."""
+
+from apps.sandbox.seed.assets import AssetStore
+from apps.sandbox.seed.leads import LeadStore
+
+__all__ = ["AssetStore", "LeadStore"]

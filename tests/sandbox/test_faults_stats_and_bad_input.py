@@ -1,0 +1,79 @@
+"""Faults on demand, the stats endpoint, and Marketo's answers to malformed requests."""
+
+import pytest
+import requests
+
+
+def code(response):
+    return response.json()["errors"][0]["code"]
+
+
+def test_the_next_3_calls_to_leads_json_answer_602(sandbox, api):
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/faults",
+        json={"path": "leads.json", "times": 3, "error": "602"},
+        timeout=5,
+    )
+    url = f"{api.base}/v1/leads.json?filterType=id&filterValues=100001"
+    assert [code(api.get(url)) for _ in range(3)] == ["602"] * 3
+    assert api.get(url).json()["success"] is True
+    assert sandbox.stats()["quota_used_today"] == 1  # 602 does not count
+
+
+def test_http_502_and_a_dropped_connection(sandbox, api):
+    sandbox.script_fault(http=502, times=1)
+    sandbox.script_fault(drop=True, times=1)
+    assert api.get(f"{api.base}/v1/activities/types.json").status_code == 502
+    with pytest.raises(requests.ConnectionError):
+        api.get(f"{api.base}/v1/activities/types.json")
+    assert api.get(f"{api.base}/v1/activities/types.json").status_code == 200
+
+
+def test_stats_json_counts_by_endpoint_user_and_code_and_reset_clears_them(sandbox, api):
+    api.get(f"{api.base}/v1/lead/100001.json")
+    api.get(f"{api.base}/v1/nope.json")
+    stats = requests.get(f"{sandbox.base_url}/_sandbox/stats.json", timeout=5).json()
+    assert stats["by_endpoint"]["GET /rest/v1/lead/{id}.json"] == 1
+    assert stats["by_user"] == {"api@sandbox.example": 2}
+    assert stats["by_code"]["610"] == 1
+    assert stats["identity_calls"] == 1
+    requests.post(f"{sandbox.base_url}/_sandbox/reset", timeout=5)
+    assert requests.get(f"{sandbox.base_url}/_sandbox/stats.json", timeout=5).json()["calls"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "expected"),
+    [
+        (
+            "post",
+            "/v1/leads.json",
+            {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+            "609",
+        ),
+        ("post", "/v1/leads.json", {"data": "a=b"}, "612"),
+        ("get", "/v1/no/such/thing.json", {}, "610"),
+        ("get", "/v1/leads.json?filterValues=1", {}, "701"),
+        ("get", "/v1/leads.json?filterType=firstName&filterValues=Ada", {}, "1011"),
+        ("get", "/v1/leads.json?filterType=nope&filterValues=1", {}, "1006"),
+        ("get", "/v1/leads.json?filterType=leadPartitionId&filterValues=1", {}, "1003"),
+        ("get", "/v1/activities.json?activityTypeIds=1", {}, "701"),
+        ("get", "/v1/activities/pagingtoken.json?sinceDatetime=yesterday", {}, "704"),
+        ("delete", "/v1/leads/describe.json", {}, "605"),
+        ("post", "/asset/v1/email/1/approveDraft.json", {}, "702"),
+    ],
+)
+def test_malformed_requests_get_marketos_error(api, method, path, kwargs, expected):
+    response = getattr(api, method)(f"{api.base}{path}", **kwargs)
+    assert response.status_code == 200
+    assert response.json()["success"] is False
+    assert code(response) == expected
+
+
+def test_more_than_300_filter_values_get_1003(api):
+    values = ",".join(str(100001 + n) for n in range(301))
+    response = api.post(
+        f"{api.base}/v1/leads.json",
+        params={"_method": "GET"},
+        data={"filterType": "id", "filterValues": values},
+    )
+    assert code(response) == "1003"
