@@ -54,6 +54,14 @@ def check_worker():
     return result
 
 
+def check_governor():
+    """The per-instance rate governor: with it down, no call to Marketo is made."""
+    from apps.instances.client import shared_governor
+
+    shared_governor().ping()
+    return {"ok": True, "backend": "redis" if settings.REDIS_URL else "memory"}
+
+
 def _run(check):
     started = time.monotonic()
     try:
@@ -71,5 +79,6 @@ def health_report():
     checks = {"database": check_database, "broker": check_broker, "worker": check_worker}
     if settings.REDIS_URL:
         checks["redis"] = check_redis
+        checks["governor"] = check_governor
     results = {name: _run(check) for name, check in checks.items()}
     return {"ok": all(r["ok"] for r in results.values()), "checks": results}

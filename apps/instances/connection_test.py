@@ -8,8 +8,7 @@ endpoints' descriptions in Marketo's Swagger files require.
 import time
 from dataclasses import dataclass
 
-from apps.marketo import identity, transport
-from apps.marketo.config import InstanceConfig
+from apps.marketo.client import MarketoClient
 from apps.marketo.errors import AccessDenied, MarketoError
 
 
@@ -51,14 +50,15 @@ class ConnectionReport:
     round_trip_ms: int | None = None
 
 
-def connection_check(config: InstanceConfig) -> ConnectionReport:
+def connection_check(client: MarketoClient) -> ConnectionReport:
+    """Through the shared token broker and the governor, like every other call."""
     started = time.monotonic()
     try:
-        token = identity.token_request(config)
+        token = client.broker.token(client.config)
     except MarketoError as exc:
         return ConnectionReport(ok=False, error=f"Could not get a token: {exc}")
     round_trip_ms = _ms_since(started)
-    permissions = {check.key: _check(config, token.value, check) for check in CHECKS}
+    permissions = {check.key: _check(client, check) for check in CHECKS}
     return ConnectionReport(
         ok=True,
         api_user=token.scope,
@@ -68,12 +68,11 @@ def connection_check(config: InstanceConfig) -> ConnectionReport:
     )
 
 
-def _check(config: InstanceConfig, token: str, check: PermissionCheck) -> dict:
+def _check(client: MarketoClient, check: PermissionCheck) -> dict:
     started = time.monotonic()
     result = {"label": check.label, "role_permission": check.role_permission}
     try:
-        url = config.rest_url.rstrip("/") + check.path
-        transport.call("GET", url, token=token, params=check.params)
+        client.get(check.path, check.params)
     except AccessDenied as exc:
         result.update(state="missing", code=exc.code)
     except MarketoError as exc:

@@ -4,9 +4,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.services import audit_record
 from apps.instances import vault
+from apps.instances.client import InstanceDisabled, marketo_client
 from apps.instances.connection_test import connection_check
-from apps.instances.credentials import CredentialsUnavailable, instance_config
+from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
+from apps.marketo.governor import Priority
 
 # The fields a person edits; the secret is handled on its own, and never audited by value.
 EDITABLE_FIELDS = [
@@ -153,11 +155,17 @@ def connection_test_run(*, test_id: int) -> ConnectionTest:
     test.status = ConnectionTest.Status.RUNNING
     test.save(update_fields=["status"])
     try:
-        report = connection_check(instance_config(test.instance))
-    except CredentialsUnavailable as exc:
+        client = marketo_client(
+            test.instance,
+            priority=Priority.INTERACTIVE,
+            feature="connection_test",
+            user=test.requested_by,
+            job=f"connection_test:{test.pk}",
+        )
+    except (CredentialsUnavailable, InstanceDisabled) as exc:
         test.status, test.error = ConnectionTest.Status.FAILED, str(exc)
     else:
-        _apply_report(test, report)
+        _apply_report(test, connection_check(client))
     test.finished_at = timezone.now()
     test.save()
     return test

@@ -1,7 +1,7 @@
 """Writing the call ledger, and summarising it by the hour."""
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +20,9 @@ def ledger_record(record) -> None:
     try:
         LedgerEntry.objects.create(
             instance_id=record.instance_id,
-            made_at=timezone.now(),
+            made_at=datetime.fromtimestamp(record.started_at, UTC)
+            if record.started_at
+            else timezone.now(),
             method=record.method,
             endpoint=record.endpoint[:200],
             http_status=record.http_status,
@@ -34,7 +36,9 @@ def ledger_record(record) -> None:
             job=str(caused_by.get("job", ""))[:64],
         )
     except Exception:
-        logger.exception("could not write the call ledger for %s %s", record.method, record.endpoint)
+        logger.exception(
+            "could not write the call ledger for %s %s", record.method, record.endpoint
+        )
 
 
 GROUP_FIELDS = ["instance_id", "endpoint", "code", "priority", "feature", "user_id"]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -200,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-worker-heartbeats": {"task": "core.worker_heartbeat_prune", "schedule": 60.0},
     "roll-up-the-call-ledger": {"task": "usage.ledger_roll_up", "schedule": 60.0 * 60},
 }
+# The port of the demo sandbox that `make run` starts (apps.sandbox.demo).
+SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # Raw rows of the call ledger are kept this many days; their hourly roll-ups forever.
 LEDGER_RAW_DAYS = env.int("LEDGER_RAW_DAYS", default=30)
 

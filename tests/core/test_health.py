@@ -53,3 +53,17 @@ def test_healthz_is_503_when_redis_is_down(client, settings):
 
 def test_liveness_needs_nothing_but_the_web_process(client):
     assert client.get("/healthz/live").json() == {"ok": True}
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("REDIS_URL"), reason="needs Redis")
+def test_healthz_is_503_when_the_governor_is_unreachable(client, monkeypatch):
+    from apps.instances import client as instances_client
+    from apps.marketo.governor import redis_governor
+
+    _beat(age_seconds=1)
+    monkeypatch.setattr(
+        instances_client, "shared_governor", lambda: redis_governor("redis://127.0.0.1:1/0")
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"

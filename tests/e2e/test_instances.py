@@ -3,7 +3,8 @@ from playwright.sync_api import expect
 
 from apps.accounts.permissions import Role
 from apps.instances.services import grant_set
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
+from tests.conftest import needs_shared_services
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.factories import UserFactory, make_instance
 
 
@@ -69,3 +70,34 @@ def test_instance_pages_fit_a_375px_screen(open_page, path):
     sign_in(page, "ada")
     page.goto(path.format(pk=instance.pk))
     assert_no_sideways_scroll(page)
+
+
+@needs_shared_services
+def test_an_admin_adds_an_instance_and_sees_the_connection_test_result_appear(
+    page, sandbox, celery_worker_process
+):
+    UserFactory(username="ada", role=Role.ADMIN)
+    sign_in(page, "ada")
+    page.goto("/instances/new/")
+    _fill_instance_form(
+        page,
+        name="Sandbox",
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+        client_id=sandbox.client_id,
+        secret=sandbox.client_secret,
+    )
+    page.get_by_role("button", name="Add instance").click()
+    expect(page.get_by_role("heading", name="Sandbox", exact=True)).to_be_visible()
+    expect(page.locator("main")).to_contain_text("set, ends in …" + sandbox.client_secret[-4:])
+    url_before = page.url
+    page.get_by_role("button", name="Test connection").click()
+    result = page.locator("#connection-test")
+    expect(result).to_contain_text("connected", timeout=20_000)
+    expect(result).to_contain_text("api@sandbox.example")
+    expect(result.locator("tbody tr")).to_have_count(3)
+    assert page.url == url_before  # no reload: htmx swapped the panel in
+    screenshot(page, "instance")
+    page.goto("/instances/")
+    expect(page.locator("tbody")).to_contain_text("connected")
+    assert sandbox.stats()["query_token_calls"] == 0

@@ -178,10 +178,11 @@ def test_the_canary_secret_appears_nowhere_but_as_ciphertext(
 
     # Forced exceptions whose message carries the secret, raised where the secret lives:
     # in a page (a 500 whose traceback Django logs) and in a worker (Celery logs it).
-    def leaky(instance_or_config):
-        config = instance_or_config
-        if isinstance(config, MarketoInstance):
-            config = instance_config(config)
+    def leaky(instance_or_client):
+        if isinstance(instance_or_client, MarketoInstance):
+            config = instance_config(instance_or_client)
+        else:
+            config = instance_or_client.config
         raise RuntimeError(f"a library bug printed {config.client_secret}")
 
     monkeypatch.setattr("apps.instances.views.credentials_problem", leaky)

@@ -42,6 +42,7 @@ class Command(BaseCommand):
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
         processes = {name: subprocess.Popen(argv) for name, argv in children.items()}  # noqa: S603
+        sandbox = self._start_sandbox(processes)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             self._wait_until_served(host, port, processes)
@@ -59,6 +60,23 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping…")
         finally:
             _stop_all(processes.values())
+            if sandbox is not None:
+                sandbox.stop()
+
+    def _start_sandbox(self, processes):
+        """The demo instance's Marketo: a sandbox in this process (threads), not a child
+        process, so its credentials never appear on a command line."""
+        from apps.sandbox.demo import DEMO_NAME, start_demo_sandbox
+
+        try:
+            sandbox = start_demo_sandbox()
+        except OSError as exc:
+            _stop_all(processes.values())
+            raise CommandError(
+                f"the demo sandbox could not start: {exc} (set SANDBOX_PORT)"
+            ) from exc
+        self.stdout.write(f"The sandbox serves {DEMO_NAME} at {sandbox.base_url}")
+        return sandbox
 
     def _wait_until_served(self, host, port, processes):
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS

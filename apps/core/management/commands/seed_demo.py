@@ -8,12 +8,19 @@ from apps.accounts.services import user_create
 
 
 class Command(BaseCommand):
-    help = "Create the demo admin (its password is printed once, when it is created)."
+    help = (
+        "Register the demo sandbox instance, and create the demo admin (whose password is "
+        "printed once, when it is created)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, username, **options):
+        from apps.sandbox.demo import DEMO_NAME, demo_instance_register
+
+        demo_instance_register()
+        self.stdout.write(f"Demo instance: {DEMO_NAME}, served by the sandbox on this machine.")
         if get_user_model().objects.filter(username=username).exists():
             self.stdout.write(
                 f"Demo admin: {username} (its password was printed when it was created; "

@@ -1,0 +1,83 @@
+"""Where Django meets the Marketo client: one function builds a governed client.
+
+The governor and the token store are process-wide: Redis when REDIS_URL is set (shared by
+every process of the deployment), memory otherwise (the embedded default, where one
+worker process makes all the calls).
+"""
+
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from apps.instances import vault
+from apps.instances.credentials import instance_config
+from apps.instances.models import MarketoInstance
+from apps.marketo.client import MarketoClient
+from apps.marketo.governor import Budget, Priority, memory_governor, redis_governor
+from apps.marketo.token_broker import MemoryTokenStore, RedisTokenStore, TokenBroker
+from apps.usage.ledger import ledger_record
+
+REDIS_TIMEOUT_SECONDS = 2
+
+
+class InstanceDisabled(Exception):
+    """The instance is switched off: no call is made to it."""
+
+
+@cache
+def _redis_client():
+    return redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        health_check_interval=30,
+    )
+
+
+@cache
+def shared_governor():
+    return redis_governor(_redis_client()) if settings.REDIS_URL else memory_governor()
+
+
+@cache
+def shared_token_broker():
+    if settings.REDIS_URL:
+        store = RedisTokenStore(_redis_client(), encrypt=vault.encrypt, decrypt=vault.decrypt)
+    else:
+        store = MemoryTokenStore()
+    return TokenBroker(store)
+
+
+def instance_budget(instance: MarketoInstance) -> Budget:
+    return Budget(
+        instance_id=instance.pk,
+        calls_per_window=instance.calls_per_20s,
+        concurrency=instance.concurrent_calls,
+        daily_limit=instance.daily_budget,
+    )
+
+
+def marketo_client(
+    instance: MarketoInstance,
+    *,
+    priority: Priority,
+    feature: str,
+    user=None,
+    job: str = "",
+) -> MarketoClient:
+    """A client for `instance` whose every call is governed, authenticated and ledgered.
+
+    Raises CredentialsUnavailable when the secret cannot be decrypted, and InstanceDisabled.
+    """
+    if not instance.enabled:
+        raise InstanceDisabled(f"{instance.name} is disabled: marketo-admin makes no calls to it.")
+    return MarketoClient(
+        instance_config(instance),
+        budget=instance_budget(instance),
+        governor=shared_governor(),
+        broker=shared_token_broker(),
+        ledger=ledger_record,
+        priority=priority,
+        caused_by={"feature": feature, "user_id": getattr(user, "pk", None), "job": job},
+    )

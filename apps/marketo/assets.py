@@ -1,0 +1,84 @@
+"""Asset API: folders and every asset type, browsed with offset/maxReturn
+(help/rest-api/assets.md and the page of each type)."""
+
+from apps.marketo.paging import pages_by_offset
+
+# Asset type -> the browse endpoint that lists every asset of that type.
+BROWSE_PATHS = {
+    "program": "/asset/v1/programs.json",
+    "email": "/asset/v1/emails.json",
+    "landing_page": "/asset/v1/landingPages.json",
+    "form": "/asset/v1/forms.json",
+    "snippet": "/asset/v1/snippets.json",
+    "smart_campaign": "/asset/v1/smartCampaigns.json",
+    "smart_list": "/asset/v1/smartLists.json",
+    "static_list": "/asset/v1/staticLists.json",
+    "email_template": "/asset/v1/emailTemplates.json",
+    "landing_page_template": "/asset/v1/landingPageTemplates.json",
+    "file": "/asset/v1/files.json",
+}
+# Types with draft/approved versions, and the path segment of their by-id endpoints.
+APPROVABLE = {"email": "email", "landing_page": "landingPage", "form": "form", "snippet": "snippet"}
+
+
+def folders(client, *, root: dict | None = None, max_depth: int | None = None, workspace=None):
+    params = {}
+    if root:
+        params["root"] = _folder_ref(root)
+    if max_depth:
+        params["maxDepth"] = max_depth
+    if workspace:
+        params["workSpace"] = workspace
+    for page in pages_by_offset(client, "/asset/v1/folders.json", params):
+        yield from page
+
+
+def folder_get(client, folder_id: int, *, folder_type: str = "Folder") -> dict | None:
+    result = client.get(f"/asset/v1/folder/{int(folder_id)}.json", {"type": folder_type}).get(
+        "result"
+    )
+    return result[0] if result else None
+
+
+def folder_contents(client, folder_id: int, *, folder_type: str = "Folder"):
+    path = f"/asset/v1/folder/{int(folder_id)}/content.json"
+    for page in pages_by_offset(client, path, {"type": folder_type}):
+        yield from page
+
+
+def folder_tokens(client, folder_id: int, *, folder_type: str = "Folder") -> list[dict]:
+    result = client.get(
+        f"/asset/v1/folder/{int(folder_id)}/tokens.json", {"folderType": folder_type}
+    )
+    return (result.get("result") or [{}])[0].get("tokens", [])
+
+
+def assets_of_type(client, asset_type: str, *, params: dict | None = None):
+    """Every asset of one type, page by page (maxReturn 200, the most Marketo allows)."""
+    yield from pages_by_offset(client, BROWSE_PATHS[asset_type], params)
+
+
+def asset_approve(client, asset_type: str, asset_id: int) -> dict:
+    return _action(client, asset_type, asset_id, "approveDraft")
+
+
+def asset_unapprove(client, asset_type: str, asset_id: int) -> dict:
+    return _action(client, asset_type, asset_id, "unapprove")
+
+
+def asset_clone(client, asset_type: str, asset_id: int, *, name: str, folder: dict) -> dict:
+    path = f"/asset/v1/{APPROVABLE[asset_type]}/{int(asset_id)}/clone.json"
+    result = client.post(path, data={"name": name, "folder": _folder_ref(folder)}).get("result")
+    return result[0] if result else {}
+
+
+def _action(client, asset_type, asset_id, action):
+    path = f"/asset/v1/{APPROVABLE[asset_type]}/{int(asset_id)}/{action}.json"
+    result = client.post(path).get("result")
+    return result[0] if result else {}
+
+
+def _folder_ref(folder: dict) -> str:
+    import json
+
+    return json.dumps({"id": int(folder["id"]), "type": folder.get("type", "Folder")})

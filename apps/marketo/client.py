@@ -1,0 +1,263 @@
+"""The Marketo client: every call goes governor -> token -> HTTP -> envelope -> retry policy.
+
+What each answer means and how to react is the table in MARKETO.md (from Marketo's
+help/rest-api/error-codes.md). In short: 601/602 get a new token once; 606/615 go back to
+the governor, which slows the whole deployment down; 607 stops calls until the quota day
+ends; transient errors are retried with backoff within a deadline; our own mistakes are
+never retried.
+"""
+
+import json as jsonlib
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from apps.marketo import transport
+from apps.marketo.config import InstanceConfig
+from apps.marketo.errors import (
+    ConcurrencyLimited,
+    InvalidRequest,
+    MarketoError,
+    QuotaExhausted,
+    RateLimited,
+    TokenExpired,
+    TokenInvalid,
+    TransientError,
+)
+from apps.marketo.governor import AdmissionTimeout, Budget, Priority
+
+# Calls answered with these codes are not counted by Marketo against the quota or the
+# rate limit (help/rest-api/error-codes.md), so the governor gives them back.
+UNCOUNTED_CODES = {"601", "602", "604", "605", "608", "611"}
+# help/rest-api/error-codes.md: a lead-database GET whose URI is over 8 KB gets HTTP 414
+# and must be sent as POST with _method=GET. The asset API stopped accepting _method in
+# 2020 and takes URIs up to 65 KB instead (help/blog.md, as MARKETO.md says).
+LEAD_DATABASE_MAX_URI = 8 * 1024
+ASSET_MAX_URI = 65 * 1024
+MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.md)
+
+DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
+# A background caller that would wait longer than this for admission is told to come back
+# later (a Celery task retries with that countdown) instead of holding a worker thread.
+MAX_INLINE_WAIT_SECONDS = {Priority.INTERACTIVE: 15.0, Priority.BACKGROUND: 5.0}
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 8.0
+
+
+class RetryLater(MarketoError):
+    """The governor asks for a long wait: try again after `seconds` (no call was made)."""
+
+    retryable = True
+
+    def __init__(self, seconds: float, reason: str):
+        super().__init__(f"the {reason} budget is spent; try again in {seconds:.0f} s", code="wait")
+        self.seconds = seconds
+        self.reason = reason
+
+
+@dataclass
+class CallRecord:
+    """One attempt, as the call ledger keeps it."""
+
+    instance_id: int
+    method: str
+    endpoint: str  # path template: /rest/v1/lead/{id}.json
+    priority: str
+    attempt: int
+    http_status: int | None = None
+    code: str = ""  # Marketo's error code, or "" on success
+    request_id: str = ""
+    duration_ms: int = 0
+    started_at: float = 0.0  # time.time() when the attempt was admitted
+    caused_by: dict = field(
+        default_factory=dict
+    )  # {"user_id": 3, "feature": "lead_lookup", "job": "..."}
+
+
+def endpoint_template(path: str) -> str:
+    """/v1/lead/1234.json -> /v1/lead/{id}.json, so the ledger groups calls by endpoint."""
+    return re.sub(r"/\d+(?=[/.]|$)", "/{id}", path.split("?", 1)[0])
+
+
+class MarketoClient:
+    def __init__(
+        self,
+        config: InstanceConfig,
+        *,
+        budget: Budget,
+        governor,
+        broker,
+        ledger=None,
+        priority: Priority = Priority.BACKGROUND,
+        caused_by: dict | None = None,
+        deadline_seconds: float | None = None,
+        timeout=transport.DEFAULT_TIMEOUT,
+        sleep=time.sleep,
+    ):
+        self.config = config
+        self.budget = budget
+        self.governor = governor
+        self.broker = broker
+        self.ledger = ledger
+        self.priority = Priority(priority)
+        self.caused_by = caused_by or {}
+        self.deadline_seconds = deadline_seconds or DEADLINE_SECONDS[self.priority]
+        self.timeout = timeout  # (connect, read) seconds of each HTTP request
+        self._sleep = sleep
+
+    def get(self, path: str, params: dict | None = None) -> dict:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, params: dict | None = None, *, json=None, data=None) -> dict:
+        return self.request("POST", path, params=params, json=json, data=data)
+
+    def request(self, method: str, path: str, *, params=None, json=None, data=None) -> dict:
+        """The envelope of a successful answer; a MarketoError subclass otherwise."""
+        prepared = self._prepare(method.upper(), path, params or {}, json, data)
+        deadline = time.monotonic() + self.deadline_seconds
+        token_refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(prepared, attempt)
+            except (TokenInvalid, TokenExpired):
+                if token_refreshed:
+                    raise
+                token_refreshed = True  # one new token, then one more try
+            except (RateLimited, ConcurrencyLimited):
+                pass  # the governor has cooled down and will space the retry out
+            except TransientError:
+                delay = _full_jitter(attempt)
+                if time.monotonic() + delay >= deadline:
+                    raise
+                self._sleep(delay)
+            if time.monotonic() >= deadline:
+                raise TransientError(
+                    f"gave up after {attempt} attempts within {self.deadline_seconds:.0f} s",
+                    code="deadline",
+                )
+
+    # --- one attempt -----------------------------------------------------------------
+
+    def _attempt(self, prepared, attempt: int) -> dict:
+        lease = self._admit()
+        record = CallRecord(
+            instance_id=self.config.instance_id,
+            method=prepared.method,
+            endpoint=prepared.endpoint,
+            priority=self.priority.value,
+            attempt=attempt,
+            started_at=time.time(),
+            caused_by=self.caused_by,
+        )
+        started = time.monotonic()
+        token = None
+        try:
+            token = self.broker.token(self.config)
+            response = transport.send(
+                prepared.wire_method,
+                prepared.url,
+                params=prepared.params,
+                data=prepared.data,
+                json=prepared.json,
+                headers={"Authorization": f"Bearer {token.value}"},
+                timeout=self.timeout,
+            )
+            record.http_status = response.status_code
+            envelope = transport.parse_envelope(response)
+        except MarketoError as exc:
+            record.code = exc.code
+            record.request_id = exc.request_id
+            self._settle_failure(lease, exc, token)
+            raise
+        finally:
+            record.duration_ms = round((time.monotonic() - started) * 1000)
+            if self.ledger is not None:
+                self.ledger(record)
+        record.request_id = envelope.get("requestId", "")
+        self.governor.release(lease, counted=True)
+        return envelope
+
+    def _admit(self):
+        timeout = MAX_INLINE_WAIT_SECONDS[self.priority]
+        try:
+            return self.governor.acquire(self.budget, self.priority, timeout=timeout)
+        except AdmissionTimeout as exc:
+            raise RetryLater(exc.wait.seconds, exc.wait.reason) from exc
+
+    def _settle_failure(self, lease, exc: MarketoError, token) -> None:
+        if exc.code in ("timeout", "connection"):
+            # No answer: Marketo may still be running the call, so its slot stays taken
+            # until the lease expires, and it stays counted.
+            return
+        self.governor.release(lease, counted=exc.code not in UNCOUNTED_CODES)
+        if exc.code in ("606", "615", "607"):
+            self.governor.penalize(self.budget, exc.code)
+        if isinstance(exc, (TokenInvalid, TokenExpired)) and token is not None:
+            self.broker.invalidate(self.config, token.value)
+        if isinstance(exc, QuotaExhausted):
+            raise QuotaExhausted(
+                f"the daily API quota of {self.config.name} is spent; "
+                "calls resume after midnight US Central",
+                code="607",
+                request_id=exc.request_id,
+            ) from exc
+
+    # --- request shape ---------------------------------------------------------------
+
+    def _prepare(self, method, path, params, json, data):
+        url = self.config.rest_url.rstrip("/") + path
+        endpoint = "/rest" + endpoint_template(path)
+        is_asset = path.startswith("/asset/")
+        body = _body_bytes(json, data)
+        if body > MAX_BODY_BYTES:
+            raise InvalidRequest(
+                f"the request body is {body} bytes; Marketo takes at most 1 MB: "
+                "send it in smaller batches",
+                code="413",
+            )
+        uri_length = len(url) + 1 + len(urlencode(params, doseq=True))
+        if method == "GET" and not is_asset and uri_length > LEAD_DATABASE_MAX_URI:
+            # help/rest-api/error-codes.md (414): resend as POST, _method=GET in the query,
+            # the parameters form-encoded in the body.
+            return _Prepared("GET", "POST", url, endpoint, {"_method": "GET"}, params, None)
+        if is_asset and uri_length > ASSET_MAX_URI:
+            raise InvalidRequest(
+                f"the request URI is {uri_length} bytes; the asset API takes at most 65 KB",
+                code="414",
+            )
+        return _Prepared(method, method, url, endpoint, params, data, json)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    method: str  # what the caller asked for (and the ledger records)
+    wire_method: str  # what goes over the wire (POST for a long lead-database GET)
+    url: str
+    endpoint: str
+    params: dict
+    data: dict | None
+    json: object
+
+
+def _full_jitter(attempt: int) -> float:
+    # "Full jitter": a random wait up to the exponential bound, so that callers who failed
+    # together do not retry together.
+    bound = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+    return random.uniform(0, bound)  # noqa: S311  (timing, not security)
+
+
+def _body_bytes(json_body, form_body) -> int:
+    if json_body is not None:
+        return len(jsonlib.dumps(json_body).encode())
+    if form_body is not None:
+        return len(urlencode(form_body, doseq=True).encode())
+    return 0
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex

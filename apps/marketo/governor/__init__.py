@@ -1,0 +1,69 @@
+"""The per-instance governor: every call to Marketo, from any process of the deployment,
+asks it first, so that together they stay inside the instance's limits (ARCHITECTURE.md,
+"The governor"; MARKETO.md, "Limits").
+
+    governor = redis_governor(redis_url)     # or memory_governor() when embedded
+    lease = governor.acquire(budget, Priority.INTERACTIVE, timeout=5)
+    try:
+        ...  # the HTTP call
+    finally:
+        governor.release(lease, counted=code not in UNCOUNTED_CODES)
+"""
+
+import time
+from collections.abc import Callable
+
+import redis
+
+from .contract import (
+    BUSY_CODES,
+    QUOTA_CODE,
+    UNCOUNTED_CODES,
+    WAIT_REASONS,
+    AdmissionTimeout,
+    Budget,
+    Governor,
+    GovernorUnavailable,
+    Lease,
+    Priority,
+    Wait,
+)
+from .memory_backend import MemoryGovernor
+from .quota_day import CHICAGO, QuotaDay, quota_day
+from .redis_backend import RedisGovernor, connect
+
+
+def redis_governor(
+    url_or_client: str | redis.Redis, *, wall_clock: Callable[[], float] = time.time
+) -> Governor:
+    """The production backend. A URL gets a client with short timeouts (fail fast, fail
+    closed); a client you pass in is used as it is, so give it short socket timeouts."""
+    client = connect(url_or_client) if isinstance(url_or_client, str) else url_or_client
+    return RedisGovernor(client, wall_clock=wall_clock)
+
+
+def memory_governor(*, wall_clock: Callable[[], float] = time.time) -> Governor:
+    """The embedded backend: one process, any number of threads."""
+    return MemoryGovernor(wall_clock=wall_clock)
+
+
+__all__ = [
+    "BUSY_CODES",
+    "CHICAGO",
+    "QUOTA_CODE",
+    "UNCOUNTED_CODES",
+    "WAIT_REASONS",
+    "AdmissionTimeout",
+    "Budget",
+    "Governor",
+    "GovernorUnavailable",
+    "Lease",
+    "MemoryGovernor",
+    "Priority",
+    "QuotaDay",
+    "RedisGovernor",
+    "Wait",
+    "memory_governor",
+    "quota_day",
+    "redis_governor",
+]

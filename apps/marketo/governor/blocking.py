@@ -1,0 +1,40 @@
+"""`acquire`: wait for admission, shared by both backends (they differ only in try_acquire)."""
+
+import random
+import time
+
+from .contract import AdmissionTimeout, Budget, Lease, Priority, Wait
+
+# After a refusal a caller sleeps the time it was told plus a little jitter, so that callers
+# refused together do not all come back in the same millisecond. Interactive callers come
+# back within a few milliseconds, background ones only after 20 ms: when a slot frees, a
+# waiting person's call is normally the one that takes it.
+RECHECK_DELAY = {
+    Priority.INTERACTIVE: (0.0, 0.005),
+    Priority.BACKGROUND: (0.02, 0.06),
+}
+# Refusals that cannot end early (no release or refund shortens them): when they outlast the
+# timeout, give up at once instead of holding a thread until the timeout.
+DEFINITE_REASONS = frozenset({"daily", "blocked", "cooldown"})
+
+
+class BlockingAcquire:
+    """Mixin: `acquire` built on the backend's `try_acquire`."""
+
+    _sleep = staticmethod(time.sleep)
+
+    def acquire(self, budget: Budget, priority: Priority, *, timeout: float) -> Lease:
+        priority = Priority(priority)
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self.try_acquire(budget, priority)
+            if isinstance(answer, Lease):
+                return answer
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (answer.reason in DEFINITE_REASONS and answer.seconds > remaining):
+                raise AdmissionTimeout(answer, timeout)
+            low, high = RECHECK_DELAY[priority]
+            self._sleep(min(answer.seconds + random.uniform(low, high), remaining))  # noqa: S311
+
+    def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
+        raise NotImplementedError

@@ -1,0 +1,170 @@
+"""One access token per instance and client id, shared by every process and thread.
+
+Marketo hands out one token per LaunchPoint service and answers a second identity call
+before expiry with the same token (help/rest-api/authentication.md), so fetching a token
+per thread or per process only adds identity calls. Here the token lives in a shared
+store (Redis, encrypted; or memory in the embedded default); one caller refreshes it under
+a lock while the others wait for the result.
+"""
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apps.core.redaction import remember_secret
+from apps.marketo import identity
+from apps.marketo.config import InstanceConfig
+from apps.marketo.errors import TransientError
+
+logger = logging.getLogger(__name__)
+
+# A cached token with less life than this is not handed out. Asking the identity endpoint
+# early would not help: it answers the same token until it expires.
+MIN_SECONDS_LEFT = 2
+# An answer with this little life left is waited out (MARKETO.md: expires_in 0 or 1).
+EXPIRING_SECONDS = 1
+# How long one refresher may hold the lock (the identity call's timeout plus a margin).
+REFRESH_LOCK_SECONDS = 40
+WAIT_FOR_REFRESH_SECONDS = 45
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    value: str
+    expires_at: float
+    scope: str
+
+    def seconds_left(self, now: float) -> float:
+        return self.expires_at - now
+
+
+def token_key(config: InstanceConfig) -> str:
+    # Per client id too: new credentials for the same instance must not reuse the old token.
+    client = hashlib.sha256(config.client_id.encode()).hexdigest()[:12]
+    return f"mka:{{i{config.instance_id}}}:token:{client}"
+
+
+class MemoryTokenStore:
+    """For one process (the embedded default): a dict and a lock per key."""
+
+    def __init__(self):
+        self._tokens: dict[str, CachedToken] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key):
+        return self._tokens.get(key)
+
+    def put(self, key, token):
+        self._tokens[key] = token
+
+    def discard_if(self, key, value):
+        with self._guard:
+            if (cached := self._tokens.get(key)) and cached.value == value:
+                del self._tokens[key]
+
+    def lock(self, key):
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+class RedisTokenStore:
+    """For a deployment: the token in Redis, encrypted with the credential keys."""
+
+    _DISCARD_IF = """
+    if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+    return 0
+    """
+
+    def __init__(self, client, *, encrypt: Callable[[str], str], decrypt: Callable[[str], str]):
+        self.redis = client
+        self._encrypt, self._decrypt = encrypt, decrypt
+        self._discard = client.register_script(self._DISCARD_IF)
+
+    def get(self, key):
+        raw = self.redis.get(key)
+        if raw is None:
+            return None
+        try:
+            data = json.loads(self._decrypt(raw.decode()))
+        except Exception:
+            # A value written under a key that has since been removed: fetch a new token.
+            logger.warning("discarding a cached token that cannot be decrypted")
+            return None
+        return CachedToken(data["value"], data["expires_at"], data["scope"])
+
+    def put(self, key, token):
+        payload = json.dumps(
+            {"value": token.value, "expires_at": token.expires_at, "scope": token.scope}
+        )
+        ttl = max(1, int(token.seconds_left(time.time())))
+        self.redis.set(key, self._encrypt(payload), ex=ttl)
+
+    def discard_if(self, key, value):
+        # Compare the stored (encrypted) value with what is stored now: only the token
+        # that failed is discarded, not a fresh one another process stored meanwhile.
+        raw = self.redis.get(key)
+        if raw is not None:
+            try:
+                if json.loads(self._decrypt(raw.decode()))["value"] == value:
+                    self._discard(keys=[key], args=[raw])
+            except Exception:
+                self.redis.delete(key)
+
+    def lock(self, key):
+        return self.redis.lock(
+            f"{key}:lock", timeout=REFRESH_LOCK_SECONDS, blocking_timeout=WAIT_FOR_REFRESH_SECONDS
+        )
+
+
+class TokenBroker:
+    def __init__(self, store, *, fetch=identity.token_request, clock=time.time, sleep=time.sleep):
+        self.store = store
+        self._fetch, self._clock, self._sleep = fetch, clock, sleep
+        self.identity_calls = 0  # for tests and the load command
+
+    def token(self, config: InstanceConfig) -> CachedToken:
+        key = token_key(config)
+        cached = self._usable(key)
+        if cached:
+            return cached
+        with self.store.lock(key):
+            # Whoever held the lock before us may have stored a fresh token.
+            cached = self._usable(key)
+            if cached:
+                return cached
+            fresh = self._fetch_once(config)
+            self.store.put(key, fresh)
+            return fresh
+
+    def invalidate(self, config: InstanceConfig, failed_value: str) -> None:
+        """After a 601/602: forget the token that failed, and only that one."""
+        self.store.discard_if(token_key(config), failed_value)
+
+    def _usable(self, key):
+        cached = self.store.get(key)
+        if cached and cached.seconds_left(self._clock()) > MIN_SECONDS_LEFT:
+            remember_secret(cached.value)
+            return cached
+        return None
+
+    def _fetch_once(self, config: InstanceConfig) -> CachedToken:
+        answer = self._call_identity(config)
+        if answer.expires_in <= EXPIRING_SECONDS:
+            # The token is about to expire (Marketo answers the same token until it does):
+            # wait it out, then ask once more for its successor.
+            self._sleep(max(0, answer.expires_in) + 1)
+            answer = self._call_identity(config)
+            if answer.expires_in <= EXPIRING_SECONDS:
+                raise TransientError("the identity endpoint keeps answering an expiring token")
+        return CachedToken(answer.value, answer.obtained_at + answer.expires_in, answer.scope)
+
+    def _call_identity(self, config):
+        self.identity_calls += 1
+        answer = self._fetch(config)
+        remember_secret(answer.value)
+        return answer

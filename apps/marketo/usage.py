@@ -1,0 +1,17 @@
+"""Usage and error statistics (help/rest-api/usage.md). Marketo keeps only 7 days."""
+
+
+def usage_today(client) -> list[dict]:
+    return client.get("/v1/stats/usage.json").get("result", [])
+
+
+def usage_last_7_days(client) -> list[dict]:
+    return client.get("/v1/stats/usage/last7days.json").get("result", [])
+
+
+def errors_today(client) -> list[dict]:
+    return client.get("/v1/stats/errors.json").get("result", [])
+
+
+def errors_last_7_days(client) -> list[dict]:
+    return client.get("/v1/stats/errors/last7days.json").get("result", [])

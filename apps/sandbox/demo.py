@@ -1,0 +1,68 @@
+"""The demo of `make run`: a sandbox instance, registered as "Sandbox (demo)".
+
+Its credentials are made once per machine and kept in var/ (git-ignored), so the stored
+instance and the sandbox started by `run_embedded` agree across restarts.
+"""
+
+import json
+import secrets
+
+from django.conf import settings
+
+DEMO_NAME = "Sandbox (demo)"
+DEMO_CLIENT_ID = "demo-client"
+DEMO_API_USER = "demo-api@sandbox.example"
+DEMO_MUNCHKIN_ID = "123-ABC-456"
+
+
+def demo_port() -> int:
+    return settings.SANDBOX_PORT
+
+
+def demo_credentials() -> tuple[str, str]:
+    path = settings.VAR_DIR / "sandbox_demo.json"
+    if not path.exists():
+        settings.VAR_DIR.mkdir(exist_ok=True)
+        path.write_text(json.dumps({"client_secret": secrets.token_urlsafe(24)}))
+        path.chmod(0o600)
+    return DEMO_CLIENT_ID, json.loads(path.read_text())["client_secret"]
+
+
+def demo_urls() -> tuple[str, str]:
+    base = f"http://127.0.0.1:{demo_port()}"
+    return f"{base}/rest", f"{base}/identity"
+
+
+def start_demo_sandbox():
+    from apps.sandbox import ApiUser, start_sandbox
+
+    client_id, client_secret = demo_credentials()
+    return start_sandbox(
+        port=demo_port(),
+        api_users=[ApiUser(client_id, client_secret, DEMO_API_USER)],
+        munchkin_id=DEMO_MUNCHKIN_ID,
+        seed=42,
+        leads=20_000,
+        latency_ms=(20, 150),
+    )
+
+
+def demo_instance_register():
+    """Create (or repair) the demo instance so it points at the demo sandbox."""
+    from apps.instances.models import MarketoInstance
+    from apps.instances.services import instance_create, instance_update
+
+    client_id, client_secret = demo_credentials()
+    rest_url, identity_url = demo_urls()
+    fields = {
+        "munchkin_id": DEMO_MUNCHKIN_ID,
+        "client_id": client_id,
+        "rest_url": rest_url,
+        "identity_url": identity_url,
+        "notes": "The sandbox that `make run` starts: a simulated Marketo instance.",
+    }
+    existing = MarketoInstance.objects.filter(name=DEMO_NAME).first()
+    if existing is None:
+        return instance_create(actor=None, client_secret=client_secret, name=DEMO_NAME, **fields)
+    instance_update(instance=existing, actor=None, client_secret=client_secret, **fields)
+    return existing

@@ -1,0 +1,107 @@
+"""The governor's own cost per call (issue 5: under 2 ms on Redis), and the delay between
+an admission and the caller holding it, which sizes Budget.safety_margin_seconds.
+
+Run with `.venv/bin/python -m pytest tests/benchmarks/test_governor_overhead.py -o addopts="" -s`
+(REDIS_URL set; only the governor's keys, mka:*, are touched).
+"""
+
+import multiprocessing
+import os
+import statistics
+import threading
+import time
+
+import pytest
+import redis
+
+from apps.marketo.governor import Budget, Lease, Priority, memory_governor, redis_governor
+
+PAIRS = 3000
+PROCESSES, THREADS, PAIRS_PER_THREAD = 4, 4, 300
+# Limits high enough that nothing is refused: this measures the bookkeeping, not the waiting.
+BUDGET = Budget(instance_id=990_001, calls_per_window=10**9, concurrency=10**6, daily_limit=10**9)
+
+
+def _percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _pair_microseconds(governor, count) -> list[float]:
+    durations = []
+    for _ in range(count):
+        started = time.perf_counter()
+        lease = governor.try_acquire(BUDGET, Priority.INTERACTIVE)
+        governor.release(lease)
+        durations.append((time.perf_counter() - started) * 1e6)
+    return durations
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs REDIS_URL")
+    client = redis.Redis.from_url(url)
+    yield url
+    keys = list(client.scan_iter(match="mka:{i990001}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def test_governor_overhead_per_try_acquire_and_release(redis_url):
+    figures = {}
+    for name, governor in [("memory", memory_governor()), ("redis", redis_governor(redis_url))]:
+        _pair_microseconds(governor, 100)  # warm up: connection, script cache
+        durations = _pair_microseconds(governor, PAIRS)
+        figures[name] = (statistics.fmean(durations), _percentile(durations, 0.95))
+        print(
+            f"\ngovernor overhead, {name}: try_acquire+release mean {figures[name][0]:.0f} us, "
+            f"p95 {figures[name][1]:.0f} us ({PAIRS} pairs, one caller)"
+        )
+    assert figures["redis"][0] < 2000 and figures["redis"][1] < 2000
+
+
+def _hammer(url, results):
+    governor = redis_governor(url)
+    delays, pairs = [], []
+
+    def work():
+        for _ in range(PAIRS_PER_THREAD):
+            started = time.perf_counter()
+            lease = governor.try_acquire(BUDGET, Priority.BACKGROUND)
+            # Redis TIME and time.time() read the same clock: Redis runs on this machine.
+            delays.append((time.time() - lease.admitted_at) * 1e3)
+            governor.release(lease)
+            pairs.append((time.perf_counter() - started) * 1e6)
+            assert isinstance(lease, Lease)
+
+    threads = [threading.Thread(target=work) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put((delays, pairs))
+
+
+def test_admission_to_caller_delay_under_load(redis_url):
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [context.Process(target=_hammer, args=(redis_url, results)) for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    delays, pairs = [], []
+    for _ in workers:
+        more_delays, more_pairs = results.get(timeout=120)
+        delays += more_delays
+        pairs += more_pairs
+    for worker in workers:
+        worker.join(timeout=10)
+    print(
+        f"\nunder load ({PROCESSES} processes x {THREADS} threads, {len(pairs)} pairs): "
+        f"pair mean {statistics.fmean(pairs):.0f} us, p95 {_percentile(pairs, 0.95):.0f} us; "
+        f"admission-to-caller delay p50 {_percentile(delays, 0.5):.2f} ms, "
+        f"p99 {_percentile(delays, 0.99):.2f} ms, max {max(delays):.2f} ms "
+        f"(safety margin {BUDGET.safety_margin_seconds * 1000:.0f} ms)"
+    )
+    assert _percentile(delays, 0.99) < BUDGET.safety_margin_seconds * 1000

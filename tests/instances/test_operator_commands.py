@@ -1,0 +1,88 @@
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.usage.models import LedgerEntry
+from tests.factories import make_instance
+
+
+def _sandbox_instance(sandbox):
+    return make_instance(
+        "Sandbox",
+        client_id=sandbox.client_id,
+        secret=sandbox.client_secret,
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+    )
+
+
+@pytest.mark.django_db
+def test_marketo_call_prints_the_answer_and_is_ledgered(sandbox):
+    _sandbox_instance(sandbox)
+    out = io.StringIO()
+    call_command(
+        "marketo_call", "--instance", "Sandbox", "GET", "/rest/v1/leads/describe2.json", stdout=out
+    )
+    answer = json.loads(out.getvalue())
+    assert answer["success"] is True
+    searchable = [field for group in answer["result"][0]["searchableFields"] for field in group]
+    assert "email" in searchable
+    entry = LedgerEntry.objects.get()
+    assert (entry.endpoint, entry.feature, entry.priority) == (
+        "/rest/v1/leads/describe2.json",
+        "marketo_call",
+        "interactive",
+    )
+
+
+@pytest.mark.django_db
+def test_marketo_call_reports_marketos_error_plainly(sandbox):
+    _sandbox_instance(sandbox)
+    with pytest.raises(CommandError, match=r"Marketo answered 701"):
+        call_command(
+            "marketo_call",
+            "--instance",
+            "Sandbox",
+            "GET",
+            "/rest/v1/leads.json",
+            stdout=io.StringIO(),
+        )
+
+
+@pytest.mark.django_db
+def test_marketo_call_names_the_instances_it_knows(sandbox):
+    _sandbox_instance(sandbox)
+    with pytest.raises(CommandError, match=r"No instance named 'Prod' \(instances: Sandbox\)"):
+        call_command(
+            "marketo_call", "--instance", "Prod", "GET", "/rest/v1/leads.json", stdout=io.StringIO()
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marketo_load_drives_calls_from_several_processes(sandbox, role_groups):
+    _sandbox_instance(sandbox)
+    out = io.StringIO()
+    call_command(
+        "marketo_load",
+        "--instance",
+        "Sandbox",
+        "--processes",
+        "2",
+        "--threads",
+        "2",
+        "--seconds",
+        "3",
+        "--endpoint",
+        "usage",
+        "--json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    summary = json.loads(out.getvalue())
+    assert 10 < summary["calls"] <= 50  # the instance's budget: 50 calls per 20 s
+    assert set(summary["answers"]) == {"ok"}
+    assert sandbox.stats()["identity_calls"] == 1  # two processes, one shared token
+    assert LedgerEntry.objects.filter(feature="load_test").count() == summary["calls"]

@@ -1,0 +1,55 @@
+import pytest
+import redis
+from django.conf import settings
+
+from apps.marketo.client import MarketoClient
+from apps.marketo.config import InstanceConfig
+from apps.marketo.governor import Budget, Priority, memory_governor, redis_governor
+from apps.marketo.token_broker import MemoryTokenStore, RedisTokenStore, TokenBroker
+
+
+def _backends():
+    return ["memory", "redis"] if settings.REDIS_URL else ["memory"]
+
+
+@pytest.fixture(params=_backends())
+def backend(request):
+    """The governor and token store of one kind: memory (embedded) or Redis (deployment)."""
+    if request.param == "memory":
+        return memory_governor(), MemoryTokenStore()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    identity = lambda value: value  # noqa: E731  (the vault's encryption is tested on its own)
+    return redis_governor(client), RedisTokenStore(client, encrypt=identity, decrypt=identity)
+
+
+@pytest.fixture
+def make_client(sandbox, backend):
+    """make_client(priority=..., budget=..., **kwargs): a client of the sandbox instance."""
+    governor, store = backend
+    broker = TokenBroker(store)
+    ledger = []
+    config = InstanceConfig(
+        instance_id=1,
+        name="Sandbox",
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+        client_id=sandbox.client_id,
+        client_secret=sandbox.client_secret,
+    )
+
+    def build(priority=Priority.INTERACTIVE, budget=None, **kwargs):
+        client = MarketoClient(
+            config,
+            budget=budget
+            or Budget(instance_id=1, calls_per_window=50, concurrency=5, daily_limit=25_000),
+            governor=governor,
+            broker=broker,
+            ledger=ledger.append,
+            priority=priority,
+            **kwargs,
+        )
+        client.ledger_rows = ledger
+        return client
+
+    return build
