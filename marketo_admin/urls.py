@@ -31,6 +31,8 @@ api_v1 = [
         instances_api.GrantDetailView.as_view(),
         name="api_grant_detail",
     ),
+    path("", include("apps.leads.api_urls")),
+    path("", include("apps.assets.api_urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +40,9 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("instances/", include("apps.instances.urls")),
+    path("leads/", include("apps.leads.urls")),
+    path("assets/", include("apps.assets.urls")),
+    path("usage/", include("apps.usage.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The schema and its docs are public: they describe the API, they hold no data.

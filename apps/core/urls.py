@@ -6,10 +6,4 @@ urlpatterns = [
     path("", views.home_view, name="home"),
     path("healthz", views.healthz_view, name="healthz"),
     path("healthz/live", views.livez_view, name="livez"),
-    *[
-        path(
-            f"{section}/", views.upcoming_section_view, {"section": section}, name=f"{section}_home"
-        )
-        for section in views.UPCOMING_SECTIONS
-    ],
 ]

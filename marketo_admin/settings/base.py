@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "apps.sandbox",
     "apps.instances",
     "apps.usage",
+    "apps.leads",
+    "apps.assets",
 ]
 
 MIDDLEWARE = [
