@@ -49,12 +49,20 @@ def shared_token_broker():
     return TokenBroker(store)
 
 
+# The share of each 20-second window that background work leaves to people waiting in the
+# browser: a quarter covers one interactive call a second at a 100-call budget, so a lookup
+# never queues behind a sync.
+INTERACTIVE_RESERVE_SHARE = 4
+
+
 def instance_budget(instance: MarketoInstance) -> Budget:
+    calls = instance.calls_per_20s
     return Budget(
         instance_id=instance.pk,
-        calls_per_window=instance.calls_per_20s,
+        calls_per_window=calls,
         concurrency=instance.concurrent_calls,
         daily_limit=instance.daily_budget,
+        interactive_reserve=calls // INTERACTIVE_RESERVE_SHARE if calls > 1 else 0,
     )
 
 
