@@ -39,6 +39,9 @@ LEAD_DATABASE_MAX_URI = 8 * 1024
 ASSET_MAX_URI = 65 * 1024
 MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.md)
 
+# Failures after which a request may or may not have been carried out (no Marketo answer).
+# 6xx answers say the request was not executed at all (help/rest-api/error-codes.md).
+OUTCOME_UNKNOWN = {"timeout", "connection", "502", "invalid-json"}
 DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
 # A background caller that would wait longer than this for admission is told to come back
 # later (a Celery task retries with that countdown) instead of holding a worker thread.
@@ -130,7 +133,16 @@ class MarketoClient:
                 token_refreshed = True  # one new token, then one more try
             except (RateLimited, ConcurrencyLimited):
                 pass  # the governor has cooled down and will space the retry out
-            except TransientError:
+            except TransientError as exc:
+                if prepared.method != "GET" and exc.code in OUTCOME_UNKNOWN:
+                    # A write that may have happened is never sent twice (a clone would
+                    # be made twice); the caller is told the outcome is unknown.
+                    raise TransientError(
+                        f"{exc.message}; Marketo may or may not have carried out this "
+                        f"{prepared.method}, so it was not repeated: check before retrying",
+                        code=exc.code,
+                        request_id=exc.request_id,
+                    ) from exc
                 delay = _full_jitter(attempt)
                 if time.monotonic() + delay >= deadline:
                     raise

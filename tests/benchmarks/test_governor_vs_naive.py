@@ -135,10 +135,11 @@ def test_the_governor_against_a_per_process_limiter():
         f"\n{PROCESSES} processes x {THREADS} threads, {SECONDS:.0f} s, latency 50-300 ms, "
         f"budget {CALLS_PER_20S} calls / 20 s and {CONCURRENCY} in flight (Marketo: 100 and 10)"
     )
-    print(f"| measure | marketo-admin | per-process 5 calls/s |\n| --- | --- | --- |")
+    print("| measure | marketo-admin | per-process 5 calls/s |\n| --- | --- | --- |")
     for key in product:
         print(f"| {key} | {product[key]} | {naive[key]} |")
     print(
-        f"background admission wait p50/p95: {background_waits['p50']} / {background_waits['p95']} ms"
+        "background admission wait p50/p95: "
+        f"{background_waits['p50']} / {background_waits['p95']} ms"
     )
     assert product["606"] == 0 and product["615"] == 0

@@ -1,5 +1,6 @@
 """The client against the sandbox over real HTTP, with both governor backends."""
 
+import contextlib
 import itertools
 import threading
 
@@ -7,7 +8,7 @@ import pytest
 import requests
 
 from apps.marketo.client import RetryLater
-from apps.marketo.errors import InvalidRequest, QuotaExhausted
+from apps.marketo.errors import InvalidRequest, QuotaExhausted, TransientError
 from apps.marketo.governor import Budget, GovernorUnavailable, Priority, redis_governor
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,34 @@ def test_with_the_governor_unreachable_no_call_is_made(make_client, sandbox):
     with pytest.raises(GovernorUnavailable, match="no call to Marketo was made"):
         client.get("/v1/stats/usage.json")
     assert sandbox.stats()["calls"] == 0
+
+
+def test_a_write_whose_outcome_is_unknown_is_not_repeated(make_client, sandbox):
+    client = make_client(sleep=no_sleep)
+    sandbox.script_fault(path="clone.json", times=1, drop=True)
+    with pytest.raises(TransientError, match="was not repeated"):
+        client.post(
+            "/asset/v1/email/1/clone.json",
+            data={"name": "Copy", "folder": '{"id": 1, "type": "Folder"}'},
+        )
+    assert len(client.ledger_rows) == 1
+
+
+def test_a_write_refused_with_a_6xx_is_retried(make_client, sandbox):
+    client = make_client(sleep=no_sleep)
+    sandbox.script_fault(path="leads.json", times=1, error="608")
+    envelope = client.post(
+        "/v1/leads.json", json={"action": "createOrUpdate", "input": [{"email": "new@example.com"}]}
+    )
+    assert envelope["success"]
+    assert [r.code for r in client.ledger_rows] == ["608", ""]
+
+
+def test_a_615_cools_the_governor_down(make_client, sandbox):
+    client = make_client(priority=Priority.BACKGROUND, sleep=no_sleep)
+    sandbox.script_fault(path="usage.json", times=1, error="615")
+    # The cool-down may outlast the inline wait: a task would then retry later.
+    with contextlib.suppress(RetryLater):
+        client.get("/v1/stats/usage.json")
+    assert client.ledger_rows[0].code == "615"
+    assert client.governor.state(client.budget)["window_budget"] < 50
