@@ -39,14 +39,12 @@ def instance_create(*, actor, client_secret: str, request=None, **fields) -> Mar
     instance.full_clean()
     with transaction.atomic():
         instance.save()
-        audit_record(
-            action="instance.create",
-            actor=actor,
-            request=request,
-            instance=instance,
-            target_type="instance",
-            target_id=instance.pk,
-            details={"munchkin_id": instance.munchkin_id, "client_id": instance.client_id},
+        _audit_instance(
+            "instance.create",
+            instance,
+            actor,
+            request,
+            {"munchkin_id": instance.munchkin_id, "client_id": instance.client_id},
         )
     return instance
 
@@ -70,30 +68,29 @@ def instance_update(
     instance.full_clean()
     with transaction.atomic():
         instance.save()
-        audit_record(
-            action="instance.update",
-            actor=actor,
-            request=request,
-            instance=instance,
-            target_type="instance",
-            target_id=instance.pk,
-            details={"fields": changed},  # names only: values may be secret
-        )
+        # Field names only: values may be secret.
+        _audit_instance("instance.update", instance, actor, request, {"fields": changed})
     return changed
 
 
 def instance_delete(*, instance: MarketoInstance, actor, request=None) -> None:
     with transaction.atomic():
-        audit_record(
-            action="instance.delete",
-            actor=actor,
-            request=request,
-            instance=instance,
-            target_type="instance",
-            target_id=instance.pk,
-            details={"munchkin_id": instance.munchkin_id},
+        _audit_instance(
+            "instance.delete", instance, actor, request, {"munchkin_id": instance.munchkin_id}
         )
         instance.delete()
+
+
+def _audit_instance(action, instance, actor, request, details):
+    audit_record(
+        action=action,
+        actor=actor,
+        request=request,
+        instance=instance,
+        target_type="instance",
+        target_id=instance.pk,
+        details=details,
+    )
 
 
 def grant_set(*, instance: MarketoInstance, user, role: str, actor, request=None) -> InstanceGrant:
