@@ -24,3 +24,29 @@ def activities(client, *, next_page_token: str, activity_type_ids: list[int], le
         params["leadIds"] = ",".join(str(i) for i in lead_ids)
     for page in pages_by_token(client, "/v1/activities.json", params):
         yield from page
+
+
+# help/rest-api/activities.md: at most ten activityTypeIds per call.
+MAX_ACTIVITY_TYPES = 10
+
+
+def lead_activities(client, *, lead_id: int, since, type_ids: list[int], max_pages: int = 5):
+    """The activities of one lead since `since`, for any number of types (ten per chain of
+    calls), at most `max_pages` calls per chain. Returns (rows, complete)."""
+    rows, complete = [], True
+    type_ids = sorted(set(type_ids))
+    for start in range(0, len(type_ids), MAX_ACTIVITY_TYPES):
+        chunk = type_ids[start : start + MAX_ACTIVITY_TYPES]
+        params = {
+            "nextPageToken": paging_token(client, since=since),
+            "activityTypeIds": ",".join(str(i) for i in chunk),
+            "leadIds": str(int(lead_id)),
+        }
+        pages = pages_by_token(client, "/v1/activities.json", params)
+        for count, page in enumerate(pages, start=1):
+            rows.extend(page)
+            if count >= max_pages:
+                complete = False  # more may follow; the caller says so
+                break
+    rows.sort(key=lambda row: row.get("activityDate", ""), reverse=True)
+    return rows, complete

@@ -43,3 +43,43 @@ def lead_list_membership(client, lead_id: int):
 def lead_program_membership(client, lead_id: int):
     for page in pages_by_token(client, f"/v1/leads/{int(lead_id)}/programMembership.json"):
         yield from page
+
+
+# help/rest-api/leads.md ("Query"): a GET over 8 KB is resent as POST with the parameters
+# in a form body, and a body may hold at most 1 MB (error-codes.md, 413). A batch's
+# filterValues stay well inside that, leaving room for `fields` and the rest.
+MAX_FILTER_VALUES_BYTES = 512 * 1024
+
+
+def filter_value_batches(values: list[str], *, max_values: int = MAX_FILTER_VALUES, max_bytes=None):
+    """Split `values` into the batches one Get Leads by Filter Type call each takes: at most
+    300 values, and fewer when their comma-joined, URL-encoded length would be too long."""
+    from urllib.parse import quote
+
+    max_bytes = max_bytes or MAX_FILTER_VALUES_BYTES
+    batch, size = [], 0
+    for value in values:
+        cost = len(quote(value, safe="")) + 3  # and an encoded comma
+        if batch and (len(batch) >= max_values or size + cost > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(value)
+        size += cost
+    if batch:
+        yield batch
+
+
+def leads_find(client, *, filter_type: str, values: list[str], fields=None) -> list[dict]:
+    """Every lead matching one of `values` (up to 300), all pages read."""
+    return list(leads_by_filter(client, filter_type=filter_type, values=values, fields=fields))
+
+
+def searchable_fields(describe2: dict) -> list[str]:
+    """describe2's `searchableFields` is a list of lists (compound keys); filterType takes
+    the single-field ones."""
+    return [group[0] for group in describe2.get("searchableFields", []) if len(group) == 1]
+
+
+def match_key(value) -> str:
+    """Marketo matches filterValues without regard to case or surrounding spaces."""
+    return "" if value is None else str(value).strip().lower()

@@ -202,9 +202,15 @@ BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default="/tmp/marketo-
 CELERY_BEAT_SCHEDULE = {
     "prune-worker-heartbeats": {"task": "core.worker_heartbeat_prune", "schedule": 60.0},
     "roll-up-the-call-ledger": {"task": "usage.ledger_roll_up", "schedule": 60.0 * 60},
+    # Lead lookups hold personal data: deleted after LEAD_LOOKUP_RETENTION_DAYS (default 30).
+    "prune-lead-lookups": {"task": "leads.lead_lookup_prune", "schedule": 60.0 * 60},
 }
 # The port of the demo sandbox that `make run` starts (apps.sandbox.demo).
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
+# Lead lookups hold personal data: they are deleted, with their results, after this many days.
+LEAD_LOOKUP_RETENTION_DAYS = env.int("LEAD_LOOKUP_RETENTION_DAYS", default=30)
+# Single lookups within this window on one instance and field share one Marketo call.
+LEAD_LOOKUP_COALESCE_MS = env.int("LEAD_LOOKUP_COALESCE_MS", default=400)
 # Raw rows of the call ledger are kept this many days; their hourly roll-ups forever.
 LEDGER_RAW_DAYS = env.int("LEDGER_RAW_DAYS", default=30)
 

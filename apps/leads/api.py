@@ -1,0 +1,270 @@
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.permissions import Action, require
+from apps.instances.selectors import instance_get
+from apps.leads import detail, selectors, services, views
+from apps.leads.models import LeadLookup
+from apps.leads.parsing import BadInput, split_pasted
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "marketo_unavailable"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}],
+        "description": "Up to 100,000 values: a list, or one string separated by newlines, "
+        "commas or semicolons.",
+    }
+)
+class ValuesField(serializers.Field):
+    """A list of strings, or one string with values separated by newlines, commas, ';'."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            return split_pasted(data)
+        if isinstance(data, list) and all(isinstance(item, str | int) for item in data):
+            return [str(item) for item in data]
+        raise serializers.ValidationError("Give a list of strings or one separated string.")
+
+    def to_representation(self, value):
+        return value
+
+
+class LeadLookupCreateSerializer(serializers.Serializer):
+    field = serializers.CharField(default="email", help_text="A searchable field (filterType).")
+    values = ValuesField(help_text="Up to 100,000 values.")
+
+
+class LeadLookupSerializer(serializers.ModelSerializer):
+    instance = serializers.IntegerField(source="instance_id")
+    percent = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+    results_csv = serializers.SerializerMethodField()
+    not_found_csv = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LeadLookup
+        fields = [
+            "id",
+            "url",
+            "instance",
+            "field",
+            "source",
+            "status",
+            "message",
+            "total_values",
+            "done_values",
+            "percent",
+            "found_count",
+            "not_found_count",
+            "lead_count",
+            "calls_used",
+            "batch_count",
+            "invalid_values",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "results_csv",
+            "not_found_csv",
+        ]
+        read_only_fields = fields
+
+    def _url(self, name, lookup) -> str:
+        request = self.context.get("request")
+        path = reverse(name, args=[lookup.pk])
+        return request.build_absolute_uri(path) if request else path
+
+    def get_url(self, lookup) -> str:
+        return self._url("api_lead_lookup_detail", lookup)
+
+    def get_results_csv(self, lookup) -> str:
+        return self._url("api_lead_lookup_results_csv", lookup)
+
+    def get_not_found_csv(self, lookup) -> str:
+        return self._url("api_lead_lookup_not_found_csv", lookup)
+
+
+def _instance(request, pk):
+    instance = instance_get(user=request.user, pk=pk)
+    require(request.user, Action.LOOKUP_LEADS, instance)
+    return instance
+
+
+def _call(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except BadInput as exc:
+        raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+    except views.CALL_PROBLEMS as exc:
+        if getattr(exc, "code", "") == "1003":
+            raise exceptions.ValidationError(
+                {"filterValues": [services.problem_message(exc)]}
+            ) from exc
+        raise ServiceUnavailable(services.problem_message(exc)) from exc
+
+
+LEAD_LIST = inline_serializer(
+    "LeadList",
+    {
+        "result": serializers.ListField(child=serializers.DictField()),
+        "count": serializers.IntegerField(),
+    },
+)
+
+
+@extend_schema(tags=["leads"])
+class LeadListView(APIView):
+    @extend_schema(
+        summary="Look up leads now (up to 300 values)",
+        operation_id="leads_lookup",
+        parameters=[
+            OpenApiParameter(
+                "filterType", str, description="A searchable field; email by default."
+            ),
+            OpenApiParameter("filterValues", str, required=True, description="Comma-separated."),
+            OpenApiParameter("fields", str, description="Comma-separated field names."),
+        ],
+        responses={200: LEAD_LIST},
+    )
+    def get(self, request, pk):
+        instance = _instance(request, pk)
+        values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
+        values = [v for v in dict.fromkeys(values) if v]
+        fields = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
+        leads = _call(
+            services.leads_lookup_now,
+            instance=instance,
+            user=request.user,
+            field=request.query_params.get("filterType", "email"),
+            values=values,
+            fields=fields or None,
+            request=request,
+        )
+        return Response({"result": leads, "count": len(leads)})
+
+
+@extend_schema(tags=["leads"])
+class LeadLookupCreateView(APIView):
+    @extend_schema(
+        summary="Start a batch lead lookup",
+        request=LeadLookupCreateSerializer,
+        responses={202: LeadLookupSerializer},
+    )
+    def post(self, request, pk):
+        instance = _instance(request, pk)
+        serializer = LeadLookupCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lookup = _call(
+            services.lead_lookup_prepare,
+            instance=instance,
+            user=request.user,
+            field=serializer.validated_data["field"],
+            raw_values=serializer.validated_data["values"],
+            source="api",
+        )
+        try:
+            lookup = services.lead_lookup_start(lookup=lookup, user=request.user, request=request)
+        except BadInput as exc:
+            lookup.delete()  # refused: nothing is kept
+            raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
+        data = LeadLookupSerializer(lookup, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+def _lookup(request, pk):
+    lookup = selectors.lead_lookup_get(user=request.user, pk=pk)
+    require(request.user, Action.LOOKUP_LEADS, lookup.instance)
+    return lookup
+
+
+@extend_schema(tags=["leads"])
+class LeadLookupDetailView(APIView):
+    @extend_schema(summary="A lead lookup's status and progress", responses=LeadLookupSerializer)
+    def get(self, request, pk):
+        lookup = _lookup(request, pk)
+        return Response(LeadLookupSerializer(lookup, context={"request": request}).data)
+
+
+CSV_RESPONSE = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}
+
+
+@extend_schema(tags=["leads"])
+class LeadLookupResultsCsvView(APIView):
+    @extend_schema(
+        summary="Found leads as CSV",
+        parameters=[OpenApiParameter("cols", str, many=True, description="Columns.")],
+        responses=CSV_RESPONSE,
+    )
+    def get(self, request, pk):
+        _lookup(request, pk)
+        return views.lead_lookup_results_csv_view(request._request, pk)
+
+
+@extend_schema(tags=["leads"])
+class LeadLookupNotFoundCsvView(APIView):
+    @extend_schema(summary="Values that matched no lead, as CSV", responses=CSV_RESPONSE)
+    def get(self, request, pk):
+        _lookup(request, pk)
+        return views.lead_lookup_not_found_csv_view(request._request, pk)
+
+
+LEAD_DETAIL = inline_serializer(
+    "LeadDetail",
+    {
+        "lead": serializers.DictField(),
+        "activities": serializers.ListField(child=serializers.DictField()),
+        "activities_complete": serializers.BooleanField(),
+        "lists": serializers.ListField(child=serializers.DictField()),
+        "programs": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+@extend_schema(tags=["leads"])
+class LeadDetailView(APIView):
+    @extend_schema(
+        summary="One lead: fields, recent activities, memberships",
+        operation_id="lead_detail",
+        parameters=[
+            OpenApiParameter("days", int, description="Activities of the last N days (30)."),
+            OpenApiParameter("activityTypeId", int, description="Only this activity type."),
+        ],
+        responses={200: LEAD_DETAIL},
+    )
+    def get(self, request, pk, lead_id):
+        instance = _instance(request, pk)
+        try:
+            days = int(request.query_params.get("days") or detail.DEFAULT_ACTIVITY_DAYS)
+            type_id = int(request.query_params.get("activityTypeId") or 0) or None
+        except ValueError as exc:
+            raise exceptions.ValidationError({"days": ["Give whole numbers."]}) from exc
+        kwargs = {"instance": instance, "user": request.user, "lead_id": lead_id}
+        try:
+            fields = _call(detail.lead_fields, **kwargs)
+        except detail.LeadNotFound as exc:
+            raise exceptions.NotFound(str(exc)) from exc
+        detail.lead_view_audit(**kwargs, request=request, via="api")
+        activities, complete = _call(detail.lead_activities, **kwargs, days=days, type_id=type_id)
+        memberships = _call(detail.lead_memberships, **kwargs)
+        return Response(
+            {
+                "lead": fields["lead"],
+                "activities": activities,
+                "activities_complete": complete,
+                **memberships,
+            }
+        )

@@ -1,0 +1,121 @@
+"""What an instance's lead database looks like (searchable fields, fields, activity types),
+cached for a day: it changes when an admin adds a field, and each answer costs a call."""
+
+from django.core.cache import cache
+
+from apps.instances.client import marketo_client
+from apps.marketo import activities as marketo_activities
+from apps.marketo import leads as marketo_leads
+from apps.marketo.governor import Priority
+
+DAY = 60 * 60 * 24
+# Used when describe2 is not cached and cannot be had: the one field every instance has.
+FALLBACK_SEARCHABLE = ["email"]
+
+# Marketo's standard lead fields (help/rest-api/lead-database-fields.md); the rest of what
+# describe lists was added by the instance's admins.
+STANDARD_FIELDS = {
+    "salutation", "firstName", "middleName", "lastName", "email", "phone", "mobilePhone",
+    "fax", "title", "contactCompany", "dateOfBirth", "address", "city", "state", "country",
+    "postalCode", "personTimeZone", "originalSourceType", "originalSourceInfo",
+    "registrationSourceType", "registrationSourceInfo", "originalSearchEngine",
+    "originalSearchPhrase", "originalReferrer", "emailInvalid", "emailInvalidCause",
+    "unsubscribed", "unsubscribedReason", "doNotCall", "doNotCallReason", "company",
+    "site", "billingStreet", "billingCity", "billingState", "billingCountry",
+    "billingPostalCode", "mainPhone", "annualRevenue", "numberOfEmployees", "industry",
+    "sicCode", "website", "rating", "leadRole", "leadSource", "leadStatus", "leadScore",
+    "urgency", "priority", "relativeScore", "relativeUrgency", "department", "anonymousIP",
+    "inferredCompany", "inferredCountry", "inferredCity", "inferredStateRegion",
+    "inferredPostalCode", "inferredMetropolitanArea", "inferredPhoneAreaCode",
+    "facebookDisplayName", "linkedInDisplayName", "twitterDisplayName", "isLead",
+    "isAnonymous", "marketingSuspended", "marketingSuspendedReason", "externalCompanyId",
+    "externalSalesPersonId", "cookies", "leadPerson", "gender",
+}  # fmt: skip
+SYSTEM_FIELDS = {"id", "createdAt", "updatedAt", "leadPartitionId", "leadRevenueCycleModelId"}
+# Shown in result tables when nobody chose otherwise.
+DEFAULT_COLUMNS = ["id", "firstName", "lastName", "email", "company", "updatedAt"]
+
+
+def _client(instance, user):
+    return marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup", user=user)
+
+
+def _cached(key, fetch, refresh):
+    if not refresh:
+        value = cache.get(key)
+        if value is not None:
+            return value
+    value = fetch()
+    cache.set(key, value, DAY)
+    return value
+
+
+def describe2_get(*, instance, user=None, refresh=False) -> dict:
+    return _cached(
+        f"leads:describe2:{instance.pk}",
+        lambda: marketo_leads.lead_describe2(_client(instance, user)),
+        refresh,
+    )
+
+
+def searchable_fields_get(*, instance, user=None, refresh=False) -> list[str]:
+    return marketo_leads.searchable_fields(
+        describe2_get(instance=instance, user=user, refresh=refresh)
+    )
+
+
+def searchable_fields_cached(*, instance) -> list[str] | None:
+    """The cached list, or None: for pages that must not wait for Marketo."""
+    describe2 = cache.get(f"leads:describe2:{instance.pk}")
+    return None if describe2 is None else marketo_leads.searchable_fields(describe2)
+
+
+def lead_fields_get(*, instance, user=None, refresh=False) -> list[dict]:
+    """describe's REST fields: [{name, label, data_type, read_only, group}]."""
+
+    def fetch():
+        fields = []
+        for item in marketo_leads.lead_describe(_client(instance, user)):
+            rest = item.get("rest")
+            if not rest:
+                continue  # a SOAP-only field: the REST API does not return it
+            fields.append(
+                {
+                    "name": rest["name"],
+                    "label": item.get("displayName") or rest["name"],
+                    "data_type": item.get("dataType", "string"),
+                    "read_only": bool(rest.get("readOnly")),
+                    "group": field_group(rest["name"]),
+                }
+            )
+        return fields
+
+    return _cached(f"leads:describe:{instance.pk}", fetch, refresh)
+
+
+def field_group(name: str) -> str:
+    if name in SYSTEM_FIELDS or name.startswith(("sfdc", "mkto")):
+        return "system"
+    if name in STANDARD_FIELDS:
+        return "standard"
+    return "custom"
+
+
+def field_data_type(*, instance, user, name: str) -> str:
+    for item in lead_fields_get(instance=instance, user=user):
+        if item["name"] == name:
+            return item["data_type"]
+    return "string"
+
+
+def activity_types_get(*, instance, user=None, refresh=False) -> dict[int, str]:
+    """{type id: name}. Keys are strings in the cache (JSON), ints here."""
+    types = _cached(
+        f"leads:activity-types:{instance.pk}",
+        lambda: {
+            str(row["id"]): row["name"]
+            for row in marketo_activities.activity_types(_client(instance, user))
+        },
+        refresh,
+    )
+    return {int(key): name for key, name in types.items()}

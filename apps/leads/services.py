@@ -1,0 +1,403 @@
+"""Lead lookup: one value while someone waits, or a list of up to 100,000 as a background
+job that stores each finished batch, so that it resumes where it stopped."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.instances.client import (
+    InstanceDisabled,
+    instance_budget,
+    marketo_client,
+    shared_governor,
+)
+from apps.instances.credentials import CredentialsUnavailable
+from apps.leads import metadata
+from apps.leads.coalesce import coalesced_find
+from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
+from apps.leads.parsing import BadInput, clean_values
+from apps.marketo import leads as marketo_leads
+from apps.marketo.client import RetryLater
+from apps.marketo.errors import (
+    AccessDenied,
+    InvalidRequest,
+    MarketoError,
+    NotFound,
+    QuotaExhausted,
+)
+from apps.marketo.governor import GovernorUnavailable, Priority, quota_day
+from apps.marketo.paging import pages_by_token
+
+logger = logging.getLogger(__name__)
+
+FEATURE = "lead_lookup"
+# How long a job waits before trying again after Marketo failed transiently.
+TRANSIENT_RETRY_SECONDS = 30
+
+
+class LookupPaused(Exception):
+    """The job cannot go on now; its task retries after `seconds`."""
+
+    def __init__(self, seconds: float, message: str):
+        super().__init__(message)
+        self.seconds = max(1.0, seconds)
+
+
+def problem_message(exc: Exception) -> str:
+    """What to tell a person when a call to Marketo could not be made or failed."""
+    if isinstance(exc, (CredentialsUnavailable, InstanceDisabled)):
+        return str(exc)
+    if isinstance(exc, GovernorUnavailable):
+        return "The call governor (Redis) cannot be reached, so no call was made. Try again soon."
+    if isinstance(exc, RetryLater):
+        return f"The instance's API budget is in use right now; try again in {exc.seconds:.0f} s."
+    if isinstance(exc, QuotaExhausted):
+        return "The instance's daily API quota is spent; lookups resume after midnight US Central."
+    if isinstance(exc, AccessDenied):
+        return (
+            "Marketo refused the call (603): the API user's role lacks “Read-Only Lead” "
+            "or an IP allow-list blocks marketo-admin. Ask an admin."
+        )
+    if isinstance(exc, MarketoError) and exc.code == "1003":
+        return "Too many leads match (more than 1,000): narrow the search."
+    if isinstance(exc, MarketoError) and exc.retryable:
+        return f"Marketo is not answering properly right now ({exc}). Try again in a minute."
+    return f"Marketo answered with an error: {exc}."
+
+
+def _client(instance, user, *, priority, job=""):
+    return marketo_client(instance, priority=priority, feature=FEATURE, user=user, job=job)
+
+
+def _check_field(*, instance, user, field: str) -> None:
+    searchable = metadata.searchable_fields_get(instance=instance, user=user)
+    if field not in searchable:
+        raise BadInput(
+            f"“{field}” is not a searchable field of {instance.name}. "
+            f"Choose one of: {', '.join(searchable)}."
+        )
+
+
+# --- single lookup -----------------------------------------------------------------------
+
+
+def lead_search(*, instance, user, field: str, value: str, request=None) -> list[dict]:
+    """The leads whose `field` is `value`, as fast as one (shared) interactive call allows."""
+    value = (value or "").strip()
+    if not value:
+        raise BadInput("Enter a value to look up.")
+    _check_field(instance=instance, user=user, field=field)
+    client = _client(instance, user, priority=Priority.INTERACTIVE)
+    fields = list(dict.fromkeys([*metadata.DEFAULT_COLUMNS, field]))
+
+    def call(values, wanted):
+        return marketo_leads.leads_find(client, filter_type=field, values=values, fields=wanted)
+
+    leads = coalesced_find(
+        instance_id=instance.pk, field=field, value=value, fields=fields, call=call
+    )
+    audit_record(
+        action="leads.lookup",
+        actor=user,
+        request=request,
+        instance=instance,
+        target_type="lead_lookup",
+        details={"mode": "single", "field": field, "values": 1, "found": len(leads)},
+    )
+    return leads
+
+
+def leads_lookup_now(*, instance, user, field: str, values: list[str], fields=None, request=None):
+    """Up to 300 values, synchronously (the API's GET .../leads/)."""
+    if not values:
+        raise BadInput("Give at least one value in filterValues.")
+    if len(values) > marketo_leads.MAX_FILTER_VALUES:
+        raise BadInput(f"At most {marketo_leads.MAX_FILTER_VALUES} values; use a lead lookup job.")
+    _check_field(instance=instance, user=user, field=field)
+    if fields:
+        known = {item["name"] for item in metadata.lead_fields_get(instance=instance, user=user)}
+        unknown = [name for name in fields if name not in known]
+        if unknown:
+            raise BadInput(f"Unknown field(s): {', '.join(unknown)}.")
+        fields = list(dict.fromkeys(["id", *fields]))
+    client = _client(instance, user, priority=Priority.INTERACTIVE)
+    leads = marketo_leads.leads_find(client, filter_type=field, values=values, fields=fields)
+    audit_record(
+        action="leads.lookup",
+        actor=user,
+        request=request,
+        instance=instance,
+        target_type="lead_lookup",
+        details={"mode": "api", "field": field, "values": len(values), "found": len(leads)},
+    )
+    return leads
+
+
+# --- batch lookup ------------------------------------------------------------------------
+
+
+def calls_left_today(instance) -> int:
+    """Calls marketo-admin may still make on `instance` today (its share of the quota)."""
+    budget = instance_budget(instance)
+    used = shared_governor().state(budget)["daily_used"]
+    return max(0, instance.daily_budget - used)
+
+
+def lookup_cost(lookup: LeadLookup) -> dict:
+    """What starting `lookup` costs, and whether today's share allows it."""
+    needed = lookup.batches.filter(done=False).count()
+    try:
+        left = calls_left_today(lookup.instance)
+    except GovernorUnavailable:
+        return {"calls": needed, "left": None, "allowed": False, "reason": problem_message(
+            GovernorUnavailable()
+        )}  # fmt: skip
+    reason = ""
+    if needed > left:
+        reason = (
+            f"This lookup needs {needed:,} calls, and {lookup.instance.name} has {left:,} "
+            f"left today within marketo-admin's share ({lookup.instance.daily_budget:,} a day). "
+            "Look up fewer values, or wait for the quota to reset at midnight US Central."
+        )
+    return {"calls": needed, "left": left, "allowed": not reason, "reason": reason}
+
+
+def lead_lookup_prepare(
+    *, instance, user, field: str, raw_values: list[str], source="paste", filename=""
+) -> LeadLookup:
+    """Validate and store the values in batches; nothing is sent until it is started."""
+    _check_field(instance=instance, user=user, field=field)
+    data_type = metadata.field_data_type(instance=instance, user=user, name=field)
+    parsed = clean_values(raw_values, data_type=data_type)
+    names = [item["name"] for item in metadata.lead_fields_get(instance=instance, user=user)]
+    fields = list(dict.fromkeys(["id", field, *names]))
+    batches = list(marketo_leads.filter_value_batches(parsed.values))
+    with transaction.atomic():
+        lookup = LeadLookup.objects.create(
+            instance=instance,
+            user=user,
+            field=field,
+            source=source,
+            filename=filename[:255],
+            fields=fields,
+            invalid_values=parsed.invalid,
+            duplicate_count=parsed.duplicates,
+            total_values=len(parsed.values),
+            batch_count=len(batches),
+        )
+        LeadLookupBatch.objects.bulk_create(
+            [
+                LeadLookupBatch(lookup=lookup, position=position, values=values)
+                for position, values in enumerate(batches)
+            ],
+            batch_size=500,
+        )
+    return lookup
+
+
+def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
+    """Start a prepared lookup, unless it would spend more than today's share."""
+    from apps.leads.tasks import lead_lookup_run_task
+
+    if lookup.status != LeadLookup.Status.DRAFT:
+        return lookup
+    cost = lookup_cost(lookup)
+    if not cost["allowed"]:
+        raise BadInput(cost["reason"])
+    with transaction.atomic():
+        updated = LeadLookup.objects.filter(pk=lookup.pk, status=LeadLookup.Status.DRAFT).update(
+            status=LeadLookup.Status.QUEUED, message="Waiting for a worker."
+        )
+        if not updated:  # started twice (a double click): the first one counts
+            lookup.refresh_from_db()
+            return lookup
+        audit_record(
+            action="leads.lookup",
+            actor=user,
+            request=request,
+            instance=lookup.instance,
+            target_type="lead_lookup",
+            target_id=lookup.pk,
+            details={
+                "mode": "batch",
+                "source": lookup.source,
+                "field": lookup.field,
+                "values": lookup.total_values,
+                "calls": cost["calls"],
+            },
+        )
+        transaction.on_commit(lambda: lead_lookup_run_task.delay(lookup.pk))
+    lookup.refresh_from_db()
+    return lookup
+
+
+def lead_lookup_cancel(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
+    with transaction.atomic():
+        updated = LeadLookup.objects.filter(
+            pk=lookup.pk, status__in=[LeadLookup.Status.DRAFT, *LeadLookup.ACTIVE]
+        ).update(
+            status=LeadLookup.Status.CANCELLED,
+            message="Cancelled.",
+            finished_at=timezone.now(),
+        )
+        if updated:
+            audit_record(
+                action="leads.lookup_cancel",
+                actor=user,
+                request=request,
+                instance=lookup.instance,
+                target_type="lead_lookup",
+                target_id=lookup.pk,
+            )
+    lookup.refresh_from_db()
+    return lookup
+
+
+def _set(lookup_id: int, **changes) -> None:
+    LeadLookup.objects.filter(pk=lookup_id).exclude(status__in=LeadLookup.FINISHED).update(
+        **changes
+    )
+
+
+def lead_lookup_run(*, lookup_id: int) -> LeadLookup:
+    """Look up every batch not done yet. Safe to run again: a done batch is never repeated.
+
+    Raises LookupPaused (and RetryLater) when the job should be retried later."""
+    lookup = LeadLookup.objects.select_related("instance", "user").get(pk=lookup_id)
+    if lookup.status not in LeadLookup.ACTIVE:
+        return lookup
+    now = timezone.now()
+    LeadLookup.objects.filter(pk=lookup.pk, started_at__isnull=True).update(started_at=now)
+    _set(lookup.pk, status=LeadLookup.Status.RUNNING, message="")
+    try:
+        client = _client(
+            lookup.instance,
+            lookup.user,
+            priority=Priority.BACKGROUND,
+            job=f"lead_lookup:{lookup.pk}",
+        )
+    except (CredentialsUnavailable, InstanceDisabled) as exc:
+        return _fail(lookup, str(exc))
+    pending = list(lookup.batches.filter(done=False).values_list("pk", flat=True))
+    for batch_id in pending:
+        status = LeadLookup.objects.values_list("status", flat=True).get(pk=lookup.pk)
+        if status not in LeadLookup.ACTIVE:
+            lookup.refresh_from_db()
+            return lookup  # cancelled
+        batch = LeadLookupBatch.objects.get(pk=batch_id)
+        try:
+            leads, calls = _fetch(client, lookup, batch.values)
+        except RetryLater as exc:
+            _pause(lookup, problem_message(exc))
+            raise
+        except GovernorUnavailable as exc:
+            _pause(lookup, problem_message(exc) + " The lookup will go on by itself.")
+            raise LookupPaused(TRANSIENT_RETRY_SECONDS, str(exc)) from exc
+        except QuotaExhausted as exc:
+            seconds = quota_day(timezone.now().timestamp()).seconds_left + 60
+            _pause(lookup, problem_message(exc) + " The lookup will go on by itself then.")
+            raise LookupPaused(seconds, str(exc)) from exc
+        except AccessDenied as exc:
+            return _fail(lookup, problem_message(exc))
+        except (InvalidRequest, NotFound) as exc:
+            # Our request was wrong for these values (e.g. 1003, too many matches): record
+            # it against the batch and go on with the others.
+            _store(lookup, batch, [], 1, error=problem_message(exc))
+            continue
+        except MarketoError as exc:
+            _pause(
+                lookup,
+                f"{problem_message(exc)} Retrying in {TRANSIENT_RETRY_SECONDS} s; "
+                "finished batches are kept.",
+            )
+            raise LookupPaused(TRANSIENT_RETRY_SECONDS, str(exc)) from exc
+        _store(lookup, batch, leads, calls)
+    _set(
+        lookup.pk,
+        status=LeadLookup.Status.DONE,
+        message="",
+        finished_at=timezone.now(),
+    )
+    lookup.refresh_from_db()
+    return lookup
+
+
+def _fetch(client, lookup: LeadLookup, values: list[str]) -> tuple[list[dict], int]:
+    params = {
+        "filterType": lookup.field,
+        "filterValues": ",".join(values),
+        "fields": ",".join(lookup.fields),
+    }
+    leads, calls = [], 0
+    for page in pages_by_token(client, "/v1/leads.json", params):
+        calls += 1
+        leads.extend(page)
+    return leads, calls
+
+
+def _store(lookup, batch, leads, calls, *, error="") -> None:
+    wanted = {marketo_leads.match_key(value): value for value in batch.values}
+    matched = {marketo_leads.match_key(lead.get(lookup.field)) for lead in leads}
+    found = [key for key in wanted if key in matched]
+    not_found = [value for key, value in wanted.items() if key not in matched]
+    with transaction.atomic():
+        locked = LeadLookupBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.done:  # another delivery of the task finished it first
+            return
+        LeadLookupResult.objects.bulk_create(
+            [
+                LeadLookupResult(lookup=lookup, batch=batch, lead_id=lead["id"], data=lead)
+                for lead in leads
+                if "id" in lead
+            ],
+            batch_size=500,
+        )
+        locked.done, locked.not_found, locked.calls, locked.error = True, not_found, calls, error
+        locked.save(update_fields=["done", "not_found", "calls", "error"])
+        LeadLookup.objects.filter(pk=lookup.pk).update(
+            done_values=F("done_values") + len(batch.values),
+            found_count=F("found_count") + len(found),
+            not_found_count=F("not_found_count") + len(not_found),
+            lead_count=F("lead_count") + len(leads),
+            calls_used=F("calls_used") + calls,
+        )
+
+
+def _pause(lookup, message: str) -> None:
+    _set(lookup.pk, status=LeadLookup.Status.PAUSED, message=message)
+
+
+def _fail(lookup, message: str) -> LeadLookup:
+    _set(lookup.pk, status=LeadLookup.Status.FAILED, message=message, finished_at=timezone.now())
+    lookup.refresh_from_db()
+    return lookup
+
+
+def retention_days() -> int:
+    return settings.LEAD_LOOKUP_RETENTION_DAYS
+
+
+def lead_lookup_prune(*, now=None, days=None) -> int:
+    """Delete lookups (with their values and results: personal data) older than the
+    retention period, and lookups never started after a day. Returns how many."""
+    now = now or timezone.now()
+    days = retention_days() if days is None else days
+    old = LeadLookup.objects.filter(created_at__lt=now - timedelta(days=days))
+    drafts = LeadLookup.objects.filter(
+        status=LeadLookup.Status.DRAFT, created_at__lt=now - timedelta(days=1)
+    )
+    count = 0
+    for queryset in (old, drafts):
+        ids = list(queryset.values_list("pk", flat=True))
+        for start in range(0, len(ids), 100):
+            chunk = ids[start : start + 100]
+            LeadLookupResult.objects.filter(lookup_id__in=chunk).delete()
+            LeadLookupBatch.objects.filter(lookup_id__in=chunk).delete()
+            LeadLookup.objects.filter(pk__in=chunk).delete()
+        count += len(ids)
+    return count

@@ -1,0 +1,316 @@
+import contextlib
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import Action, require
+from apps.accounts.selectors import profile_get
+from apps.core.csv_export import csv_response
+from apps.instances.client import InstanceDisabled
+from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.selectors import current_instance, instance_get
+from apps.leads import detail, metadata, selectors, services
+from apps.leads.parsing import MAX_VALUES, BadInput, csv_column_values, split_pasted
+from apps.marketo.errors import MarketoError
+from apps.marketo.governor import GovernorUnavailable
+
+# Everything that can keep a call from being made, or make it fail.
+CALL_PROBLEMS = (
+    MarketoError,
+    CredentialsUnavailable,
+    InstanceDisabled,
+    GovernorUnavailable,
+)
+
+
+def _home_instance(request):
+    require(request.user, Action.LOOKUP_LEADS)
+    instance = current_instance(user=request.user, profile=profile_get(user=request.user))
+    if instance is not None:
+        require(request.user, Action.LOOKUP_LEADS, instance)
+    return instance
+
+
+def _lookup(request, pk):
+    require(request.user, Action.LOOKUP_LEADS)
+    lookup = selectors.lead_lookup_get(user=request.user, pk=pk)
+    require(request.user, Action.LOOKUP_LEADS, lookup.instance)
+    return lookup
+
+
+def _searchable(instance, user):
+    """(fields, problem): the instance's searchable fields, from the day's cache if it can."""
+    try:
+        return metadata.searchable_fields_get(instance=instance, user=user), ""
+    except CALL_PROBLEMS as exc:
+        return metadata.FALLBACK_SEARCHABLE, (
+            "The searchable fields could not be read from Marketo, so only email is offered. "
+            + services.problem_message(exc)
+        )
+
+
+def leads_home_view(request, form_errors=None, status=200):
+    instance = _home_instance(request)
+    context = {"instance": instance, "max_values": MAX_VALUES, "form_errors": form_errors or []}
+    if instance is not None:
+        fields, problem = _searchable(instance, request.user)
+        context.update(
+            searchable=fields,
+            fields_problem=problem,
+            lookups=selectors.lead_lookup_list(user=request.user, instance=instance)[:20],
+            posted_field=request.POST.get("field", "email"),
+            posted_values=request.POST.get("values", ""),
+            retention_days=services.retention_days(),
+        )
+    return render(request, "leads/home.html", context, status=status)
+
+
+@require_POST
+def searchable_fields_refresh_view(request):
+    instance = _home_instance(request)
+    if instance is None:
+        raise Http404("No instance.")
+    try:
+        fields = metadata.searchable_fields_get(instance=instance, user=request.user, refresh=True)
+        metadata.lead_fields_get(instance=instance, user=request.user, refresh=True)
+        messages.success(request, f"Searchable fields refreshed: {len(fields)} fields.")
+    except CALL_PROBLEMS as exc:
+        messages.error(request, services.problem_message(exc))
+    return redirect("leads_home")
+
+
+@require_POST
+def lead_search_view(request):
+    instance = _home_instance(request)
+    field = request.POST.get("field", "email")
+    value = request.POST.get("value", "")
+    context = {"instance": instance, "field": field, "value": value.strip()}
+    if instance is None:
+        context["error"] = "No Marketo instance is granted to you."
+    else:
+        try:
+            context["leads"] = services.lead_search(
+                instance=instance, user=request.user, field=field, value=value, request=request
+            )
+        except BadInput as exc:
+            context["error"] = str(exc)
+        except CALL_PROBLEMS as exc:
+            context["error"] = services.problem_message(exc)
+            context["too_many"] = getattr(exc, "code", "") == "1003"
+    if request.htmx:
+        return render(request, "leads/partials/search_result.html", context)
+    return render(request, "leads/search_page.html", context)
+
+
+@require_POST
+def lead_lookup_create_view(request):
+    instance = _home_instance(request)
+    if instance is None:
+        raise Http404("No instance.")
+    field = request.POST.get("field", "email")
+    upload = request.FILES.get("file")
+    try:
+        if upload is not None:
+            raw, _column = csv_column_values(
+                upload.read(), column=request.POST.get("column", ""), field=field
+            )
+            source, filename = "csv", upload.name
+        else:
+            text = request.POST.get("values", "")
+            raw, source, filename = split_pasted(text), "paste", ""
+        lookup = services.lead_lookup_prepare(
+            instance=instance,
+            user=request.user,
+            field=field,
+            raw_values=raw,
+            source=source,
+            filename=filename,
+        )
+    except BadInput as exc:
+        return leads_home_view(request, form_errors=[str(exc)], status=400)
+    except CALL_PROBLEMS as exc:
+        return leads_home_view(request, form_errors=[services.problem_message(exc)], status=503)
+    return redirect("lead_lookup_detail", pk=lookup.pk)
+
+
+@require_POST
+def lead_lookup_start_view(request, pk):
+    lookup = _lookup(request, pk)
+    try:
+        services.lead_lookup_start(lookup=lookup, user=request.user, request=request)
+    except BadInput as exc:
+        messages.error(request, str(exc))
+    return redirect("lead_lookup_detail", pk=lookup.pk)
+
+
+@require_POST
+def lead_lookup_cancel_view(request, pk):
+    lookup = _lookup(request, pk)
+    was_draft = lookup.status == lookup.Status.DRAFT
+    services.lead_lookup_cancel(lookup=lookup, user=request.user, request=request)
+    if was_draft:
+        return redirect("leads_home")
+    messages.success(request, "The lookup is cancelled; what was found so far is kept.")
+    return redirect("lead_lookup_detail", pk=lookup.pk)
+
+
+def lead_lookup_detail_view(request, pk):
+    lookup = _lookup(request, pk)
+    context = {"lookup": lookup, "progress": selectors.lookup_progress(lookup)}
+    if lookup.status == lookup.Status.DRAFT:
+        context["cost"] = services.lookup_cost(lookup)
+    else:
+        context.update(_results_context(request, lookup))
+        context["errors"] = selectors.batch_errors(lookup=lookup)
+    return render(request, "leads/lookup_detail.html", context)
+
+
+def lead_lookup_progress_view(request, pk):
+    lookup = _lookup(request, pk)
+    response = render(
+        request,
+        "leads/partials/progress.html",
+        {"lookup": lookup, "progress": selectors.lookup_progress(lookup)},
+    )
+    if lookup.is_finished:
+        response["HX-Trigger"] = "lookup-finished"
+    return response
+
+
+def _columns(request, lookup):
+    chosen = [name for name in request.GET.getlist("cols") if name in lookup.fields]
+    return chosen or [name for name in metadata.DEFAULT_COLUMNS if name in lookup.fields]
+
+
+def _results_context(request, lookup):
+    columns = _columns(request, lookup)
+    sort = request.GET.get("sort", "")
+    descending = sort.startswith("-")
+    sort = sort.lstrip("-")
+    rows = selectors.result_rows(lookup=lookup, sort=sort, descending=descending)
+    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = {}
+    with contextlib.suppress(CALL_PROBLEMS):
+        labels = {
+            item["name"]: item["label"]
+            for item in metadata.lead_fields_get(instance=lookup.instance, user=request.user)
+        }
+    query = "&".join(f"cols={name}" for name in columns)
+    return {
+        "columns": [(name, labels.get(name, name)) for name in columns],
+        "all_columns": [(name, labels.get(name, name)) for name in lookup.fields],
+        "page": page,
+        "table": [[row.data.get(name) for name in columns] + [row.lead_id] for row in page],
+        "sort": sort,
+        "descending": descending,
+        "cols_query": query,
+    }
+
+
+def lead_lookup_results_view(request, pk):
+    lookup = _lookup(request, pk)
+    context = {"lookup": lookup, **_results_context(request, lookup)}
+    return render(request, "leads/partials/results.html", context)
+
+
+def lead_lookup_results_csv_view(request, pk):
+    lookup = _lookup(request, pk)
+    columns = _columns(request, lookup)
+    rows = (
+        [row.data.get(name) for name in columns]
+        for row in selectors.result_rows(lookup=lookup).iterator(chunk_size=1000)
+    )
+    return csv_response(f"lead-lookup-{lookup.pk}-found.csv", columns, rows)
+
+
+def lead_lookup_not_found_csv_view(request, pk):
+    lookup = _lookup(request, pk)
+    rows = ([value] for value in selectors.not_found_values(lookup=lookup))
+    return csv_response(f"lead-lookup-{lookup.pk}-not-found.csv", [lookup.field], rows)
+
+
+# --- lead detail -------------------------------------------------------------------------
+
+
+def _detail_instance(request, instance_pk):
+    require(request.user, Action.LOOKUP_LEADS)
+    instance = instance_get(user=request.user, pk=instance_pk)
+    require(request.user, Action.LOOKUP_LEADS, instance)
+    return instance
+
+
+def lead_detail_view(request, instance_pk, lead_id):
+    instance = _detail_instance(request, instance_pk)
+    detail.lead_view_audit(instance=instance, user=request.user, lead_id=lead_id, request=request)
+    try:
+        types = metadata.activity_types_get(instance=instance, user=request.user)
+    except CALL_PROBLEMS:
+        types = {}
+    return render(
+        request,
+        "leads/lead_detail.html",
+        {
+            "instance": instance,
+            "lead_id": lead_id,
+            "marketo_url": detail.marketo_lead_url(lead_id),
+            "activity_types": sorted(types.items(), key=lambda item: item[1]),
+            "days": detail.DEFAULT_ACTIVITY_DAYS,
+        },
+    )
+
+
+def lead_fields_view(request, instance_pk, lead_id):
+    instance = _detail_instance(request, instance_pk)
+    context = {"instance": instance, "lead_id": lead_id}
+    status = 200
+    try:
+        context.update(detail.lead_fields(instance=instance, user=request.user, lead_id=lead_id))
+    except detail.LeadNotFound as exc:
+        context["error"], status = str(exc), 404
+    except CALL_PROBLEMS as exc:
+        context["error"] = services.problem_message(exc)
+    # htmx swaps 2xx answers only; the message is the content, so answer 200 to htmx.
+    return render(
+        request, "leads/partials/fields.html", context, status=200 if request.htmx else status
+    )
+
+
+def lead_activities_view(request, instance_pk, lead_id):
+    instance = _detail_instance(request, instance_pk)
+    try:
+        days = int(request.GET.get("days") or detail.DEFAULT_ACTIVITY_DAYS)
+        type_id = int(request.GET.get("type") or 0) or None
+    except ValueError:
+        days, type_id = detail.DEFAULT_ACTIVITY_DAYS, None
+    context = {"instance": instance, "lead_id": lead_id, "days": days, "type_id": type_id}
+    try:
+        rows, complete = detail.lead_activities(
+            instance=instance, user=request.user, lead_id=lead_id, days=days, type_id=type_id
+        )
+        context["page"] = Paginator(rows, detail.ACTIVITY_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        context["complete"] = complete
+    except CALL_PROBLEMS as exc:
+        context["error"] = services.problem_message(exc)
+    return render(request, "leads/partials/activities.html", context)
+
+
+def lead_memberships_view(request, instance_pk, lead_id):
+    instance = _detail_instance(request, instance_pk)
+    context = {"instance": instance, "lead_id": lead_id}
+    try:
+        context.update(
+            detail.lead_memberships(instance=instance, user=request.user, lead_id=lead_id)
+        )
+    except CALL_PROBLEMS as exc:
+        context["error"] = services.problem_message(exc)
+    return render(request, "leads/partials/memberships.html", context)
+
+
+def lead_detail_url(instance_pk, lead_id) -> str:
+    return reverse("lead_detail", args=[instance_pk, lead_id])

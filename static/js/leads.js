@@ -1,0 +1,54 @@
+// The Leads section's small behaviours; every page works without them.
+(() => {
+  // A CSV chosen for upload: offer its header's columns to choose from.
+  function csvColumns(input) {
+    const select = document.getElementById(input.dataset.csvColumns);
+    const file = input.files && input.files[0];
+    if (!select || !file) return;
+    file.slice(0, 64 * 1024).text().then((text) => {
+      const line = text.replace(/^\uFEFF/, "").split(/\r?\n/)[0] || "";
+      const delimiter = [",", ";", "\t"].reduce((a, b) => (line.split(b).length > line.split(a).length ? b : a));
+      const names = line.split(delimiter).map((name) => name.trim().replace(/^"|"$/g, "")).filter(Boolean);
+      const field = (document.getElementById("batch-field") || {}).value || "";
+      select.replaceChildren(...names.map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        option.textContent = name;
+        option.selected = name.toLowerCase() === field.toLowerCase();
+        return option;
+      }));
+    });
+  }
+
+  function filterFields(input) {
+    const root = document.getElementById(input.dataset.fieldFilter);
+    if (!root) return;
+    const words = input.value.trim().toLowerCase();
+    for (const row of root.querySelectorAll("[data-search]")) {
+      row.hidden = words !== "" && !row.dataset.search.includes(words);
+    }
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("[data-csv-columns]")) csvColumns(event.target);
+  });
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("[data-field-filter]")) filterFields(event.target);
+  });
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const done = () => { button.textContent = "Copied"; setTimeout(() => { button.textContent = "Copy"; }, 1500); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(button.dataset.copy).then(done, () => {});
+    } else {
+      const area = document.createElement("textarea");
+      area.value = button.dataset.copy;
+      document.body.append(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+      done();
+    }
+  });
+})();

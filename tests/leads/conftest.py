@@ -1,0 +1,54 @@
+import pytest
+
+from apps.accounts.permissions import Role
+from apps.instances.services import grant_set
+from tests.factories import UserFactory, make_instance
+
+
+def sandbox_emails(sandbox, count, *, start=0):
+    """Emails of seeded sandbox leads (the seed is random but fixed)."""
+    store = sandbox.instance.leads
+    return [store.render(position, ["email"])["email"] for position in range(start, start + count)]
+
+
+def missing_emails(count):
+    return [f"nobody.{n}@nowhere.example" for n in range(count)]
+
+
+def sandbox_instance_for(sandbox, *users, name="Sandbox", **fields):
+    instance = make_instance(
+        name,
+        client_id=sandbox.client_id,
+        secret=sandbox.client_secret,
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+        **fields,
+    )
+    for user in users:
+        grant_set(instance=instance, user=user, role="operator", actor=None)
+    return instance
+
+
+@pytest.fixture
+def otto(db):
+    return UserFactory(username="otto", role=Role.OPERATOR)
+
+
+@pytest.fixture
+def instance(sandbox, otto):
+    return sandbox_instance_for(sandbox, otto)
+
+
+@pytest.fixture
+def _fresh_governor():
+    """The governor's counters live in Redis (or memory): start every test from zero."""
+    from apps.instances.client import shared_governor
+
+    shared_governor.cache_clear()
+    yield
+    shared_governor.cache_clear()
+
+
+def leads_calls(sandbox) -> int:
+    by_endpoint = sandbox.stats().get("by_endpoint", {})
+    return sum(count for path, count in by_endpoint.items() if path.endswith("/v1/leads.json"))

@@ -1,0 +1,237 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.instances.client import instance_budget, shared_governor
+from apps.leads import services
+from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
+from apps.leads.parsing import BadInput
+from apps.marketo.errors import TransientError
+from tests.leads.conftest import leads_calls, missing_emails, sandbox_emails
+
+pytestmark = pytest.mark.django_db
+
+
+def _prepare(instance, user, values, field="email"):
+    return services.lead_lookup_prepare(
+        instance=instance, user=user, field=field, raw_values=values
+    )
+
+
+def _started(instance, user, values, django_capture_on_commit_callbacks):
+    lookup = _prepare(instance, user, values)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.lead_lookup_start(lookup=lookup, user=user)
+    return lookup
+
+
+def test_a_lookup_of_1000_emails_half_present_costs_4_calls_and_stores_everything(
+    otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    present, missing = sandbox_emails(sandbox, 500), missing_emails(500)
+    lookup = _started(instance, otto, present + missing, django_capture_on_commit_callbacks)
+    assert lookup.batch_count == 4 and lookup.status == "queued"
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)
+    assert lookup.status == "done"
+    assert (lookup.done_values, lookup.found_count, lookup.not_found_count) == (1000, 500, 500)
+    assert lookup.calls_used == 4 == leads_calls(sandbox)
+    assert LeadLookupResult.objects.filter(lookup=lookup).count() == 500
+    result = LeadLookupResult.objects.filter(lookup=lookup).first()
+    assert "customerTier" in result.data  # every describe field, for the column chooser
+
+
+def test_a_crashed_job_resumes_without_repeating_finished_batches(
+    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    lookup = _started(
+        instance, otto, sandbox_emails(sandbox, 1500), django_capture_on_commit_callbacks
+    )
+    real_fetch, fetched = services._fetch, []
+
+    def dies_on_the_third_batch(client, lookup, values):
+        if len(fetched) == 2:
+            raise SystemExit("the worker was killed")
+        fetched.append(values)
+        return real_fetch(client, lookup, values)
+
+    monkeypatch.setattr(services, "_fetch", dies_on_the_third_batch)
+    with pytest.raises(SystemExit):
+        services.lead_lookup_run(lookup_id=lookup.pk)
+    assert LeadLookupBatch.objects.filter(lookup=lookup, done=True).count() == 2
+    monkeypatch.setattr(services, "_fetch", real_fetch)
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)  # the task, delivered again
+    assert lookup.status == "done" and lookup.found_count == 1500
+    assert leads_calls(sandbox) == 5 == lookup.calls_used
+    assert LeadLookupResult.objects.filter(lookup=lookup).count() == 1500
+
+
+def test_a_marketo_failure_pauses_the_job_and_says_so(
+    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    lookup = _started(
+        instance, otto, sandbox_emails(sandbox, 10), django_capture_on_commit_callbacks
+    )
+
+    def fails(*args):
+        raise TransientError("Temporarily unavailable", code="608")
+
+    monkeypatch.setattr(services, "_fetch", fails)
+    with pytest.raises(services.LookupPaused):
+        services.lead_lookup_run(lookup_id=lookup.pk)
+    lookup.refresh_from_db()
+    assert lookup.status == "paused"
+    assert "Retrying in 30 s; finished batches are kept." in lookup.message
+
+
+def test_a_cancelled_job_stops_before_its_next_batch(
+    otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    lookup = _started(
+        instance, otto, sandbox_emails(sandbox, 600), django_capture_on_commit_callbacks
+    )
+    services.lead_lookup_cancel(lookup=lookup, user=otto)
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)
+    assert lookup.status == "cancelled" and leads_calls(sandbox) == 0
+
+
+def test_a_lookup_over_the_days_share_is_refused_with_the_reason(otto, instance, sandbox):
+    instance.daily_quota, instance.quota_share_percent = 10_000, 1  # 100 calls a day
+    instance.save()
+    lookup = _prepare(instance, otto, sandbox_emails(sandbox, 600))
+    shared_governor().set_daily_used(instance_budget(instance), 99)
+    cost = services.lookup_cost(lookup)
+    assert (cost["calls"], cost["left"], cost["allowed"]) == (2, 1, False)
+    with pytest.raises(BadInput, match="needs 2 calls, and Sandbox has 1 left today"):
+        services.lead_lookup_start(lookup=lookup, user=otto)
+    assert LeadLookup.objects.get(pk=lookup.pk).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"values": ""}, "Enter at least one value to look up."),
+        ({"values": "a@x.com", "field": "company"}, "is not a searchable field"),
+        ({"values": "not-an-email"}, "None of the 1 values is a valid email"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_starts_nothing(
+    client_for, otto, instance, data, message
+):
+    response = client_for(otto).post("/leads/lookups/", {"field": "email", **data})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not LeadLookup.objects.exists()
+
+
+def test_a_csv_upload_without_the_column_is_refused(client_for, otto, instance):
+    upload = SimpleUploadedFile("list.csv", b"name,mail\nAda,ada@x.com\n", "text/csv")
+    response = client_for(otto).post(
+        "/leads/lookups/", {"field": "email", "column": "email", "file": upload}
+    )
+    assert (
+        "The file has no column “email”; its columns are: name, mail." in response.content.decode()
+    )
+
+
+def test_the_cost_page_then_start_runs_the_lookup_and_audits_it(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    client = client_for(otto)
+    emails = sandbox_emails(sandbox, 3)
+    upload = SimpleUploadedFile(
+        "fair.csv",
+        ("\ufeffName;Email\n" + "\n".join(f"x;{e}" for e in emails) + "\nx;bad\n").encode(),
+    )
+    response = client.post("/leads/lookups/", {"field": "email", "column": "Email", "file": upload})
+    lookup = LeadLookup.objects.get()
+    assert response.url == f"/leads/lookups/{lookup.pk}/"
+    page = client.get(response.url).content.decode()
+    assert "Calls it will take</dt><dd>1" in page
+    assert "1 invalid value left out" in page and "<code>bad</code>" in page
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(f"/leads/lookups/{lookup.pk}/start/")
+    assert len(callbacks) == 1
+    lookup.refresh_from_db()
+    event = AuditEvent.objects.get(action="leads.lookup")
+    assert event.details["values"] == 3 and event.details["field"] == "email"
+    # CELERY_TASK_ALWAYS_EAGER is off: run the job as the worker would.
+    services.lead_lookup_run(lookup_id=lookup.pk)
+    page = client.get(f"/leads/lookups/{lookup.pk}/").content.decode()
+    assert "100%" in page and "Found leads" in page and emails[0] in page
+
+
+def _csv(response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_downloads_give_found_leads_with_chosen_fields_and_not_found_values(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    emails = sandbox_emails(sandbox, 2)
+    lookup = _started(
+        instance, otto, [*emails, "gone@nowhere.example"], django_capture_on_commit_callbacks
+    )
+    services.lead_lookup_run(lookup_id=lookup.pk)
+    client = client_for(otto)
+    found = _csv(client.get(f"/leads/lookups/{lookup.pk}/results.csv?cols=email&cols=customerTier"))
+    assert found[0] == ["email", "customerTier"]
+    assert sorted(row[0] for row in found[1:]) == sorted(emails)
+    missing = _csv(client.get(f"/leads/lookups/{lookup.pk}/not-found.csv"))
+    assert missing == [["email"], ["gone@nowhere.example"]]
+
+
+def test_csv_cells_that_look_like_formulas_are_escaped(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    lookup = _started(
+        instance, otto, sandbox_emails(sandbox, 1), django_capture_on_commit_callbacks
+    )
+    services.lead_lookup_run(lookup_id=lookup.pk)
+    result = LeadLookupResult.objects.get(lookup=lookup)
+    result.data["company"] = '=HYPERLINK("http://evil")'
+    result.save()
+    rows = _csv(client_for(otto).get(f"/leads/lookups/{lookup.pk}/results.csv?cols=company"))
+    assert rows[1] == ['\'=HYPERLINK("http://evil")']
+
+
+def test_results_are_paginated_and_sortable(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    lookup = _started(
+        instance, otto, sandbox_emails(sandbox, 120), django_capture_on_commit_callbacks
+    )
+    services.lead_lookup_run(lookup_id=lookup.pk)
+    client = client_for(otto)
+    page = client.get(f"/leads/lookups/{lookup.pk}/results/?cols=id&cols=email&sort=-id&page=3")
+    body = page.content.decode()
+    assert "Page 3 of 3" in body and ">100020<" in body and ">100001<" in body
+
+
+def test_another_users_lookup_is_not_found(client_for, otto, instance, sandbox, admin_user):
+    from tests.factories import UserFactory
+
+    lookup = _prepare(instance, otto, sandbox_emails(sandbox, 1))
+    other = UserFactory(role="operator")
+    assert client_for(other).get(f"/leads/lookups/{lookup.pk}/").status_code == 404
+
+
+def test_old_lookups_are_deleted_with_their_results(
+    otto, instance, sandbox, settings, django_capture_on_commit_callbacks
+):
+    settings.LEAD_LOOKUP_RETENTION_DAYS = 7
+    old = _started(instance, otto, sandbox_emails(sandbox, 2), django_capture_on_commit_callbacks)
+    services.lead_lookup_run(lookup_id=old.pk)
+    LeadLookup.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    recent = _prepare(instance, otto, ["a@x.com"])
+    out = io.StringIO()
+    call_command("leads_prune", stdout=out)
+    assert "Deleted 1 lead lookup(s) older than 7 days." in out.getvalue()
+    assert list(LeadLookup.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not LeadLookupResult.objects.exists()

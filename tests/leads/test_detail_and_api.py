@@ -1,0 +1,150 @@
+import time
+
+import pytest
+
+from apps.audit.models import AuditEvent
+from apps.leads.models import LeadLookup
+from apps.leads.services import lead_lookup_run
+from tests.factories import UserFactory
+from tests.leads.conftest import missing_emails, sandbox_emails
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_detail_page_is_audited_and_loads_its_sections_separately(client_for, otto, instance):
+    page = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/").content.decode()
+    for section in ("fields/", "activities/?days=30", "memberships/"):
+        assert f'hx-get="/leads/{instance.pk}/lead/100001/{section}"' in page
+    assert "leadDatabase/loadLeadDetail?leadId=100001" in page
+    event = AuditEvent.objects.get(action="leads.view")
+    assert (event.target_type, event.target_id, event.actor) == ("lead", "100001", otto)
+
+
+def test_the_fields_are_grouped_standard_custom_system(client_for, otto, instance, sandbox):
+    body = (
+        client_for(otto)
+        .get(f"/leads/{instance.pk}/lead/100001/fields/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert body.index("Standard fields") < body.index("Custom fields") < body.index("System fields")
+    assert sandbox_emails(sandbox, 1)[0] in body and "Customer Tier" in body
+    assert 'data-copy="' in body and 'data-field-filter="lead-field-groups"' in body
+
+
+def test_a_lead_id_that_does_not_exist_gets_a_clear_message(client_for, otto, instance):
+    response = client_for(otto).get(f"/leads/{instance.pk}/lead/999999/fields/")
+    assert response.status_code == 404
+    assert "No lead with id 999999 exists in Sandbox." in response.content.decode()
+
+
+def test_activities_of_the_last_30_days_show_type_names_and_filter_by_type(
+    client_for, otto, instance, sandbox
+):
+    # A seeded lead with an activity in the last 25 days (of the real clock).
+    store, now = sandbox.instance.leads, time.time()
+    position = next(
+        i for i, moment in enumerate(store.activity_time) if now - 25 * 86400 < moment < now
+    )
+    lead_id, type_id = 100001 + store.activity_lead[position], store.activity_type[position]
+    types = {1: "Visit Webpage", 2: "Fill Out Form", 6: "Send Email", 7: "Email Delivered"}
+    client = client_for(otto)
+    body = client.get(f"/leads/{instance.pk}/lead/{lead_id}/activities/").content.decode()
+    assert '<table class="activities">' in body
+    if type_id in types:
+        assert types[type_id] in body
+    other = 12 if type_id != 12 else 1
+    body = client.get(f"/leads/{instance.pk}/lead/{lead_id}/activities/?type={other}").content
+    assert "No activity in the last 30 days of this type." in body.decode()
+
+
+def test_memberships_list_static_lists_and_programs(client_for, otto, instance):
+    body = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/memberships/").content.decode()
+    assert "Static lists" in body and "Programs" in body
+
+
+def test_api_looks_up_up_to_300_values(api_client, otto, instance, sandbox):
+    api_client.force_authenticate(otto)
+    emails = sandbox_emails(sandbox, 2)
+    response = api_client.get(
+        f"/api/v1/instances/{instance.pk}/leads/",
+        {"filterType": "email", "filterValues": ",".join(emails), "fields": "email,company"},
+    )
+    assert response.status_code == 200
+    assert sorted(lead["email"] for lead in response.json()["result"]) == sorted(emails)
+    assert set(response.json()["result"][0]) == {"id", "email", "company"}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"filterValues": ""}, "Give at least one value"),
+        ({"filterValues": ",".join(missing_emails(301))}, "At most 300 values"),
+        ({"filterType": "company", "filterValues": "x"}, "is not a searchable field"),
+        ({"filterValues": "a@x.com", "fields": "nope"}, "Unknown field(s): nope"),
+    ],
+)
+def test_api_bad_lookups_answer_400(api_client, otto, instance, params, message):
+    api_client.force_authenticate(otto)
+    response = api_client.get(f"/api/v1/instances/{instance.pk}/leads/", params)
+    assert response.status_code == 400
+    assert message in response.json()["errors"]["non_field_errors"][0]
+
+
+def test_api_batch_lookup_answers_202_and_reports_progress_and_csvs(
+    api_client, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    api_client.force_authenticate(otto)
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api_client.post(
+            f"/api/v1/instances/{instance.pk}/lead-lookups/",
+            {"field": "email", "values": [*sandbox_emails(sandbox, 2), "x@nowhere.example"]},
+            format="json",
+        )
+    assert response.status_code == 202
+    lookup = LeadLookup.objects.get()
+    assert response["Location"].endswith(f"/api/v1/lead-lookups/{lookup.pk}/")
+    lead_lookup_run(lookup_id=lookup.pk)
+    status = api_client.get(f"/api/v1/lead-lookups/{lookup.pk}/").json()
+    assert (status["status"], status["percent"], status["found_count"]) == ("done", 100, 2)
+    csv_body = b"".join(api_client.get(status["not_found_csv"]).streaming_content).decode()
+    assert "x@nowhere.example" in csv_body
+    assert api_client.get(status["results_csv"]).status_code == 200
+
+
+def test_api_lead_detail_has_fields_activities_and_memberships(api_client, otto, instance):
+    api_client.force_authenticate(otto)
+    response = api_client.get(f"/api/v1/instances/{instance.pk}/leads/100001/?days=365")
+    assert response.status_code == 200
+    assert set(response.json()) == {
+        "lead",
+        "activities",
+        "activities_complete",
+        "lists",
+        "programs",
+    }
+    assert response.json()["lead"]["id"] == 100001
+    assert api_client.get(f"/api/v1/instances/{instance.pk}/leads/999999/").status_code == 404
+
+
+def test_api_refuses_viewers_and_other_users_lookups(api_client, viewer, otto, instance):
+    api_client.force_authenticate(viewer)
+    assert api_client.get(f"/api/v1/instances/{instance.pk}/leads/?filterValues=a").status_code in (
+        403,
+        404,
+    )
+    lookup = LeadLookup.objects.create(instance=instance, user=otto, field="email")
+    api_client.force_authenticate(UserFactory(role="operator"))
+    assert api_client.get(f"/api/v1/lead-lookups/{lookup.pk}/").status_code == 404
+
+
+def test_every_endpoint_is_in_the_openapi_schema(client):
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for path in [
+        "/api/v1/instances/{id}/leads/",
+        "/api/v1/instances/{id}/leads/{lead_id}/",
+        "/api/v1/instances/{id}/lead-lookups/",
+        "/api/v1/lead-lookups/{id}/",
+        "/api/v1/lead-lookups/{id}/results.csv",
+        "/api/v1/lead-lookups/{id}/not-found.csv",
+    ]:
+        assert path in paths

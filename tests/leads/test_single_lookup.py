@@ -1,0 +1,151 @@
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from apps.audit.models import AuditEvent
+from apps.leads.coalesce import coalesced_find
+from apps.leads.services import lead_search
+from apps.usage.models import LedgerEntry
+from tests.leads.conftest import leads_calls, sandbox_emails
+
+pytestmark = pytest.mark.django_db
+
+
+def _search(client, **data):
+    return client.post("/leads/search/", data, HTTP_HX_REQUEST="true")
+
+
+def test_a_found_lead_appears_as_a_row_linking_to_its_detail(client_for, otto, instance, sandbox):
+    email = sandbox_emails(sandbox, 1)[0]
+    response = _search(client_for(otto), field="email", value=f"  {email.upper()} ")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "1 lead with email" in body
+    assert f"/leads/{instance.pk}/lead/100001/" in body
+    assert "<html" not in body  # a fragment for htmx
+
+
+def test_nothing_matched_is_said_clearly(client_for, otto, instance):
+    body = _search(client_for(otto), field="email", value="nobody@nowhere.example").content
+    assert "No lead has email “nobody@nowhere.example” in Sandbox." in body.decode()
+
+
+def test_too_many_matches_answer_1003_and_ask_to_narrow(client_for, otto, instance):
+    body = _search(client_for(otto), field="leadPartitionId", value="1").content.decode()
+    assert "Too many leads match (more than 1,000): narrow the search." in body
+
+
+def test_a_field_that_is_not_searchable_is_refused_before_any_lookup(
+    client_for, otto, instance, sandbox
+):
+    body = _search(client_for(otto), field="company", value="Acme Corp").content.decode()
+    assert "“company” is not a searchable field of Sandbox" in body
+    assert leads_calls(sandbox) == 0
+
+
+def test_an_empty_value_gets_a_message(client_for, otto, instance):
+    body = _search(client_for(otto), field="email", value="   ").content.decode()
+    assert "Enter a value to look up." in body
+
+
+def test_searchable_fields_come_from_describe2_and_are_cached_with_a_refresh(
+    client_for, otto, instance, sandbox
+):
+    client = client_for(otto)
+    page = client.get("/leads/").content.decode()
+    assert '<option value="customerTier">' in page
+    assert '<option value="company">' not in page
+    client.get("/leads/")
+    assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == 1
+    assert cache.get(f"leads:describe2:{instance.pk}") is not None
+    client.post("/leads/fields/refresh/")
+    assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == 2
+
+
+def test_a_lookup_is_audited_and_ledgered_to_the_user_as_interactive(
+    client_for, otto, instance, sandbox
+):
+    _search(client_for(otto), field="email", value=sandbox_emails(sandbox, 1)[0])
+    event = AuditEvent.objects.get(action="leads.lookup")
+    assert event.actor == otto and event.instance_id == instance.pk
+    assert event.details == {"mode": "single", "field": "email", "values": 1, "found": 1}
+    call = LedgerEntry.objects.get(endpoint="/rest/v1/leads.json")
+    assert (call.user_id, call.priority, call.feature) == (otto.pk, "interactive", "lead_lookup")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/leads/",
+        "/leads/lookups/1/",
+        "/leads/lookups/1/results.csv",
+        "/leads/1/lead/100001/",
+        "/leads/1/lead/100001/fields/",
+        "/leads/1/lead/100001/activities/",
+        "/leads/1/lead/100001/memberships/",
+    ],
+)
+def test_viewers_may_not_open_any_leads_page(client_for, viewer, path):
+    assert client_for(viewer).get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/leads/search/", "/leads/lookups/", "/leads/fields/refresh/"])
+def test_viewers_may_not_post_to_leads(client_for, viewer, path):
+    assert client_for(viewer).post(path, {"value": "a@b.c"}).status_code == 403
+
+
+def test_an_operator_without_a_grant_sees_no_instance(client_for, otto):
+    assert (
+        "No Marketo instance is granted to you" in client_for(otto).get("/leads/").content.decode()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_lookups_share_at_most_two_calls(sandbox, role_groups):
+    from apps.instances.client import marketo_client
+    from apps.marketo import leads as marketo_leads
+    from apps.marketo.governor import Priority
+    from tests.factories import UserFactory
+    from tests.leads.conftest import sandbox_instance_for
+
+    user = UserFactory(role="operator")
+    instance = sandbox_instance_for(sandbox, user)
+    emails = sandbox_emails(sandbox, 50)
+    client = marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup")
+    answers, barrier = {}, threading.Barrier(50)
+
+    def one(email):
+        barrier.wait()
+        try:
+            answers[email] = _find(email)
+        finally:
+            connection.close()  # the ledger wrote from this thread
+
+    def _find(email):
+        return coalesced_find(
+            instance_id=instance.pk,
+            field="email",
+            value=email,
+            fields=["id", "email"],
+            call=lambda values, fields: marketo_leads.leads_find(
+                client, filter_type="email", values=values, fields=fields
+            ),
+        )
+
+    threads = [threading.Thread(target=one, args=(email,)) for email in emails]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert {email: [lead["email"] for lead in answers[email]] for email in emails} == {
+        email: [email] for email in emails
+    }
+    assert 1 <= leads_calls(sandbox) <= 2
+
+
+def test_lead_search_service_returns_the_matching_leads(otto, instance, sandbox):
+    emails = sandbox_emails(sandbox, 2)
+    leads = lead_search(instance=instance, user=otto, field="email", value=emails[1])
+    assert [lead["id"] for lead in leads] == [100002]
