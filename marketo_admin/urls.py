@@ -33,6 +33,7 @@ api_v1 = [
     ),
     path("", include("apps.leads.api_urls")),
     path("", include("apps.assets.api_urls")),
+    path("", include("apps.usage.api_urls")),
 ]
 
 urlpatterns = [

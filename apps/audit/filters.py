@@ -4,13 +4,22 @@ from django import forms
 from apps.audit.models import AuditEvent
 
 
+def _recorded_actions():
+    actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+    return [(action, action) for action in actions]
+
+
 class AuditEventFilter(django_filters.FilterSet):
     """The audit page's filters; the API takes the same query parameters."""
 
     actor = django_filters.CharFilter(
         field_name="actor_username", lookup_expr="iexact", label="Actor (user name)"
     )
-    action = django_filters.ChoiceFilter(choices=[], label="Action", empty_label="Any action")
+    # A callable, so the list is read when the form is validated or shown: it offers the
+    # actions that have happened, and grows with the product.
+    action = django_filters.ChoiceFilter(
+        choices=_recorded_actions, label="Action", empty_label="Any action"
+    )
     instance = django_filters.NumberFilter(field_name="instance_id", label="Instance id")
     since = django_filters.DateFilter(
         field_name="occurred_at",
@@ -28,9 +37,3 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["actor", "action", "instance", "since", "until"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Offer the actions that have happened, so the list grows with the product.
-        actions = AuditEvent.objects.order_by("action").values_list("action", flat=True)
-        self.filters["action"].extra["choices"] = [(a, a) for a in actions.distinct()]

@@ -14,6 +14,7 @@ def shell(request):
     if user is not None and user.is_authenticated:
         context["menu"] = menu_for(user)
         context.update(_switcher(user))
+        context["quota_alerts"] = _quota_alerts(user)
     return context
 
 
@@ -25,3 +26,9 @@ def _switcher(user):
     instances = list(MarketoInstance.objects.visible_to(user).filter(enabled=True).only("name"))
     current = current_instance(user=user, profile=profile_get(user=user)) if instances else None
     return {"switcher_instances": instances, "current_instance": current}
+
+
+def _quota_alerts(user):
+    from apps.usage.selectors import quota_alerts
+
+    return quota_alerts(user=user)

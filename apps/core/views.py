@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from apps.accounts.permissions import Action, require, user_role
+from apps.accounts.permissions import user_role
 from apps.core.health import health_report
 from apps.core.navigation import menu_for
 
@@ -13,28 +13,6 @@ def home_view(request):
         request,
         "core/home.html",
         {"role": user_role(request.user), "sections": menu_for(request.user)},
-    )
-
-
-# Sections whose apps are still to be built. Each is replaced by its app's own URLs.
-UPCOMING_SECTIONS = {
-    "leads": ("Leads", Action.LOOKUP_LEADS, "Look up one lead or thousands from a list or CSV."),
-    "assets": (
-        "Assets",
-        Action.BROWSE_ASSETS,
-        "Browse and search a local mirror of the asset tree.",
-    ),
-    "usage": ("Usage", Action.VIEW_USAGE, "API usage per user and day, errors, quota forecast."),
-}
-
-
-def upcoming_section_view(request, section):
-    title, action, summary = UPCOMING_SECTIONS[section]
-    require(request.user, action)
-    return render(
-        request,
-        "core/upcoming_section.html",
-        {"title": title, "summary": summary, "section": section},
     )
 
 

@@ -17,8 +17,27 @@ BROWSE_PATHS = {
     "landing_page_template": "/asset/v1/landingPageTemplates.json",
     "file": "/asset/v1/files.json",
 }
+# Asset type -> the path segment of its by-id endpoint (and of its actions).
+SINGULAR_PATHS = {
+    "program": "program",
+    "email": "email",
+    "landing_page": "landingPage",
+    "form": "form",
+    "snippet": "snippet",
+    "smart_campaign": "smartCampaign",
+    "smart_list": "smartList",
+    "static_list": "staticList",
+    "email_template": "emailTemplate",
+    "landing_page_template": "landingPageTemplate",
+    "file": "file",
+}
 # Types with draft/approved versions, and the path segment of their by-id endpoints.
 APPROVABLE = {"email": "email", "landing_page": "landingPage", "form": "form", "snippet": "snippet"}
+# Types whose clone endpoint the product offers (programs.md, emails.md: name + folder).
+CLONEABLE = {"program": "program", "email": "email"}
+# Browse endpoints that take earliestUpdatedAt (programs.md, emails.md, smart-campaigns.md,
+# smart-lists.md, static-lists.md); the others are browsed whole on every pass.
+UPDATED_SINCE_TYPES = frozenset({"program", "email", "smart_campaign", "smart_list", "static_list"})
 
 
 def folders(client, *, root: dict | None = None, max_depth: int | None = None, workspace=None):
@@ -58,6 +77,23 @@ def assets_of_type(client, asset_type: str, *, params: dict | None = None):
     yield from pages_by_offset(client, BROWSE_PATHS[asset_type], params)
 
 
+def asset_get(client, asset_type: str, asset_id: int) -> dict | None:
+    """One asset by id, or None when Marketo has no such asset (an empty result or 702)."""
+    from apps.marketo.errors import NotFound
+
+    path = f"/asset/v1/{SINGULAR_PATHS[asset_type]}/{int(asset_id)}.json"
+    try:
+        result = client.get(path).get("result")
+    except NotFound:
+        return None
+    return result[0] if result else None
+
+
+def updated_since_param(moment) -> str:
+    """ISO-8601 without milliseconds, as smart-campaigns.md asks for earliestUpdatedAt."""
+    return moment.replace(microsecond=0).isoformat()
+
+
 def asset_approve(client, asset_type: str, asset_id: int) -> dict:
     return _action(client, asset_type, asset_id, "approveDraft")
 
@@ -67,7 +103,7 @@ def asset_unapprove(client, asset_type: str, asset_id: int) -> dict:
 
 
 def asset_clone(client, asset_type: str, asset_id: int, *, name: str, folder: dict) -> dict:
-    path = f"/asset/v1/{APPROVABLE[asset_type]}/{int(asset_id)}/clone.json"
+    path = f"/asset/v1/{CLONEABLE[asset_type]}/{int(asset_id)}/clone.json"
     result = client.post(path, data={"name": name, "folder": _folder_ref(folder)}).get("result")
     return result[0] if result else {}
 
@@ -82,3 +118,25 @@ def _folder_ref(folder: dict) -> str:
     import json
 
     return json.dumps({"id": int(folder["id"]), "type": folder.get("type", "Folder")})
+
+
+def browse_pages(client, path: str, params: dict | None = None, *, start: int = 0):
+    """Like pages_by_offset, but resumable: starts at offset `start` and yields
+    (offset, rows, is_last) for every call made, so a caller can checkpoint each page."""
+    from apps.marketo.paging import NO_ASSETS_WARNING
+
+    offset = max(int(start), 0)
+    while True:
+        envelope = client.get(path, {**(params or {}), "maxReturn": MAX_RETURN, "offset": offset})
+        rows = envelope.get("result") or []
+        last = len(rows) < MAX_RETURN or NO_ASSETS_WARNING in (envelope.get("warnings") or [])
+        yield offset, rows, last
+        if last:
+            return
+        offset += MAX_RETURN
+
+
+FOLDERS_PATH = "/asset/v1/folders.json"
+# folders.md: maxDepth counts levels below root (default 2); the whole tree in one pass.
+FOLDER_MAX_DEPTH = 50
+MAX_RETURN = 200  # assets.md: "maxReturn ... has a maximum of 200"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -63,3 +64,102 @@ class LedgerHour(models.Model):
 
     def __str__(self):
         return f"{self.hour:%Y-%m-%d %H}:00 {self.endpoint} {self.calls}"
+
+
+class UsageDay(models.Model):
+    """Calls one API user made on one instance on one quota day, as Marketo reports them
+    (GET /rest/v1/stats/usage*.json). Kept forever: Marketo keeps only 7 days."""
+
+    instance = models.ForeignKey(
+        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="usage_days"
+    )
+    date = models.DateField()  # the America/Chicago date Marketo counts the call on
+    api_user = models.CharField(max_length=254)
+    calls = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "api_user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "date", "api_user"], name="one_usage_day_per_api_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.api_user} {self.calls}"
+
+
+class ErrorDay(models.Model):
+    """Errors of one code on one instance on one quota day (GET /rest/v1/stats/errors*.json)."""
+
+    instance = models.ForeignKey(
+        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="error_days"
+    )
+    date = models.DateField()
+    code = models.CharField(max_length=16)
+    count = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "date", "code"], name="one_error_day_per_code"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.code} {self.count}"
+
+
+class UsageSync(models.Model):
+    """One run of the usage collection for one instance: what it fetched and how it ended."""
+
+    class Kind(models.TextChoices):
+        TODAY = "today", "Today's usage and errors"
+        SETTLE = "settle", "Last 7 days (settles finished days)"
+        BACKFILL = "backfill", "Back-fill of the 7 days Marketo keeps"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    instance = models.ForeignKey(
+        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="usage_syncs"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveSmallIntegerField(default=0)  # days of usage written
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["instance", "status", "-requested_at"])]
+
+    def __str__(self):
+        return f"{self.instance_id} {self.kind} {self.status}"
+
+
+class QuotaAlert(models.Model):
+    """When to warn about an instance's quota, and the last day an email went out."""
+
+    instance = models.OneToOneField(
+        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="quota_alert"
+    )
+    threshold_percent = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Warn when today's calls (all integrations) reach this share of the quota.",
+    )
+    emailed_for = models.DateField(null=True, blank=True)  # quota day of the last email
+
+    def __str__(self):
+        return f"{self.instance_id} at {self.threshold_percent}%"

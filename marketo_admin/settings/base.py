@@ -159,6 +159,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Email -------------------------------------------------------------------------------
+# Quota alerts go out by email when EMAIL_URL is set (e.g. smtp+tls://user:pass@host:587);
+# without it no email is sent at all.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_HOST = ""
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="marketo-admin@localhost")
+
 # --- Celery --------------------------------------------------------------------------
 # Redis when it is configured; otherwise kombu's filesystem transport, which needs no
 # server, so that `make run` works on a machine with only Python.
@@ -243,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "kind"; name each choice set after its meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "FolderKindEnum": "apps.assets.models.FolderKind",
+        "AssetActionKindEnum": "apps.assets.models.AssetAction.Kind",
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ static-lists.md, email-templates.md, landing-page-templates.md, files.md, progra
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 
 from apps.sandbox.endpoints import folders
 from apps.sandbox.envelope import MarketoError, asset_body, blank
@@ -23,8 +24,11 @@ PATHS = {
     "emailTemplate": ("emailTemplates", "emailTemplate", True, ()),
     "landingPageTemplate": ("landingPageTemplates", "landingPageTemplate", True, ()),
     "file": ("files", "file", True, ()),
-    "program": ("programs", "program", True, ()),
+    "program": ("programs", "program", True, ("clone",)),
 }
+# Browse endpoints that take earliestUpdatedAt / latestUpdatedAt (programs.md, emails.md,
+# smart-campaigns.md, smart-lists.md, static-lists.md).
+UPDATED_RANGE = {"program", "email", "smartCampaign", "smartList", "staticList"}
 # These answer only the id (emails.md; the Swagger file for landing pages); the other
 # approval calls answer the whole asset (snippets.md, the Swagger file).
 ID_ONLY = {("email", "approveDraft"), ("email", "unapprove"), ("landingPage", "approveDraft")}
@@ -83,7 +87,34 @@ def browse(instance, request, kind: str, **_):
     workspace = request.param("workSpace") or request.param("workspace")
     if workspace:
         rows = [row for row in rows if row.get("workspace") == workspace]
+    if kind in UPDATED_RANGE:
+        rows = _updated_within(request, rows)
     return asset_body([public(kind, row, browse=True) for row in page(request, rows)])
+
+
+def _updated_within(request, rows: list) -> list:
+    bounds = []
+    for name in ("earliestUpdatedAt", "latestUpdatedAt"):
+        value = request.param(name)
+        try:
+            bounds.append(datetime.fromisoformat(value) if value else None)
+        except ValueError:
+            raise MarketoError("1003", f"Invalid {name} '{value}'") from None
+    earliest, latest = bounds
+    if earliest is None and latest is None:
+        return rows
+    if (earliest and earliest.tzinfo is None) or (latest and latest.tzinfo is None):
+        raise MarketoError("1003", "earliestUpdatedAt and latestUpdatedAt need a time zone")
+
+    def updated(row):
+        return datetime.strptime(row["updatedAt"], "%Y-%m-%dT%H:%M:%SZ+0000").replace(tzinfo=UTC)
+
+    return [
+        row
+        for row in rows
+        if (earliest is None or updated(row) >= earliest)
+        and (latest is None or updated(row) <= latest)
+    ]
 
 
 def _int(value) -> int:
@@ -175,8 +206,16 @@ def clone(instance, request, kind: str, id: str, **_):
         record["url"] = f"{store.host}/#{KINDS[kind][2]}{record['id']}A1"
         record["folder"] = store.ref(parent, KINDS[kind][1])
         record["workspace"] = store.folders[parent]["workspace"]
-        record["status"] = "draft"
+        if kind == "program":
+            # programs.md: a cloned program answers its own status (not a draft).
+            record["status"] = source.get("status", "")
+            store.add_folder(
+                name, parent, "Program", record["workspace"], kind="Program", record_id=record["id"]
+            )
+            store.folders[("Program", record["id"])]["url"] = record["url"]
+        else:
+            record["status"] = "draft"
         store.assets[kind][record["id"]] = record
-        store.meta[(kind, record["id"])] = Meta(parent, has_draft=True)
+        store.meta[(kind, record["id"])] = Meta(parent, has_draft=kind != "program")
         instance.dirty = True
     return asset_body([record])

@@ -1,0 +1,222 @@
+"""Reads of the mirror: the tree, listings with filters, search, one asset and its relations."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.http import Http404
+from django.utils import timezone
+
+from apps.assets.models import AssetSync, AssetType, FolderKind, MirroredAsset, MirroredFolder
+
+SORTS = {
+    "name": ("name", "marketo_id"),
+    "-name": ("-name", "-marketo_id"),
+    "updated": ("updated_at", "marketo_id"),
+    "-updated": ("-updated_at", "-marketo_id"),
+    "type": ("asset_type", "name"),
+    "-type": ("-asset_type", "-name"),
+    "status": ("status", "name"),
+    "-status": ("-status", "-name"),
+    "id": ("marketo_id",),
+    "-id": ("-marketo_id",),
+}
+DEFAULT_SORT = "name"
+
+
+@dataclass(frozen=True)
+class AssetFilters:
+    asset_type: str = ""
+    status: str = ""
+    updated_since: object = None  # a date
+    q: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def folder_roots(*, instance):
+    return MirroredFolder.objects.filter(instance=instance, parent__isnull=True).order_by("name")
+
+
+def folder_children(*, folder):
+    return folder.children.order_by("kind", "name")
+
+
+def folders_with_children(*, instance, folders) -> set[int]:
+    """Which of `folders` have sub-folders (to show an expander only where there is one)."""
+    ids = [folder.pk for folder in folders]
+    return set(
+        MirroredFolder.objects.filter(instance=instance, parent_id__in=ids)
+        .values_list("parent_id", flat=True)
+        .distinct()
+    )
+
+
+def folder_get(*, instance, kind: str, marketo_id: int) -> MirroredFolder:
+    kind = FolderKind.PROGRAM if str(kind).lower() == "program" else FolderKind.FOLDER
+    folder = MirroredFolder.objects.filter(
+        instance=instance, kind=kind, marketo_id=marketo_id
+    ).first()
+    if folder is None:
+        raise Http404("No such folder in the mirror of this instance.")
+    return folder
+
+
+def folder_breadcrumbs(*, folder) -> list[MirroredFolder]:
+    crumbs, seen = [], set()
+    while folder is not None and folder.pk not in seen:
+        seen.add(folder.pk)
+        crumbs.append(folder)
+        folder = folder.parent
+    return list(reversed(crumbs))
+
+
+def asset_list(*, instance, folder=None, filters: AssetFilters):
+    """The assets of a folder, or of the whole instance when searching."""
+    rows = MirroredAsset.objects.filter(instance=instance)
+    if folder is not None and not filters.q:
+        rows = rows.filter(folder=folder)
+    if filters.q:
+        rows = rows.filter(search_text__contains=filters.q.strip().lower())
+    if filters.asset_type:
+        rows = rows.filter(asset_type=filters.asset_type)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.updated_since:
+        rows = rows.filter(updated_at__date__gte=filters.updated_since)
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    return rows.select_related("folder").order_by(*order).defer("raw", "tokens")
+
+
+def asset_statuses(*, instance) -> list[str]:
+    """The statuses present in the mirror, for the filter; cached until the next sync ends."""
+    last = (
+        AssetSync.objects.filter(instance=instance, status=AssetSync.Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    key = f"assets:statuses:{instance.pk}:{last}"
+    statuses = cache.get(key)
+    if statuses is None:
+        statuses = list(
+            MirroredAsset.objects.filter(instance=instance)
+            .exclude(status="")
+            .values_list("status", flat=True)
+            .distinct()
+            .order_by("status")
+        )
+        cache.set(key, statuses, 60 * 60)
+    return statuses
+
+
+def asset_get(*, instance, asset_type: str, marketo_id: int) -> MirroredAsset:
+    if asset_type not in AssetType.values:
+        raise Http404("No such asset type.")
+    asset = (
+        MirroredAsset.objects.filter(
+            instance=instance, asset_type=asset_type, marketo_id=marketo_id
+        )
+        .select_related("folder")
+        .first()
+    )
+    if asset is None:
+        raise Http404("No such asset in the mirror of this instance.")
+    return asset
+
+
+def asset_related(*, asset: MirroredAsset) -> list[tuple[str, list[MirroredAsset]]]:
+    """What the asset points at, and what points at it: an email's template, a program's
+    assets, a campaign's smart list and program."""
+    raw = asset.raw or {}
+    instance = asset.instance
+    groups = []
+
+    def one(label, asset_type, marketo_id):
+        if marketo_id in (None, ""):
+            return
+        found = MirroredAsset.objects.filter(
+            instance=instance, asset_type=asset_type, marketo_id=marketo_id
+        ).defer("raw")
+        if found:
+            groups.append((label, list(found)))
+
+    if asset.asset_type == "email":
+        one("Template", "email_template", raw.get("template"))
+    elif asset.asset_type == "landing_page":
+        one("Template", "landing_page_template", raw.get("template"))
+    elif asset.asset_type == "smart_campaign":
+        one("Smart list", "smart_list", raw.get("smartListId"))
+        one("Program", "program", raw.get("parentProgramId"))
+    elif asset.asset_type == "program":
+        children = (
+            MirroredAsset.objects.filter(
+                instance=instance,
+                folder_kind=FolderKind.PROGRAM,
+                folder_marketo_id=asset.marketo_id,
+            )
+            .defer("raw")
+            .order_by("asset_type", "name")
+        )
+        if children:
+            groups.append(("Assets in this program", list(children)))
+    elif asset.asset_type == "email_template":
+        users = MirroredAsset.objects.filter(
+            instance=instance, asset_type="email", raw__template=asset.marketo_id
+        ).defer("raw")[:50]
+        if users:
+            groups.append(("Emails using this template", list(users)))
+    if asset.folder_kind == FolderKind.PROGRAM and asset.asset_type != "program":
+        one("Program", "program", asset.folder_marketo_id)
+    return groups
+
+
+def asset_sync_latest(*, instance) -> AssetSync | None:
+    return AssetSync.objects.filter(instance=instance).order_by("-requested_at").first()
+
+
+def asset_sync_get(*, instance=None, pk) -> AssetSync:
+    rows = AssetSync.objects.filter(pk=pk)
+    if instance is not None:
+        rows = rows.filter(instance=instance)
+    sync = rows.select_related("instance").first()
+    if sync is None:
+        raise Http404("No such sync.")
+    return sync
+
+
+@dataclass(frozen=True)
+class Freshness:
+    synced_at: object  # when the last successful sync finished, or None
+    stale: bool
+    max_age: timedelta
+
+
+def mirror_freshness(*, instance) -> Freshness:
+    """When the mirror was last brought up to date, and whether that is older than the
+    schedule promises (amber badge)."""
+    last = (
+        AssetSync.objects.filter(instance=instance, status=AssetSync.Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    max_age = schedule_max_age()
+    stale = last is None or last < timezone.now() - max_age
+    return Freshness(synced_at=last, stale=stale, max_age=max_age)
+
+
+def schedule_max_age() -> timedelta:
+    """The longest gap the enabled schedules allow, plus half of it for a slow sync."""
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = PeriodicTask.objects.filter(task="assets.sync_scheduled", enabled=True).select_related(
+        "crontab", "interval"
+    )
+    gaps = []
+    for task in tasks:
+        if task.interval is not None:
+            gaps.append(timedelta(seconds=task.interval.schedule.run_every.total_seconds()))
+        elif task.crontab is not None:
+            gaps.append(timedelta(hours=1) if task.crontab.hour == "*" else timedelta(days=1))
+    gap = min(gaps) if gaps else timedelta(days=1)
+    return gap * 1.5

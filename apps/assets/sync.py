@@ -1,0 +1,288 @@
+"""The sync job: folders, then every asset type through its browse endpoint, page by page.
+
+Each page is written together with the checkpoint in one transaction, so a sync killed at
+any point resumes at the first page it had not stored. A full pass marks every row it sees
+with its own id; rows left unmarked at the end were deleted in Marketo.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from apps.assets.mirror import (
+    assets_upsert,
+    folder_map,
+    folder_parents_link,
+    folders_upsert,
+)
+from apps.assets.models import SYNC_STEPS, AssetSync, MirroredAsset, MirroredFolder
+from apps.audit.services import audit_record
+from apps.instances.client import InstanceDisabled, marketo_client
+from apps.instances.credentials import CredentialsUnavailable
+from apps.marketo import assets as marketo_assets
+from apps.marketo.client import RetryLater
+from apps.marketo.errors import AccessDenied, MarketoError, QuotaExhausted
+from apps.marketo.governor import GovernorUnavailable, Priority
+
+log = logging.getLogger(__name__)
+
+FOLDERS = "folders"
+TOKENS = "tokens"
+STEPS = SYNC_STEPS
+# Incremental passes ask for a little more than "since the last pass": Marketo's clock and
+# ours may differ, and an asset saved while the last pass ran must not slip through.
+INCREMENTAL_OVERLAP = timedelta(minutes=10)
+# A running sync whose heartbeat is older than this is taken to be dead and is resumed.
+STALE_AFTER = timedelta(minutes=5)
+# What a 603 means for the asset API (help/rest-api/error-codes.md; the role permission
+# names as Marketo's Admin > Users & Roles shows them).
+MISSING_PERMISSION = (
+    "Marketo refused access (603): the API user's role lacks the “Read-Only Assets” "
+    "permission (or “Read-Write Assets”). Add it in Marketo under Admin > Users & Roles, "
+    "then sync again."
+)
+
+
+class LostClaim(Exception):
+    """Another worker holds this sync now: stop writing."""
+
+
+class SyncPaused(Exception):
+    """A transient failure: the sync is queued again and the task retries after `seconds`."""
+
+    def __init__(self, seconds: float, reason: str):
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+def asset_sync_run(*, sync_id: int) -> AssetSync | None:
+    """Claim the sync (a conditional UPDATE: only one worker wins) and run it to the end."""
+    claim = uuid.uuid4().hex
+    claimed = AssetSync.objects.filter(pk=sync_id, status=AssetSync.Status.QUEUED).update(
+        status=AssetSync.Status.RUNNING,
+        claim=claim,
+        heartbeat_at=Now(),
+        started_at=Coalesce(F("started_at"), Now()),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    sync = AssetSync.objects.select_related("instance", "requested_by").get(pk=sync_id)
+    try:
+        client = marketo_client(
+            sync.instance,
+            priority=Priority.BACKGROUND,
+            feature="asset_sync",
+            user=sync.requested_by,
+            job=f"asset_sync:{sync.pk}",
+        )
+        _Runner(sync, client, claim).run()
+    except LostClaim:
+        return None
+    except RetryLater:
+        _release(sync, claim)
+        raise
+    except MarketoError as exc:
+        if exc.retryable:
+            _release(sync, claim)
+            raise SyncPaused(30, str(exc)) from exc
+        _fail(sync, claim, _explain(exc), code=exc.code)
+    except (CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
+        _fail(sync, claim, str(exc), code="setup")
+    sync.refresh_from_db()
+    return sync
+
+
+def asset_sync_give_up(*, sync_id: int, reason: str) -> None:
+    """The task ran out of retries: the sync fails with the last reason."""
+    AssetSync.objects.filter(pk=sync_id, status__in=AssetSync.ACTIVE).update(
+        status=AssetSync.Status.FAILED, finished_at=Now(), error=reason, claim=""
+    )
+
+
+def _explain(exc: MarketoError) -> str:
+    if isinstance(exc, AccessDenied):
+        return MISSING_PERMISSION
+    if isinstance(exc, QuotaExhausted):
+        return (
+            "Marketo's daily API quota is spent (607); the sync stops until the quota day "
+            "ends at midnight US Central. It resumes from where it stopped when run again."
+        )
+    return f"Marketo answered {exc}"
+
+
+def _release(sync, claim) -> None:
+    AssetSync.objects.filter(pk=sync.pk, claim=claim).update(
+        status=AssetSync.Status.QUEUED, claim="", heartbeat_at=Now()
+    )
+
+
+def _fail(sync, claim, message: str, *, code: str = "") -> None:
+    with transaction.atomic():
+        updated = AssetSync.objects.filter(pk=sync.pk, claim=claim).update(
+            status=AssetSync.Status.FAILED,
+            finished_at=Now(),
+            error=message,
+            error_code=code or "",
+            claim="",
+        )
+        if updated:
+            audit_record(
+                action="assets.sync_failed",
+                actor=sync.requested_by,
+                instance=sync.instance,
+                target_type="asset_sync",
+                target_id=sync.pk,
+                details={"mode": sync.mode, "code": code, "error": message[:500]},
+            )
+
+
+class _Runner:
+    def __init__(self, sync: AssetSync, client, claim: str):
+        self.sync = sync
+        self.client = client
+        self.claim = claim
+        self.instance = sync.instance
+        self.progress = {step: dict(sync.progress.get(step) or {}) for step in STEPS}
+        for step in STEPS:
+            self.progress[step].setdefault("state", "waiting")
+            for counter in ("pages", "rows", "calls"):
+                self.progress[step].setdefault(counter, 0)
+        self.checkpoint = dict(sync.checkpoint or {})
+        self.calls = sync.calls
+        self.folders: dict | None = None
+
+    def run(self) -> None:
+        for step in STEPS:
+            if self.progress[step]["state"] == "done":
+                continue
+            if step == FOLDERS:
+                self._browse(step, marketo_assets.FOLDERS_PATH, self._folder_params())
+                folder_parents_link(self.instance)
+            elif step == TOKENS:
+                self._tokens()
+            else:
+                self._browse(step, marketo_assets.BROWSE_PATHS[step], self._asset_params(step))
+        self._finish()
+
+    # --- steps ------------------------------------------------------------------------
+    def _folder_params(self) -> dict:
+        return {"maxDepth": marketo_assets.FOLDER_MAX_DEPTH}
+
+    def _asset_params(self, step) -> dict:
+        if (
+            self.sync.mode == AssetSync.Mode.INCREMENTAL
+            and self.sync.updated_since
+            and step in marketo_assets.UPDATED_SINCE_TYPES
+        ):
+            return {
+                "earliestUpdatedAt": marketo_assets.updated_since_param(self.sync.updated_since)
+            }
+        return {}
+
+    def _browse(self, step: str, path: str, params: dict) -> None:
+        start = self.checkpoint.get("offset", 0) if self.checkpoint.get("step") == step else 0
+        self.progress[step]["state"] = "running"
+        self._save(step=step, offset=start)
+        if step != FOLDERS and self.folders is None:
+            self.folders = folder_map(self.instance)
+        for offset, rows, last in marketo_assets.browse_pages(
+            self.client, path, params, start=start
+        ):
+            self.calls += 1
+            state = self.progress[step]
+            state["calls"] += 1
+            with transaction.atomic():
+                if rows:
+                    state["pages"] += 1
+                    if step == FOLDERS:
+                        state["rows"] += folders_upsert(self.instance, rows, sync_id=self.sync.pk)
+                    else:
+                        state["rows"] += assets_upsert(
+                            self.instance, step, rows, folders=self.folders, sync_id=self.sync.pk
+                        )
+                if last:
+                    state["state"] = "done"
+                self._save(step=step, offset=offset + marketo_assets.MAX_RETURN)
+
+    def _tokens(self) -> None:
+        """My Tokens of every program that changed since its tokens were read (tokens.md):
+        one call per such program, none for the others."""
+        step = TOKENS
+        self.progress[step]["state"] = "running"
+        self._save(step=step, offset=0)
+        due = (
+            MirroredAsset.objects.filter(instance=self.instance, asset_type="program")
+            .filter(Q(tokens_synced_at__isnull=True) | Q(tokens_synced_at__lt=F("updated_at")))
+            .values_list("pk", "marketo_id")
+        )
+        for pk, marketo_id in list(due):
+            tokens = marketo_assets.folder_tokens(self.client, marketo_id, folder_type="Program")
+            self.calls += 1
+            state = self.progress[step]
+            state["calls"] += 1
+            state["pages"] += 1
+            state["rows"] += len(tokens)
+            with transaction.atomic():
+                MirroredAsset.objects.filter(pk=pk).update(
+                    tokens=tokens, tokens_synced_at=timezone.now()
+                )
+                self._save(step=step, offset=0)
+        self.progress[step]["state"] = "done"
+        self._save(step=step, offset=0)
+
+    def _finish(self) -> None:
+        deleted = 0
+        with transaction.atomic():
+            if self.sync.mode == AssetSync.Mode.FULL:
+                stale_assets = MirroredAsset.objects.filter(instance=self.instance).exclude(
+                    seen_sync_id=self.sync.pk
+                )
+                stale_folders = MirroredFolder.objects.filter(instance=self.instance).exclude(
+                    seen_sync_id=self.sync.pk
+                )
+                deleted = stale_assets.count() + stale_folders.count()
+                stale_assets.delete()
+                stale_folders.delete()
+            updated = AssetSync.objects.filter(pk=self.sync.pk, claim=self.claim).update(
+                status=AssetSync.Status.SUCCEEDED,
+                finished_at=Now(),
+                heartbeat_at=Now(),
+                progress=self.progress,
+                checkpoint={},
+                calls=self.calls,
+                deleted=deleted,
+                claim="",
+                error="",
+            )
+            if not updated:
+                raise LostClaim
+            audit_record(
+                action="assets.sync",
+                actor=self.sync.requested_by,
+                instance=self.instance,
+                target_type="asset_sync",
+                target_id=self.sync.pk,
+                details={
+                    "mode": self.sync.mode,
+                    "calls": self.calls,
+                    "rows": sum(step["rows"] for step in self.progress.values()),
+                    "deleted": deleted,
+                },
+            )
+
+    def _save(self, *, step: str, offset: int) -> None:
+        self.checkpoint = {"step": step, "offset": offset}
+        updated = AssetSync.objects.filter(pk=self.sync.pk, claim=self.claim).update(
+            progress=self.progress,
+            checkpoint=self.checkpoint,
+            calls=self.calls,
+            heartbeat_at=Now(),
+        )
+        if not updated:
+            raise LostClaim

@@ -1,0 +1,281 @@
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.accounts.permissions import Action, may, require
+from apps.accounts.selectors import profile_get
+from apps.assets.forms import AssetFilterForm, CloneForm, SyncForm
+from apps.assets.models import AssetAction, AssetType
+from apps.assets.selectors import (
+    asset_get,
+    asset_list,
+    asset_related,
+    asset_statuses,
+    asset_sync_get,
+    asset_sync_latest,
+    folder_breadcrumbs,
+    folder_children,
+    folder_get,
+    folder_roots,
+    folders_with_children,
+    mirror_freshness,
+)
+from apps.assets.services import (
+    ActionNotAllowed,
+    allowed_actions,
+    asset_action_start,
+    asset_sync_start,
+)
+from apps.core.csv_export import csv_response
+from apps.instances.selectors import current_instance, instance_get
+
+PAGE_SIZE = 50
+ACTION_WORDS = {
+    "refresh": ("Refresh this asset", "Read it again from Marketo (one call)."),
+    "approve": ("Approve the draft", "The draft becomes the live version in Marketo."),
+    "unapprove": (
+        "Unapprove",
+        "The live version is taken down; the asset becomes a draft. Marketo refuses this "
+        "when the asset is in use.",
+    ),
+    "clone": ("Clone", "Marketo makes a copy under the new name in the folder you choose."),
+}
+
+
+def _instance(request, instance_id, action=Action.BROWSE_ASSETS):
+    instance = instance_get(user=request.user, pk=instance_id)
+    require(request.user, action, instance)
+    return instance
+
+
+def assets_home_view(request):
+    require(request.user, Action.BROWSE_ASSETS)
+    instance = current_instance(user=request.user, profile=profile_get(user=request.user))
+    if instance is None:
+        return render(request, "assets/no_instance.html")
+    return redirect("assets_browse", instance_id=instance.pk)
+
+
+def _shell(request, instance, *, folder=None):
+    """What every browsing page shows: the tree, the badge, the sync panel."""
+    roots = list(folder_roots(instance=instance))
+    open_path = folder_breadcrumbs(folder=folder) if folder else []
+    # The path to the current folder is shown open; everything else loads when opened.
+    tree_children = {crumb.pk: list(folder_children(folder=crumb)) for crumb in open_path}
+    shown = roots + [child for children in tree_children.values() for child in children]
+    return {
+        "instance": instance,
+        "roots": roots,
+        "tree_children": tree_children,
+        "expandable": folders_with_children(instance=instance, folders=shown),
+        "open_ids": set(tree_children),
+        "crumbs": open_path,
+        "folder": folder,
+        "freshness": mirror_freshness(instance=instance),
+        "sync": asset_sync_latest(instance=instance),
+        "can_manage": may(request.user, Action.MANAGE_ASSETS, instance),
+    }
+
+
+def _listing(request, instance, folder):
+    form = AssetFilterForm(request.GET or None)
+    filters = form.filters()
+    rows = asset_list(instance=instance, folder=folder, filters=filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    subfolders = []
+    if folder is not None and not filters.q:
+        subfolders = list(folder_children(folder=folder))
+    return {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "statuses": asset_statuses(instance=instance),
+        "subfolders": subfolders,
+        "listing_url": request.path,
+        "export_url": _export_url(instance, folder) + (f"?{query.urlencode()}" if query else ""),
+    }
+
+
+def _export_url(instance, folder):
+    if folder is None:
+        return reverse("assets_export", args=[instance.pk])
+    return reverse("assets_folder_export", args=[instance.pk, folder.kind_slug, folder.marketo_id])
+
+
+def _render_browser(request, instance, folder):
+    context = {**_shell(request, instance, folder=folder), **_listing(request, instance, folder)}
+    if request.htmx and request.htmx.target == "listing":
+        return render(request, "assets/partials/listing.html", context)
+    return render(request, "assets/browser.html", context)
+
+
+def assets_browse_view(request, instance_id):
+    instance = _instance(request, instance_id)
+    return _render_browser(request, instance, None)
+
+
+def assets_folder_view(request, instance_id, kind, marketo_id):
+    instance = _instance(request, instance_id)
+    folder = folder_get(instance=instance, kind=kind, marketo_id=marketo_id)
+    return _render_browser(request, instance, folder)
+
+
+def assets_tree_view(request, instance_id, kind, marketo_id):
+    """The sub-folders of one folder, fetched when the person opens it in the tree."""
+    instance = _instance(request, instance_id)
+    folder = folder_get(instance=instance, kind=kind, marketo_id=marketo_id)
+    children = list(folder_children(folder=folder))
+    return render(
+        request,
+        "assets/partials/tree_children.html",
+        {
+            "instance": instance,
+            "children": children,
+            "expandable": folders_with_children(instance=instance, folders=children),
+            "open_ids": set(),
+        },
+    )
+
+
+def _export(request, instance, folder):
+    form = AssetFilterForm(request.GET or None)
+    rows = asset_list(instance=instance, folder=folder, filters=form.filters())
+    name = f"assets-{instance.munchkin_id}" + (f"-{folder.marketo_id}" if folder else "")
+    return csv_response(
+        f"{name}.csv",
+        ["type", "id", "name", "status", "updated", "folder", "workspace", "url", "description"],
+        (
+            [
+                row.get_asset_type_display(),
+                row.marketo_id,
+                row.name,
+                row.status,
+                row.updated_at.isoformat() if row.updated_at else "",
+                row.folder.path if row.folder else "",
+                row.workspace,
+                row.url,
+                row.description,
+            ]
+            for row in rows.iterator(chunk_size=2000)
+        ),
+    )
+
+
+def assets_export_view(request, instance_id):
+    return _export(request, _instance(request, instance_id), None)
+
+
+def assets_folder_export_view(request, instance_id, kind, marketo_id):
+    instance = _instance(request, instance_id)
+    return _export(
+        request, instance, folder_get(instance=instance, kind=kind, marketo_id=marketo_id)
+    )
+
+
+def assets_detail_view(request, instance_id, asset_type, marketo_id):
+    instance = _instance(request, instance_id)
+    asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
+    context = _shell(request, instance, folder=asset.folder)
+    context.update(
+        {
+            "asset": asset,
+            "related": asset_related(asset=asset),
+            "raw_json": json.dumps(asset.raw, indent=2, sort_keys=True, default=str),
+            "actions": [
+                (kind, ACTION_WORDS[kind][0])
+                for kind in allowed_actions(asset.asset_type)
+                if kind == "refresh" or context["can_manage"]
+            ],
+            "last_action": AssetAction.objects.filter(
+                instance=instance, asset_type=asset_type, marketo_id=marketo_id
+            ).first(),
+        }
+    )
+    return render(request, "assets/asset_detail.html", context)
+
+
+def assets_action_view(request, instance_id, asset_type, marketo_id, kind):
+    """GET: the confirmation page; POST: queue the action and go back to the asset."""
+    if kind not in ACTION_WORDS:
+        raise Http404("No such action.")
+    needed = Action.BROWSE_ASSETS if kind == "refresh" else Action.MANAGE_ASSETS
+    instance = _instance(request, instance_id, needed)
+    asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
+    if kind not in allowed_actions(asset.asset_type):
+        raise Http404(f"{AssetType(asset_type).label}s have no “{kind}” action.")
+    form = (
+        CloneForm(request.POST or None, instance=instance, asset=asset) if kind == "clone" else None
+    )
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            action = asset_action_start(
+                asset=asset,
+                kind=kind,
+                user=request.user,
+                clone_name=form.cleaned_data["name"] if form else "",
+                clone_folder=form.cleaned_data["folder"] if form else None,
+            )
+        except ActionNotAllowed as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.info(request, f"{ACTION_WORDS[kind][0]}: sent to Marketo.")
+            return redirect(
+                reverse("assets_detail", args=[instance.pk, asset_type, marketo_id])
+                + f"?action={action.pk}"
+            )
+    title, explanation = ACTION_WORDS[kind]
+    context = _shell(request, instance, folder=asset.folder)
+    context.update(
+        {"asset": asset, "kind": kind, "title": title, "explanation": explanation, "form": form}
+    )
+    return render(request, "assets/action_confirm.html", context)
+
+
+def assets_action_status_view(request, instance_id, pk):
+    instance = _instance(request, instance_id)
+    action = get_object_or_404(AssetAction, pk=pk, instance=instance)
+    return render(
+        request, "assets/partials/action_status.html", {"action": action, "instance": instance}
+    )
+
+
+@require_POST
+def assets_sync_start_view(request, instance_id):
+    instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
+    form = SyncForm(request.POST)
+    mode = form.cleaned_data.get("mode") if form.is_valid() else ""
+    sync = asset_sync_start(
+        instance=instance, user=request.user, mode=mode or "full", request=request
+    )
+    context = {
+        "instance": instance,
+        "sync": sync,
+        "freshness": mirror_freshness(instance=instance),
+        "can_manage": True,
+    }
+    if request.htmx:
+        return render(request, "assets/partials/sync_panel.html", context)
+    return redirect("assets_browse", instance_id=instance.pk)
+
+
+def assets_sync_status_view(request, instance_id, pk):
+    instance = _instance(request, instance_id)
+    sync = asset_sync_get(instance=instance, pk=pk)
+    context = {
+        "instance": instance,
+        "sync": sync,
+        "freshness": mirror_freshness(instance=instance),
+        "can_manage": may(request.user, Action.MANAGE_ASSETS, instance),
+    }
+    return render(request, "assets/partials/sync_panel.html", context)

@@ -1,0 +1,376 @@
+"""Reads for the usage reports. Aggregation happens in SQL; Python only fills the gaps."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import TruncDate, TruncHour
+
+from apps.instances.client import instance_budget, shared_governor
+from apps.instances.models import MarketoInstance
+from apps.marketo.governor import CHICAGO, UNCOUNTED_CODES, GovernorUnavailable
+from apps.usage.days import day_bounds, quota_forecast, today
+from apps.usage.error_codes import describe
+from apps.usage.models import ErrorDay, LedgerEntry, LedgerHour, QuotaAlert, UsageDay, UsageSync
+
+# Stacked chart: the biggest users get their own colour, the rest share "others".
+CHART_USERS = 8
+# A day is unusual for an API user when it is this many times the user's average over the
+# range, with enough calls and enough days to speak of a usual level.
+UNUSUAL_FACTOR = 3
+UNUSUAL_MIN_CALLS = 100
+UNUSUAL_MIN_DAYS = 5
+# Ledger outcomes that Marketo does not count against the quota (or that never reached it).
+NOT_COUNTED = UNCOUNTED_CODES | {"connection", "deadline", "wait", "413", "414"}
+
+
+def date_range(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def first_usage_date(*, instance) -> date | None:
+    return (
+        UsageDay.objects.filter(instance=instance)
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def range_notice(*, instance, start: date) -> str:
+    """What to say when the range starts before the history does."""
+    first = first_usage_date(instance=instance)
+    if first is None:
+        return (
+            "No usage has been collected for this instance yet: "
+            "run a sync or wait for the schedule."
+        )
+    if start < first:
+        return (
+            f"The range starts before this instance's history, which begins on {first:%Y-%m-%d} "
+            "(Marketo itself keeps only 7 days). Earlier days show no calls."
+        )
+    return ""
+
+
+# --- usage per API user ------------------------------------------------------------------
+
+
+@dataclass
+class UsageReport:
+    start: date
+    end: date
+    days: list[date]
+    users: list[dict]  # api_user, total, average, peak, peak_date, unusual (count)
+    daily: list[dict]  # date, total, unusual (bool)
+    series: list[dict]  # label, values (one per day): the stacked chart
+    unusual: set = field(default_factory=set)  # {(api_user, date)}
+    total: int = 0
+
+
+def usage_report(*, instance, start: date, end: date) -> UsageReport:
+    rows = UsageDay.objects.filter(instance=instance, date__gte=start, date__lte=end)
+    days = date_range(start, end)
+    peak_date = (
+        rows.filter(api_user=OuterRef("api_user")).order_by("-calls", "date").values("date")[:1]
+    )
+    users = list(
+        rows.values("api_user")
+        .annotate(total=Sum("calls"), peak=Max("calls"), peak_date=Subquery(peak_date))
+        .order_by("-total", "api_user")
+    )
+    unusual = set(
+        rows.annotate(
+            usual=Window(Avg("calls"), partition_by=[F("api_user")]),
+            seen=Window(Count("id"), partition_by=[F("api_user")]),
+        )
+        .filter(
+            seen__gte=UNUSUAL_MIN_DAYS,
+            calls__gte=UNUSUAL_MIN_CALLS,
+            calls__gt=F("usual") * UNUSUAL_FACTOR,
+        )
+        .values_list("api_user", "date")
+    )
+    for user in users:
+        user["average"] = round(user["total"] / len(days), 1)
+        user["unusual"] = sum(1 for name, _ in unusual if name == user["api_user"])
+    totals = dict(rows.values("date").annotate(total=Sum("calls")).values_list("date", "total"))
+    unusual_days = {on for _, on in unusual}
+    daily = [{"date": on, "total": totals.get(on, 0), "unusual": on in unusual_days} for on in days]
+    top = [user["api_user"] for user in users[:CHART_USERS]]
+    by_day = {
+        (name, on): calls
+        for name, on, calls in rows.filter(api_user__in=top).values_list(
+            "api_user", "date", "calls"
+        )
+    }
+    series = [{"label": name, "values": [by_day.get((name, on), 0) for on in days]} for name in top]
+    if len(users) > CHART_USERS:
+        others = dict(
+            rows.exclude(api_user__in=top)
+            .values("date")
+            .annotate(total=Sum("calls"))
+            .values_list("date", "total")
+        )
+        series.append({"label": "others", "values": [others.get(on, 0) for on in days]})
+    return UsageReport(
+        start=start,
+        end=end,
+        days=days,
+        users=users,
+        daily=daily,
+        series=series,
+        unusual=unusual,
+        total=sum(user["total"] for user in users),
+    )
+
+
+def usage_user_days(*, instance, api_user: str, start: date, end: date) -> list[dict]:
+    """One API user's calls per day, with the unusual days marked."""
+    report = usage_report(instance=instance, start=start, end=end)
+    calls = dict(
+        UsageDay.objects.filter(
+            instance=instance, api_user=api_user, date__gte=start, date__lte=end
+        ).values_list("date", "calls")
+    )
+    return [
+        {"date": on, "calls": calls.get(on, 0), "unusual": (api_user, on) in report.unusual}
+        for on in report.days
+    ]
+
+
+# --- errors -----------------------------------------------------------------------------
+
+
+def errors_report(*, instance, start: date, end: date) -> dict:
+    rows = ErrorDay.objects.filter(instance=instance, date__gte=start, date__lte=end)
+    codes = [
+        {"code": code, "count": count, "peak": peak}
+        for code, count, peak in rows.values("code")
+        .annotate(n=Sum("count"), top=Max("count"))
+        .order_by("-n", "code")
+        .values_list("code", "n", "top")
+    ]
+    for row in codes:
+        info = describe(row["code"])
+        row.update(meaning=info.meaning, action=info.action)
+    totals = dict(rows.values("date").annotate(n=Sum("count")).values_list("date", "n"))
+    daily = [{"date": on, "total": totals.get(on, 0)} for on in date_range(start, end)]
+    return {"codes": codes, "daily": daily, "total": sum(row["count"] for row in codes)}
+
+
+# --- our own calls (the ledger) --------------------------------------------------------------
+
+GROUPS = {
+    "feature": "feature",
+    "user": "user__username",
+    "endpoint": "endpoint",
+    "hour": "hour",
+}
+
+
+def _ledger_parts(*, instance, start: date, end: date):
+    """The ledger over a range as two querysets that never overlap: the hourly roll-ups up
+    to the last rolled-up hour, then the raw rows (which may be pruned before that hour)."""
+    since, until = day_bounds(start, end)
+    last = LedgerHour.objects.filter(instance=instance).aggregate(last=Max("hour"))["last"]
+    boundary = last + timedelta(hours=1) if last else since
+    boundary = min(max(boundary, since), until)
+    hours = LedgerHour.objects.filter(instance=instance, hour__gte=since, hour__lt=boundary)
+    raw = LedgerEntry.objects.filter(instance=instance, made_at__gte=boundary, made_at__lt=until)
+    return hours, raw
+
+
+def calls_report(*, instance, start: date, end: date, group_by: str) -> list[dict]:
+    """Our calls grouped by feature, person, endpoint or hour: calls, errors, mean ms."""
+    hours, raw = _ledger_parts(instance=instance, start=start, end=end)
+    key = GROUPS[group_by]
+    if group_by == "hour":
+        hours = hours.annotate(key=F("hour"))
+        raw = raw.annotate(key=TruncHour("made_at"))
+    else:
+        raw_key = key
+        hours = hours.annotate(key=F(key))
+        raw = raw.annotate(key=F(raw_key))
+    merged: dict = {}
+    parts = (
+        hours.values("key").annotate(
+            n=Sum("calls"), errors=Sum("calls", filter=~Q(code="")), ms=Sum("total_ms")
+        ),
+        raw.values("key").annotate(
+            n=Count("id"), errors=Count("id", filter=~Q(code="")), ms=Sum("duration_ms")
+        ),
+    )
+    for rows in parts:
+        for row in rows:
+            item = merged.setdefault(
+                row["key"], {"key": row["key"], "calls": 0, "errors": 0, "ms": 0}
+            )
+            item["calls"] += row["n"]
+            item["errors"] += row["errors"] or 0
+            item["ms"] += row["ms"] or 0
+    result = []
+    for item in merged.values():
+        item["mean_ms"] = round(item.pop("ms") / item["calls"]) if item["calls"] else 0
+        if item["key"] in (None, ""):
+            item["key"] = {"user": "(scheduled, no person)", "feature": "(none)"}.get(group_by, "")
+        result.append(item)
+    if group_by == "hour":
+        return sorted(result, key=lambda item: item["key"])
+    return sorted(result, key=lambda item: (-item["calls"], str(item["key"])))
+
+
+def ledger_reconciliation(*, instance, start: date, end: date) -> list[dict]:
+    """Per quota day: the calls our ledger counted against the quota, and what Marketo
+    reports for our API user. A positive gap means someone else uses the same credentials."""
+    hours, raw = _ledger_parts(instance=instance, start=start, end=end)
+    ours: dict[date, int] = {}
+    for rows in (
+        hours.exclude(code__in=NOT_COUNTED)
+        .annotate(day=TruncDate("hour", tzinfo=CHICAGO))
+        .values("day")
+        .annotate(n=Sum("calls")),
+        raw.exclude(code__in=NOT_COUNTED)
+        .annotate(day=TruncDate("made_at", tzinfo=CHICAGO))
+        .values("day")
+        .annotate(n=Count("id")),
+    ):
+        for row in rows:
+            ours[row["day"]] = ours.get(row["day"], 0) + row["n"]
+    theirs = dict(
+        UsageDay.objects.filter(
+            instance=instance, api_user=instance.api_user or "-", date__gte=start, date__lte=end
+        ).values_list("date", "calls")
+    )
+    days = []
+    for on in date_range(start, end):
+        ledger, marketo = ours.get(on, 0), theirs.get(on)
+        days.append(
+            {
+                "date": on,
+                "ledger": ledger,
+                "marketo": marketo,
+                "gap": None if marketo is None else marketo - ledger,
+            }
+        )
+    return days
+
+
+# --- quota now -------------------------------------------------------------------------------
+
+
+def governor_state(instance) -> dict | None:
+    try:
+        return shared_governor().state(instance_budget(instance))
+    except GovernorUnavailable:
+        return None
+
+
+def last_syncs(*, instance) -> dict:
+    syncs = instance.usage_syncs
+    return {
+        "last": syncs.order_by("-requested_at").first(),
+        "last_success": syncs.filter(status=UsageSync.Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .first(),
+        "last_failure": syncs.filter(status=UsageSync.Status.FAILED)
+        .order_by("-finished_at")
+        .first(),
+    }
+
+
+def quota_now(*, instance, now: float | None = None) -> dict:
+    """Today's use against the quota: Marketo's figure (all integrations) or the governor's
+    count, whichever is larger, and this product's own share."""
+    marketo = (
+        UsageDay.objects.filter(instance=instance, date=today(now)).aggregate(n=Sum("calls"))["n"]
+        or 0
+    )
+    state = governor_state(instance)
+    ours = state["daily_used"] if state else 0
+    used = max(marketo, ours)
+    forecast = quota_forecast(used=used, quota=instance.daily_quota, now=now)
+    alert = QuotaAlert.objects.filter(instance=instance).first()
+    threshold = alert.threshold_percent if alert else 80
+    return {
+        "used": used,
+        "marketo_used": marketo,
+        "governor_used": ours if state else None,
+        "quota": instance.daily_quota,
+        "percent": forecast.percent,
+        "budget": instance.daily_budget,
+        "share_left": max(0, instance.daily_budget - ours),
+        "reset_at": forecast.reset_at,
+        "forecast": forecast,
+        "governor": state,
+        "threshold_percent": threshold,
+        "alert_at": instance.daily_quota * threshold // 100,
+        "alert": forecast.percent >= threshold,
+    }
+
+
+def instances_summary(*, user) -> list[dict]:
+    """One row per visible instance for the all-instances page: aggregated in SQL."""
+    on = today()
+    latest = UsageSync.objects.filter(instance=OuterRef("pk")).order_by("-requested_at")
+    success = latest.filter(status=UsageSync.Status.SUCCEEDED).order_by("-finished_at")
+    instances = (
+        MarketoInstance.objects.visible_to(user)
+        .annotate(
+            used_today=Sum("usage_days__calls", filter=Q(usage_days__date=on)),
+            sync_status=Subquery(latest.values("status")[:1]),
+            sync_error=Subquery(latest.values("error")[:1]),
+            sync_at=Subquery(latest.values("requested_at")[:1]),
+            synced_at=Subquery(success.values("finished_at")[:1]),
+            threshold=Subquery(
+                QuotaAlert.objects.filter(instance=OuterRef("pk")).values("threshold_percent")[:1]
+            ),
+        )
+        .order_by("name")
+    )
+    errors = dict(
+        ErrorDay.objects.filter(date=on, instance__in=[i.pk for i in instances])
+        .values("instance")
+        .annotate(n=Sum("count"))
+        .values_list("instance", "n")
+    )
+    rows = []
+    for instance in instances:
+        state = governor_state(instance) if instance.enabled else None
+        used = max(instance.used_today or 0, state["daily_used"] if state else 0)
+        forecast = quota_forecast(used=used, quota=instance.daily_quota)
+        rows.append(
+            {
+                "instance": instance,
+                "used": used,
+                "quota": instance.daily_quota,
+                "forecast": forecast,
+                "errors": errors.get(instance.pk, 0),
+                "alert": forecast.percent >= (instance.threshold or 80),
+            }
+        )
+    return rows
+
+
+def quota_alerts(*, user) -> list[dict]:
+    """For the banner on every page: admins' instances past their alert threshold today."""
+    from apps.accounts.permissions import is_admin
+
+    if not is_admin(user):
+        return []
+    used = dict(
+        UsageDay.objects.filter(date=today(), instance__enabled=True)
+        .values_list("instance")
+        .annotate(calls=Sum("calls"))
+        .values_list("instance", "calls")
+    )
+    if not used:
+        return []
+    thresholds = dict(QuotaAlert.objects.values_list("instance", "threshold_percent"))
+    alerts = []
+    for instance in MarketoInstance.objects.filter(pk__in=used):
+        percent = used[instance.pk] * 100 // instance.daily_quota
+        default = QuotaAlert._meta.get_field("threshold_percent").default
+        if percent >= thresholds.get(instance.pk, default):
+            alerts.append({"instance": instance, "percent": percent})
+    return alerts

@@ -1,0 +1,234 @@
+"""Collecting usage and errors from Marketo, reconciling the governor, and the quota alert."""
+
+import logging
+import time
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from apps.accounts.permissions import Role
+from apps.audit.services import audit_record
+from apps.instances.client import (
+    InstanceDisabled,
+    instance_budget,
+    marketo_client,
+    shared_governor,
+)
+from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.models import MarketoInstance
+from apps.marketo import usage as marketo_usage
+from apps.marketo.client import RetryLater
+from apps.marketo.errors import AccessDenied, MarketoError
+from apps.marketo.governor import GovernorUnavailable, Priority
+from apps.usage.days import today
+from apps.usage.error_codes import USAGE_603
+from apps.usage.models import ErrorDay, QuotaAlert, UsageDay, UsageSync
+
+logger = logging.getLogger(__name__)
+
+FEATURE = "usage_sync"
+
+
+# --- collection -------------------------------------------------------------------------
+
+
+def usage_sync_start(
+    *, instance: MarketoInstance, kind: str, actor=None, request=None
+) -> UsageSync:
+    """Queue one collection run; the task gets the run's id only."""
+    from apps.usage.tasks import usage_sync_run_task
+
+    with transaction.atomic():
+        sync = UsageSync.objects.create(instance=instance, kind=kind, requested_by=actor)
+        if actor is not None:
+            audit_record(
+                action="usage.sync",
+                actor=actor,
+                request=request,
+                instance=instance,
+                target_type="usage_sync",
+                target_id=sync.pk,
+                details={"kind": kind},
+            )
+        transaction.on_commit(lambda: usage_sync_run_task.delay(sync.pk))
+    return sync
+
+
+def usage_sync_due(*, kind: str) -> list[UsageSync]:
+    """The scheduled run: one sync per enabled instance. An instance that never finished a
+    7-day run is back-filled instead of collecting today only."""
+    syncs = []
+    for instance in MarketoInstance.objects.filter(enabled=True):
+        this_kind = kind
+        backfilled = instance.usage_syncs.filter(
+            status=UsageSync.Status.SUCCEEDED,
+            kind__in=[UsageSync.Kind.SETTLE, UsageSync.Kind.BACKFILL],
+        ).exists()
+        if not backfilled:
+            this_kind = UsageSync.Kind.BACKFILL
+        syncs.append(usage_sync_start(instance=instance, kind=this_kind))
+    return syncs
+
+
+def usage_sync_run(*, sync_id: int) -> UsageSync:
+    """Fetch, store, reconcile. Raises RetryLater (the task retries after the wait)."""
+    sync = UsageSync.objects.select_related("instance", "requested_by").get(pk=sync_id)
+    if sync.status in (UsageSync.Status.SUCCEEDED, UsageSync.Status.FAILED):
+        return sync  # a redelivered task: the outcome stands
+    UsageSync.objects.filter(pk=sync.pk).update(status=UsageSync.Status.RUNNING)
+    instance = sync.instance
+    try:
+        client = marketo_client(
+            instance,
+            priority=Priority.BACKGROUND,
+            feature=FEATURE,
+            user=sync.requested_by,
+            job=f"usage_sync:{sync.pk}",
+        )
+        if sync.kind == UsageSync.Kind.TODAY:
+            usage, errors = marketo_usage.usage_today(client), marketo_usage.errors_today(client)
+        else:
+            usage = marketo_usage.usage_last_7_days(client)
+            errors = marketo_usage.errors_last_7_days(client)
+    except RetryLater:
+        UsageSync.objects.filter(pk=sync.pk).update(status=UsageSync.Status.QUEUED)
+        raise
+    except AccessDenied as exc:
+        return _fail(sync, f"{USAGE_603} ({exc.message})")
+    except (MarketoError, CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
+        return _fail(sync, str(exc))
+    with transaction.atomic():
+        days = usage_days_store(instance=instance, result=usage)
+        error_days_store(instance=instance, result=errors)
+        sync.status, sync.days, sync.error = UsageSync.Status.SUCCEEDED, days, ""
+        sync.finished_at = timezone.now()
+        sync.save()
+    quota_reconcile(instance=instance)
+    quota_alert_check(instance=instance)
+    return sync
+
+
+def _fail(sync: UsageSync, error: str) -> UsageSync:
+    sync.status, sync.error, sync.finished_at = UsageSync.Status.FAILED, error, timezone.now()
+    sync.save()
+    logger.warning("usage sync %s of instance %s failed: %s", sync.pk, sync.instance_id, error)
+    return sync
+
+
+def usage_days_store(*, instance, result: list[dict]) -> int:
+    """Upsert Marketo's per-day, per-user counts. A day's answer is the whole truth for that
+    day, so users it no longer lists are removed from that day."""
+    for day in result:
+        on = date.fromisoformat(day["date"])
+        counts = {u["userId"]: int(u["count"]) for u in day.get("users") or []}
+        UsageDay.objects.filter(instance=instance, date=on).exclude(api_user__in=counts).delete()
+        UsageDay.objects.bulk_create(
+            [UsageDay(instance=instance, date=on, api_user=u, calls=n) for u, n in counts.items()],
+            update_conflicts=True,
+            unique_fields=["instance", "date", "api_user"],
+            update_fields=["calls", "updated_at"],
+        )
+    return len(result)
+
+
+def error_days_store(*, instance, result: list[dict]) -> int:
+    for day in result:
+        on = date.fromisoformat(day["date"])
+        counts = {str(e["errorCode"]): int(e["count"]) for e in day.get("errors") or []}
+        ErrorDay.objects.filter(instance=instance, date=on).exclude(code__in=counts).delete()
+        ErrorDay.objects.bulk_create(
+            [ErrorDay(instance=instance, date=on, code=c, count=n) for c, n in counts.items()],
+            update_conflicts=True,
+            unique_fields=["instance", "date", "code"],
+            update_fields=["count", "updated_at"],
+        )
+    return len(result)
+
+
+def marketo_used_today(*, instance) -> int:
+    """All integrations' calls today, as last reported by Marketo."""
+    return (
+        UsageDay.objects.filter(instance=instance, date=today()).aggregate(n=Sum("calls"))["n"] or 0
+    )
+
+
+def quota_reconcile(*, instance) -> None:
+    """Raise the governor's daily counter to Marketo's figure (the larger wins), so "calls
+    left today" includes what the other integrations spent."""
+    try:
+        shared_governor().set_daily_used(
+            instance_budget(instance), marketo_used_today(instance=instance)
+        )
+    except GovernorUnavailable:
+        logger.warning("could not reconcile the governor of instance %s", instance.pk)
+
+
+# --- the alert -------------------------------------------------------------------------
+
+
+def quota_alert_for(instance) -> QuotaAlert:
+    alert, _ = QuotaAlert.objects.get_or_create(instance=instance)
+    return alert
+
+
+def quota_alert_set(*, instance, threshold_percent: int, actor, request=None) -> QuotaAlert:
+    alert = quota_alert_for(instance)
+    before = alert.threshold_percent
+    alert.threshold_percent = threshold_percent
+    alert.full_clean()
+    alert.save(update_fields=["threshold_percent"])
+    audit_record(
+        action="usage.alert_threshold",
+        actor=actor,
+        request=request,
+        instance=instance,
+        details={"from": before, "to": threshold_percent},
+    )
+    return alert
+
+
+def email_configured() -> bool:
+    return bool(settings.EMAIL_HOST)
+
+
+def quota_alert_check(*, instance, now: float | None = None) -> bool:
+    """Email the admins once per quota day when today's use passes the threshold.
+    Returns True when this call sent the email."""
+    alert = quota_alert_for(instance)
+    used = marketo_used_today(instance=instance)
+    if used * 100 < alert.threshold_percent * instance.daily_quota or not email_configured():
+        return False
+    day = today(now if now is not None else time.time())
+    # Claim the day with a conditional UPDATE: of two workers racing, one sends.
+    claimed = (
+        QuotaAlert.objects.filter(pk=alert.pk).exclude(emailed_for=day).update(emailed_for=day)
+    )
+    if not claimed:
+        return False
+    recipients = list(
+        get_user_model()
+        .objects.filter(Q(groups__name=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return False
+    send_mail(
+        subject=f"[marketo-admin] {instance.name}: {used * 100 // instance.daily_quota}% of "
+        "today's API quota used",
+        message=(
+            f"{instance.name} has used {used:,} of its {instance.daily_quota:,} API calls for "
+            f"{day.isoformat()} (all integrations, as Marketo reports them). The quota resets "
+            "at midnight US Central. The usage pages show who is spending it.\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+        fail_silently=False,
+    )
+    return True

@@ -1,0 +1,132 @@
+import pytest
+
+from apps.assets.actions import asset_action_run
+from apps.assets.models import AssetAction, MirroredAsset, MirroredFolder
+from apps.assets.services import ActionNotAllowed, asset_action_start, asset_sync_start
+from apps.audit.models import AuditEvent
+from tests.assets.conftest import run_sync
+
+
+@pytest.fixture
+def mirrored(instance, sandbox):
+    run_sync(asset_sync_start(instance=instance).pk)
+    return instance
+
+
+def _do(asset, kind, user, **extra):
+    action = asset_action_start(asset=asset, kind=kind, user=user, **extra)
+    return asset_action_run(action_id=action.pk)
+
+
+def _one(instance, asset_type, status):
+    return MirroredAsset.objects.filter(
+        instance=instance, asset_type=asset_type, status=status
+    ).first()
+
+
+def test_approving_a_draft_updates_marketo_the_mirror_and_the_audit_trail(
+    mirrored, sandbox, operator
+):
+    draft = _one(mirrored, "email", "draft")
+    action = _do(draft, "approve", operator)
+    assert action.status == "succeeded", action.message
+    draft.refresh_from_db()
+    assert draft.status == "approved"
+    assert sandbox.instance.assets.assets["email"][draft.marketo_id]["status"] == "approved"
+    event = AuditEvent.objects.get(action="assets.approve")
+    assert (event.actor, event.target_id, event.details["outcome"]) == (
+        operator,
+        str(draft.marketo_id),
+        "succeeded",
+    )
+
+
+def test_unapproving_a_snippet_makes_it_a_draft(mirrored, operator):
+    snippet = _one(mirrored, "snippet", "approved")
+    assert _do(snippet, "unapprove", operator).status == "succeeded"
+    snippet.refresh_from_db()
+    assert snippet.status == "draft"
+
+
+def test_marketos_refusal_is_reported_in_words(mirrored, operator):
+    approved = _one(mirrored, "form", "approved")
+    action = _do(approved, "approve", operator)
+    assert action.status == "refused"
+    assert action.error_code == "709"
+    assert "no draft to approve" in action.message
+    assert "not in a state that allows this" in action.message
+
+
+def test_an_asset_changed_in_marketo_is_reported_and_its_row_refreshed(mirrored, sandbox, operator):
+    draft = _one(mirrored, "landing_page", "draft")
+    record = sandbox.instance.assets.assets["landingPage"][draft.marketo_id]
+    record["name"] = "Edited by someone else"
+    record["updatedAt"] = "2030-01-01T00:00:00Z+0000"
+    sandbox.instance.dirty = True
+    action = _do(draft, "approve", operator)
+    assert action.status == "conflict"
+    assert "changed in Marketo" in action.message
+    draft.refresh_from_db()
+    assert draft.name == "Edited by someone else"
+    assert record["status"] == "draft"  # nothing was approved
+
+
+def test_an_asset_deleted_in_marketo_leaves_the_mirror(mirrored, sandbox, operator):
+    snippet = _one(mirrored, "snippet", "draft") or _one(mirrored, "snippet", "approved")
+    del sandbox.instance.assets.assets["snippet"][snippet.marketo_id]
+    sandbox.instance.dirty = True
+    action = _do(snippet, "refresh", operator)
+    assert action.status == "conflict"
+    assert not MirroredAsset.objects.filter(pk=snippet.pk).exists()
+
+
+def test_cloning_an_email_puts_the_copy_in_the_mirror(mirrored, operator):
+    email = _one(mirrored, "email", "approved")
+    folder = MirroredFolder.objects.filter(instance=mirrored, folder_type="Email").first()
+    action = _do(email, "clone", operator, clone_name="Spring copy", clone_folder=folder)
+    assert action.status == "succeeded", action.message
+    copy = MirroredAsset.objects.get(
+        instance=mirrored, asset_type="email", marketo_id=action.result_marketo_id
+    )
+    assert (copy.name, copy.folder, copy.status) == ("Spring copy", folder, "draft")
+
+
+def test_cloning_a_program_into_a_folder(mirrored, operator):
+    program = MirroredAsset.objects.filter(instance=mirrored, asset_type="program").first()
+    folder = MirroredFolder.objects.filter(
+        instance=mirrored, folder_type="Marketing Folder", workspace=program.workspace
+    ).first()
+    action = _do(program, "clone", operator, clone_name="Program copy", clone_folder=folder)
+    assert action.status == "succeeded", action.message
+    assert MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="program", name="Program copy"
+    ).exists()
+
+
+def test_a_name_already_taken_is_refused_with_marketos_words(mirrored, operator):
+    email = _one(mirrored, "email", "approved")
+    folder = MirroredFolder.objects.filter(instance=mirrored, folder_type="Email").first()
+    _do(email, "clone", operator, clone_name="Twin", clone_folder=folder)
+    second = _do(email, "clone", operator, clone_name="Twin", clone_folder=folder)
+    assert second.status == "refused"
+    assert "already in use" in second.message
+
+
+def test_actions_that_do_not_apply_are_refused_before_any_call(mirrored, operator):
+    program = MirroredAsset.objects.filter(instance=mirrored, asset_type="program").first()
+    with pytest.raises(ActionNotAllowed):
+        asset_action_start(asset=program, kind="approve", user=operator)
+    campaign = MirroredAsset.objects.filter(instance=mirrored, asset_type="smart_campaign").first()
+    with pytest.raises(ActionNotAllowed):
+        asset_action_start(asset=campaign, kind="clone", user=operator, clone_name="x")
+    assert not AssetAction.objects.exists()
+
+
+def test_refreshing_a_program_reads_it_and_its_tokens(mirrored, sandbox, operator):
+    program = MirroredAsset.objects.filter(instance=mirrored, asset_type="program").first()
+    MirroredAsset.objects.filter(pk=program.pk).update(tokens=[], tokens_synced_at=None)
+    sandbox.reset(everything=False)
+    assert _do(program, "refresh", operator).status == "succeeded"
+    program.refresh_from_db()
+    assert program.tokens
+    assert sandbox.stats()["calls"] == 2

@@ -1,0 +1,241 @@
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apps.assets import sync as sync_module
+from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
+from apps.assets.services import asset_sync_requeue, asset_sync_start
+from apps.assets.sync import MISSING_PERMISSION, SyncPaused, asset_sync_run
+from apps.audit.models import AuditEvent
+from apps.marketo import client as marketo_client_module
+from apps.marketo.assets import BROWSE_PATHS
+from apps.marketo.governor import Priority
+from tests.assets.conftest import asset_calls, run_sync, sandbox_counts
+
+SANDBOX_KINDS = {
+    "program": "program",
+    "email": "email",
+    "landing_page": "landingPage",
+    "form": "form",
+    "snippet": "snippet",
+    "smart_campaign": "smartCampaign",
+    "smart_list": "smartList",
+    "static_list": "staticList",
+    "email_template": "emailTemplate",
+    "landing_page_template": "landingPageTemplate",
+    "file": "file",
+}
+
+
+def _run(instance, mode="full", user=None):
+    sync = asset_sync_start(instance=instance, mode=mode, user=user)
+    return run_sync(sync.pk)
+
+
+def _minimum_calls(counts) -> int:
+    # A page shorter than 200 ends a type; an exact multiple of 200 costs one empty page more.
+    return sum(counts[k] // 200 + 1 for k in ["folders", *SANDBOX_KINDS.values()])
+
+
+def test_a_full_sync_mirrors_every_folder_and_asset_of_every_type(instance, sandbox):
+    counts = sandbox_counts(sandbox)
+    sync = _run(instance)
+    assert sync.status == AssetSync.Status.SUCCEEDED, sync.error
+    assert MirroredFolder.objects.filter(instance=instance).count() == counts["folders"]
+    for asset_type, kind in SANDBOX_KINDS.items():
+        assert (
+            MirroredAsset.objects.filter(instance=instance, asset_type=asset_type).count()
+            == counts[kind]
+        ), asset_type
+    # Every folder but the two roots hangs under its parent; every asset sits in its folder.
+    assert MirroredFolder.objects.filter(instance=instance, parent__isnull=True).count() == 2
+    assert not MirroredAsset.objects.filter(instance=instance, folder__isnull=True).exists()
+    assert sync.progress["email"]["state"] == "done"
+    assert sync.progress["email"]["rows"] == counts["email"]
+    assert AuditEvent.objects.filter(action="assets.sync", instance_id=instance.pk).exists()
+
+
+def test_a_full_sync_uses_the_minimum_of_browse_calls(instance, sandbox):
+    counts = sandbox_counts(sandbox)
+    sandbox.reset(everything=False)
+    sync = _run(instance)
+    programs = counts["program"]
+    browse_calls = sync.calls - sync.progress["tokens"]["calls"]
+    assert browse_calls == _minimum_calls(counts)
+    assert sync.progress["tokens"]["calls"] == programs  # the first pass reads every program's
+    assert asset_calls(sandbox) == sync.calls
+    # Nothing changed: the next full pass reads no tokens again.
+    again = _run(instance)
+    assert again.progress["tokens"]["calls"] == 0
+    assert again.calls == _minimum_calls(counts)
+
+
+def test_statuses_programs_and_the_raw_record_are_kept(instance, sandbox):
+    _run(instance)
+    store = sandbox.instance.assets
+    email = next(iter(store.assets["email"].values()))
+    row = MirroredAsset.objects.get(instance=instance, asset_type="email", marketo_id=email["id"])
+    assert row.status == email["status"]
+    assert row.raw["subject"] == email["subject"]
+    assert row.updated_at is not None
+    program = next(iter(store.assets["program"].values()))
+    row = MirroredAsset.objects.get(
+        instance=instance, asset_type="program", marketo_id=program["id"]
+    )
+    assert (row.program_type, row.channel) == (program["type"], program["channel"])
+    assert row.tokens == [
+        {**token, "computedUrl": token.get("computedUrl", row.tokens[0].get("computedUrl"))}
+        for token in row.tokens
+    ]
+    assert [token["name"] for token in row.tokens] == [
+        token["name"] for token in store.tokens[("Program", program["id"])]
+    ]
+
+
+def test_a_full_sync_removes_what_was_deleted_in_marketo(instance, sandbox):
+    _run(instance)
+    store = sandbox.instance.assets
+    gone = next(iter(store.assets["snippet"]))
+    del store.assets["snippet"][gone]
+    sandbox.instance.dirty = True
+    sync = _run(instance)
+    assert sync.deleted == 1
+    assert not MirroredAsset.objects.filter(
+        instance=instance, asset_type="snippet", marketo_id=gone
+    ).exists()
+
+
+def test_an_incremental_sync_asks_only_for_what_changed_and_keeps_the_rest(instance, sandbox):
+    first = _run(instance)
+    store = sandbox.instance.assets
+    email = next(iter(store.assets["email"].values()))
+    email["name"] = "Renamed in Marketo"
+    email["updatedAt"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ+0000")
+    gone = next(iter(store.assets["form"]))
+    del store.assets["form"][gone]
+    sandbox.instance.dirty = True
+    sandbox.reset(everything=False)
+    sync = _run(instance, mode="incremental")
+    assert sync.mode == "incremental"
+    assert sync.updated_since < first.started_at
+    assert sync.progress["email"]["rows"] == 1  # earliestUpdatedAt filtered the rest
+    assert sync.progress["program"]["rows"] == 0
+    renamed = MirroredAsset.objects.get(
+        instance=instance, asset_type="email", marketo_id=email["id"]
+    )
+    assert renamed.name == "Renamed in Marketo"
+    # Incremental passes never delete: only a full pass can tell.
+    assert MirroredAsset.objects.filter(
+        instance=instance, asset_type="form", marketo_id=gone
+    ).exists()
+    assert sync.deleted == 0
+    endpoints = sandbox.stats()["by_endpoint"]
+    assert endpoints
+
+
+def test_an_incremental_sync_without_an_earlier_sync_is_a_full_one(instance):
+    sync = asset_sync_start(instance=instance, mode="incremental")
+    assert sync.mode == "full"
+
+
+def test_only_one_sync_per_instance_is_queued_or_running(instance):
+    first = asset_sync_start(instance=instance)
+    second = asset_sync_start(instance=instance, mode="incremental")
+    assert second.pk == first.pk
+    assert AssetSync.objects.filter(instance=instance).count() == 1
+
+
+def test_a_second_worker_cannot_claim_a_running_sync(instance):
+    sync = asset_sync_start(instance=instance)
+    AssetSync.objects.filter(pk=sync.pk).update(status="running", claim="someone-else")
+    assert asset_sync_run(sync_id=sync.pk) is None
+    assert AssetSync.objects.get(pk=sync.pk).claim == "someone-else"
+
+
+class _Killed(BaseException):
+    """Stands for the worker dying: nothing in the sync may catch it."""
+
+
+def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(instance, sandbox, monkeypatch):
+    counts = sandbox_counts(sandbox)
+    original = sync_module.assets_upsert
+    pages = {"n": 0}
+
+    def dies_on_the_third_asset_page(*args, **kwargs):
+        pages["n"] += 1
+        if pages["n"] == 3:
+            raise _Killed
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "assets_upsert", dies_on_the_third_asset_page)
+    sync = asset_sync_start(instance=instance)
+    sandbox.reset(everything=False)
+    with pytest.raises(_Killed):
+        asset_sync_run(sync_id=sync.pk)
+    killed = AssetSync.objects.get(pk=sync.pk)
+    assert killed.status == "running"
+    assert killed.checkpoint["step"] != "folders"
+    done_before = [step for step, state in killed.progress.items() if state["state"] == "done"]
+    assert "folders" in done_before
+    monkeypatch.setattr(sync_module, "assets_upsert", original)
+
+    # The worker is gone; its heartbeat goes stale and the sweep hands the sync on.
+    AssetSync.objects.filter(pk=sync.pk).update(
+        heartbeat_at=datetime.now(UTC) - timedelta(minutes=10)
+    )
+    assert asset_sync_requeue(sync=killed)
+    resumed = asset_sync_run(sync_id=sync.pk)
+    assert resumed.status == "succeeded"
+    assert resumed.attempts == 2
+    for asset_type, kind in SANDBOX_KINDS.items():
+        assert (
+            MirroredAsset.objects.filter(instance=instance, asset_type=asset_type).count()
+            == counts[kind]
+        )
+    # The pages stored before the crash were not fetched again: one call lost at most.
+    browse = resumed.calls - resumed.progress["tokens"]["calls"]
+    assert browse <= _minimum_calls(counts) + 1
+    assert resumed.deleted == 0
+
+
+def test_a_sync_that_meets_603_stops_and_names_the_missing_permission(instance, sandbox):
+    sandbox.script_fault(path="emails.json", error="603", times=1)
+    sync = _run(instance)
+    assert sync.status == "failed"
+    assert sync.error == MISSING_PERMISSION
+    assert "Read-Only Assets" in sync.error
+    assert sync.error_code == "603"
+    assert AuditEvent.objects.filter(action="assets.sync_failed").exists()
+
+
+def test_a_transient_failure_pauses_the_sync_for_a_retry_and_it_then_finishes(
+    instance, sandbox, monkeypatch
+):
+    # The client retries transient errors within its deadline; past it, the sync pauses.
+    monkeypatch.setitem(marketo_client_module.DEADLINE_SECONDS, Priority.BACKGROUND, 0.5)
+    sandbox.script_fault(path="forms.json", error="611", times=1000)
+    sync = asset_sync_start(instance=instance)
+    with pytest.raises(SyncPaused):
+        asset_sync_run(sync_id=sync.pk)
+    paused = AssetSync.objects.get(pk=sync.pk)
+    assert paused.status == "queued"
+    assert paused.checkpoint["step"] == "form"
+    sandbox.clear_faults()
+    assert asset_sync_run(sync_id=sync.pk).status == "succeeded"
+
+
+def test_calls_per_thousand_assets_are_reported(instance, sandbox, capsys):
+    counts = sandbox_counts(sandbox)
+    sync = _run(instance)
+    assets = sum(counts[kind] for kind in SANDBOX_KINDS.values())
+    browse = sync.calls - sync.progress["tokens"]["calls"]
+    per_thousand = 1000 * browse / assets
+    with capsys.disabled():
+        print(
+            f"\nasset sync: {assets} assets, {counts['folders']} folders, {browse} browse calls "
+            f"({per_thousand:.1f} per 1,000 assets), {sync.progress['tokens']['calls']} token calls"
+        )
+    assert browse <= _minimum_calls(counts)
+    assert math.isfinite(per_thousand)
+    assert set(BROWSE_PATHS) == set(SANDBOX_KINDS)
