@@ -71,14 +71,12 @@ class UsageReport:
 def usage_report(*, instance, start: date, end: date) -> UsageReport:
     rows = UsageDay.objects.filter(instance=instance, date__gte=start, date__lte=end)
     days = date_range(start, end)
-    peak_date = (
-        rows.filter(api_user=OuterRef("api_user")).order_by("-calls", "date").values("date")[:1]
-    )
     users = list(
         rows.values("api_user")
-        .annotate(total=Sum("calls"), peak=Max("calls"), peak_date=Subquery(peak_date))
+        .annotate(total=Sum("calls"), peak=Max("calls"))
         .order_by("-total", "api_user")
     )
+    _add_peak_dates(rows, users)
     unusual = set(
         rows.annotate(
             usual=Window(Avg("calls"), partition_by=[F("api_user")]),
@@ -123,6 +121,21 @@ def usage_report(*, instance, start: date, end: date) -> UsageReport:
         unusual=unusual,
         total=sum(user["total"] for user in users),
     )
+
+
+def _add_peak_dates(rows, users: list[dict]) -> None:
+    """The first day each user reached their peak. One query for all users: a correlated
+    subquery here would be grouped by, and so run once per row (30 s for a year of 50 users)."""
+    if not users:
+        return
+    at_peak = Q()
+    for user in users:
+        at_peak |= Q(api_user=user["api_user"], calls=user["peak"])
+    first = {}
+    for name, on in rows.filter(at_peak).order_by("date").values_list("api_user", "date"):
+        first.setdefault(name, on)
+    for user in users:
+        user["peak_date"] = first.get(user["api_user"])
 
 
 def usage_user_days(*, instance, api_user: str, start: date, end: date) -> list[dict]:

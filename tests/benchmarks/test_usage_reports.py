@@ -14,7 +14,8 @@ from apps.usage.days import today
 from apps.usage.models import UsageDay
 from tests.factories import UserFactory, make_instance
 
-INSTANCES, API_USERS, DAYS, LEDGER_ROWS, RUNS = 5, 50, 730, 1_000_000, 30
+INSTANCES, API_USERS, DAYS, LEDGER_ROWS = 5, 50, 730, 1_000_000
+RUNS = int(__import__("os").environ.get("BENCH_RUNS", 30))
 
 
 def _p95(samples):
