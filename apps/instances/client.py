@@ -50,9 +50,10 @@ def shared_token_broker():
 
 
 # The share of each 20-second window that background work leaves to people waiting in the
-# browser: a quarter covers one interactive call a second at a 100-call budget, so a lookup
-# never queues behind a sync.
-INTERACTIVE_RESERVE_SHARE = 4
+# browser: a fifth covers about one interactive call a second at a 100-call budget (and
+# interactive callers also win the race for any slot that frees), so a lookup never queues
+# behind a sync.
+INTERACTIVE_RESERVE_SHARE = 5
 
 
 def instance_budget(instance: MarketoInstance) -> Budget:
