@@ -66,3 +66,18 @@ def demo_instance_register():
         return instance_create(actor=None, client_secret=client_secret, name=DEMO_NAME, **fields)
     instance_update(instance=existing, actor=None, client_secret=client_secret, **fields)
     return existing
+
+
+def demo_first_syncs_queue(instance) -> None:
+    """Queue the first asset sync and usage back-fill of a new demo instance, so that a new
+    user finds the asset browser and the usage reports filled. The worker takes them when
+    it starts (the broker keeps the messages)."""
+    from apps.assets.models import AssetSync
+    from apps.assets.services import asset_sync_start
+    from apps.usage.models import UsageSync
+    from apps.usage.services import usage_sync_start
+
+    if not AssetSync.objects.filter(instance=instance).exists():
+        asset_sync_start(instance=instance)
+    if not UsageSync.objects.filter(instance=instance).exists():
+        usage_sync_start(instance=instance, kind=UsageSync.Kind.BACKFILL)

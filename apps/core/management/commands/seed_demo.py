@@ -17,9 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, username, **options):
-        from apps.sandbox.demo import DEMO_NAME, demo_instance_register
+        from apps.sandbox.demo import DEMO_NAME, demo_first_syncs_queue, demo_instance_register
 
-        demo_instance_register()
+        demo_first_syncs_queue(demo_instance_register())
         self.stdout.write(f"Demo instance: {DEMO_NAME}, served by the sandbox on this machine.")
         if get_user_model().objects.filter(username=username).exists():
             self.stdout.write(
