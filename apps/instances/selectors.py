@@ -34,3 +34,11 @@ def current_instance(*, user, profile):
         if instance is not None:
             return instance
     return visible.order_by("name").first()
+
+
+def instance_by_name_or_id(name_or_id: str) -> MarketoInstance | None:
+    """For operator commands: an instance named so, or with that id."""
+    instance = MarketoInstance.objects.filter(name=name_or_id).first()
+    if instance is None and name_or_id.isdigit():
+        instance = MarketoInstance.objects.filter(pk=int(name_or_id)).first()
+    return instance

@@ -11,7 +11,6 @@ import json as jsonlib
 import random
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -27,11 +26,8 @@ from apps.marketo.errors import (
     TokenInvalid,
     TransientError,
 )
-from apps.marketo.governor import AdmissionTimeout, Budget, Priority
+from apps.marketo.governor import UNCOUNTED_CODES, AdmissionTimeout, Budget, Priority
 
-# Calls answered with these codes are not counted by Marketo against the quota or the
-# rate limit (help/rest-api/error-codes.md), so the governor gives them back.
-UNCOUNTED_CODES = {"601", "602", "604", "605", "608", "611"}
 # help/rest-api/error-codes.md: a lead-database GET whose URI is over 8 KB gets HTTP 414
 # and must be sent as POST with _method=GET. The asset API stopped accepting _method in
 # 2020 and takes URIs up to 65 KB instead (help/blog.md, as MARKETO.md says).
@@ -269,7 +265,3 @@ def _body_bytes(json_body, form_body) -> int:
     if form_body is not None:
         return len(urlencode(form_body, doseq=True).encode())
     return 0
-
-
-def new_job_id() -> str:
-    return uuid.uuid4().hex

@@ -32,22 +32,6 @@ def send(method: str, url: str, *, timeout=DEFAULT_TIMEOUT, **kwargs) -> request
         raise TransientError(f"could not connect: {_reason(exc)}", code="connection") from exc
 
 
-def call(
-    method: str, url: str, *, token: str, params=None, data=None, json=None, timeout=DEFAULT_TIMEOUT
-):
-    """One REST call: returns the envelope (a dict) when `success` is true, raises otherwise."""
-    response = send(
-        method,
-        url,
-        params=params,
-        data=data,
-        json=json,
-        timeout=timeout,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    return parse_envelope(response)
-
-
 def parse_envelope(response: requests.Response) -> dict:
     if response.status_code == 502:
         raise TransientError("Bad Gateway", code="502")

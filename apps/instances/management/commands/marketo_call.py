@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.instances.client import InstanceDisabled, marketo_client
 from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.models import MarketoInstance
+from apps.instances.selectors import instance_by_name_or_id
 from apps.marketo.errors import MarketoError
 from apps.marketo.governor import GovernorUnavailable, Priority
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, instance, method, path, params, body, priority, **options):
-        target = _find_instance(instance)
+        target = find_instance(instance)
         query = {}
         for pair in params:
             name, sep, value = pair.partition("=")
@@ -54,10 +55,9 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(answer, indent=2, ensure_ascii=False))
 
 
-def _find_instance(name_or_id: str) -> MarketoInstance:
-    instance = MarketoInstance.objects.filter(name=name_or_id).first()
-    if instance is None and name_or_id.isdigit():
-        instance = MarketoInstance.objects.filter(pk=int(name_or_id)).first()
+def find_instance(name_or_id: str) -> MarketoInstance:
+    """The instance a command names, or a CommandError listing the ones there are."""
+    instance = instance_by_name_or_id(name_or_id)
     if instance is None:
         names = ", ".join(MarketoInstance.objects.values_list("name", flat=True)) or "none yet"
         raise CommandError(f"No instance named {name_or_id!r} (instances: {names}).")

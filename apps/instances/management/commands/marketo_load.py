@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from apps.instances.load import ENDPOINTS, LoadGroup, run_load
-from apps.instances.management.commands.marketo_call import _find_instance
+from apps.instances.management.commands.marketo_call import find_instance
 from apps.marketo.governor import Priority
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, instance, processes, threads, seconds, endpoint, priority, json, **options
     ):
-        target = _find_instance(instance)
+        target = find_instance(instance)
         self.stderr.write(
             f"{processes} process(es) x {threads} thread(s), {seconds:.0f} s of {endpoint} "
             f"calls on {target.name} at {priority} priority…"
