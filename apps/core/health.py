@@ -59,7 +59,7 @@ def check_governor():
     from apps.instances.client import shared_governor
 
     shared_governor().ping()
-    return {"ok": True, "backend": "redis" if settings.REDIS_URL else "memory"}
+    return {"ok": True, "backend": settings.GOVERNOR_BACKEND}
 
 
 def _run(check):
@@ -79,6 +79,6 @@ def health_report():
     checks = {"database": check_database, "broker": check_broker, "worker": check_worker}
     if settings.REDIS_URL:
         checks["redis"] = check_redis
-        checks["governor"] = check_governor
+    checks["governor"] = check_governor
     results = {name: _run(check) for name, check in checks.items()}
     return {"ok": all(r["ok"] for r in results.values()), "checks": results}

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -11,4 +12,37 @@ def credentials_keys_check(app_configs, **kwargs):
         vault._keyring(vault.configured_keys())
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="instances.E001")]
+    return []
+
+
+GOVERNOR_BACKENDS = ("redis", "sqlite", "memory")
+
+
+@checks.register()
+def governor_backend_check(app_configs, **kwargs):
+    """Every process that calls Marketo must share one governor, or each would spend the
+    whole budget: a memory governor is one process's own, so it only serves where the
+    worker's tasks run inside the calling process (CELERY_TASK_ALWAYS_EAGER)."""
+    backend = settings.GOVERNOR_BACKEND
+    if backend not in GOVERNOR_BACKENDS:
+        return [
+            checks.Error(
+                f"GOVERNOR_BACKEND is {backend!r}; "
+                f"it must be one of {', '.join(GOVERNOR_BACKENDS)}",
+                id="instances.E002",
+            )
+        ]
+    if backend == "redis" and not settings.REDIS_URL:
+        return [
+            checks.Error("GOVERNOR_BACKEND is redis but REDIS_URL is not set", id="instances.E003")
+        ]
+    if backend == "memory" and not settings.CELERY_TASK_ALWAYS_EAGER:
+        return [
+            checks.Error(
+                "GOVERNOR_BACKEND=memory gives each process a governor of its own, so the web "
+                "and the worker would each spend the whole budget.",
+                hint="Use sqlite (one machine) or redis (any number), or run tasks eagerly.",
+                id="instances.E004",
+            )
+        ]
     return []

@@ -1,8 +1,8 @@
 """Where Django meets the Marketo client: one function builds a governed client.
 
-The governor and the token store are process-wide: Redis when REDIS_URL is set (shared by
-every process of the deployment), memory otherwise (the embedded default, where one
-worker process makes all the calls).
+The governor and the token store are shared by every process that calls Marketo:
+GOVERNOR_BACKEND chooses Redis (a deployment, any number of machines) or a SQLite file (the
+embedded default: the web, worker and beat of one machine); memory serves one process only.
 """
 
 from functools import cache
@@ -14,8 +14,19 @@ from apps.instances import vault
 from apps.instances.credentials import instance_config
 from apps.instances.models import MarketoInstance
 from apps.marketo.client import MarketoClient
-from apps.marketo.governor import Budget, Priority, memory_governor, redis_governor
-from apps.marketo.token_broker import MemoryTokenStore, RedisTokenStore, TokenBroker
+from apps.marketo.governor import (
+    Budget,
+    Priority,
+    memory_governor,
+    redis_governor,
+    sqlite_governor,
+)
+from apps.marketo.token_broker import (
+    MemoryTokenStore,
+    RedisTokenStore,
+    SqliteTokenStore,
+    TokenBroker,
+)
 from apps.usage.ledger import ledger_record
 
 REDIS_TIMEOUT_SECONDS = 2
@@ -37,13 +48,22 @@ def _redis_client():
 
 @cache
 def shared_governor():
-    return redis_governor(_redis_client()) if settings.REDIS_URL else memory_governor()
+    backend = settings.GOVERNOR_BACKEND
+    if backend == "redis":
+        return redis_governor(_redis_client())
+    if backend == "sqlite":
+        return sqlite_governor(settings.GOVERNOR_SQLITE_PATH)
+    return memory_governor()
 
 
 @cache
 def shared_token_broker():
-    if settings.REDIS_URL:
-        store = RedisTokenStore(_redis_client(), encrypt=vault.encrypt, decrypt=vault.decrypt)
+    sealed = {"encrypt": vault.encrypt, "decrypt": vault.decrypt}
+    backend = settings.GOVERNOR_BACKEND
+    if backend == "redis":
+        store = RedisTokenStore(_redis_client(), **sealed)
+    elif backend == "sqlite":
+        store = SqliteTokenStore(settings.GOVERNOR_SQLITE_PATH, **sealed)
     else:
         store = MemoryTokenStore()
     return TokenBroker(store)

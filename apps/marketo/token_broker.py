@@ -3,15 +3,18 @@
 Marketo hands out one token per LaunchPoint service and answers a second identity call
 before expiry with the same token (help/rest-api/authentication.md), so fetching a token
 per thread or per process only adds identity calls. Here the token lives in a shared
-store (Redis, encrypted; or memory in the embedded default); one caller refreshes it under
-a lock while the others wait for the result.
+store (Redis for a deployment; the embedded default's SQLite file; memory for one process),
+encrypted where it leaves the process; one caller refreshes it under a lock while the others
+wait for the result.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +22,7 @@ from apps.core.redaction import remember_secret
 from apps.marketo import identity
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import TransientError
+from apps.marketo.sqlite_file import SqliteFile
 
 logger = logging.getLogger(__name__)
 
@@ -87,22 +91,11 @@ class RedisTokenStore:
 
     def get(self, key):
         raw = self.redis.get(key)
-        if raw is None:
-            return None
-        try:
-            data = json.loads(self._decrypt(raw.decode()))
-        except Exception:
-            # A value written under a key that has since been removed: fetch a new token.
-            logger.warning("discarding a cached token that cannot be decrypted")
-            return None
-        return CachedToken(data["value"], data["expires_at"], data["scope"])
+        return None if raw is None else _open_token(self._decrypt, raw.decode())
 
     def put(self, key, token):
-        payload = json.dumps(
-            {"value": token.value, "expires_at": token.expires_at, "scope": token.scope}
-        )
         ttl = max(1, int(token.seconds_left(time.time())))
-        self.redis.set(key, self._encrypt(payload), ex=ttl)
+        self.redis.set(key, _sealed_token(self._encrypt, token), ex=ttl)
 
     def discard_if(self, key, value):
         # Compare the stored (encrypted) value with what is stored now: only the token
@@ -119,6 +112,88 @@ class RedisTokenStore:
         return self.redis.lock(
             f"{key}:lock", timeout=REFRESH_LOCK_SECONDS, blocking_timeout=WAIT_FOR_REFRESH_SECONDS
         )
+
+
+class SqliteTokenStore:
+    """For the processes of one machine (the embedded default): the token in the governor's
+    SQLite file, encrypted with the credential keys, and a lock row with an expiry, so that a
+    process killed while refreshing holds the lock no longer than REFRESH_LOCK_SECONDS."""
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS token (
+        key TEXT PRIMARY KEY, payload TEXT NOT NULL, expires_at REAL NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS token_lock (
+        key TEXT PRIMARY KEY, holder TEXT NOT NULL, until REAL NOT NULL
+    );
+    """
+    LOCK_POLL_SECONDS = 0.05
+
+    def __init__(self, path, *, encrypt: Callable[[str], str], decrypt: Callable[[str], str]):
+        self._file = SqliteFile(path, schema=self.SCHEMA)
+        self._encrypt, self._decrypt = encrypt, decrypt
+
+    def get(self, key):
+        with self._file.transaction() as db:
+            row = db.execute(
+                "SELECT payload FROM token WHERE key = ? AND expires_at > ?", (key, time.time())
+            ).fetchone()
+        return _open_token(self._decrypt, row[0]) if row else None
+
+    def put(self, key, token):
+        with self._file.transaction() as db:
+            db.execute(
+                "INSERT INTO token VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "payload = excluded.payload, expires_at = excluded.expires_at",
+                (key, _sealed_token(self._encrypt, token), token.expires_at),
+            )
+
+    def discard_if(self, key, value):
+        with self._file.transaction() as db:
+            row = db.execute("SELECT payload FROM token WHERE key = ?", (key,)).fetchone()
+            cached = _open_token(self._decrypt, row[0]) if row else None
+            if row and (cached is None or cached.value == value):
+                db.execute("DELETE FROM token WHERE key = ?", (key,))
+
+    @contextlib.contextmanager
+    def lock(self, key):
+        holder = uuid.uuid4().hex
+        deadline = time.monotonic() + WAIT_FOR_REFRESH_SECONDS
+        while not self._try_lock(key, holder):
+            if time.monotonic() > deadline:
+                raise TransientError("another process is refreshing the access token")
+            time.sleep(self.LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            with self._file.transaction() as db:
+                db.execute("DELETE FROM token_lock WHERE key = ? AND holder = ?", (key, holder))
+
+    def _try_lock(self, key, holder) -> bool:
+        with self._file.transaction() as db:
+            now = time.time()
+            db.execute("DELETE FROM token_lock WHERE key = ? AND until <= ?", (key, now))
+            taken = db.execute(
+                "INSERT OR IGNORE INTO token_lock VALUES (?, ?, ?)",
+                (key, holder, now + REFRESH_LOCK_SECONDS),
+            )
+            return taken.rowcount == 1
+
+
+def _sealed_token(encrypt, token: CachedToken) -> str:
+    return encrypt(
+        json.dumps({"value": token.value, "expires_at": token.expires_at, "scope": token.scope})
+    )
+
+
+def _open_token(decrypt, sealed: str) -> CachedToken | None:
+    try:
+        data = json.loads(decrypt(sealed))
+    except Exception:
+        # A value written under a key that has since been removed: fetch a new token.
+        logger.warning("discarding a cached token that cannot be decrypted")
+        return None
+    return CachedToken(data["value"], data["expires_at"], data["scope"])
 
 
 class TokenBroker:

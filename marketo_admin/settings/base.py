@@ -157,7 +157,24 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files, not process memory: the web and the worker of the embedded default must see one
+    # cache (API throttle counts, cached lead fields), as they do through Redis.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+        }
+    }
+
+# --- The rate governor ------------------------------------------------------------------
+# Every call to Marketo is admitted by one governor per instance that all the processes making
+# calls must share: Redis for a deployment (any number of machines); without Redis, a SQLite
+# file that every process of this one machine shares (the embedded default). "memory" serves
+# a single process only, and the system checks refuse it where a worker would run apart.
+GOVERNOR_BACKEND = env.str("GOVERNOR_BACKEND", default="redis" if REDIS_URL else "sqlite")
+GOVERNOR_SQLITE_PATH = Path(
+    env.str("GOVERNOR_SQLITE_PATH", default=str(VAR_DIR / "governor.sqlite3"))
+)
 
 # --- Email -------------------------------------------------------------------------------
 # Quota alerts go out by email when EMAIL_URL is set (e.g. smtp+tls://user:pass@host:587);

@@ -1,5 +1,8 @@
 """Tests: the shared settings, overridden only where it makes the suite faster."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -7,3 +10,5 @@ SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A fixed vault key, so that tests can also check what a wrong key does.
 CREDENTIALS_KEYS = ["qdP3GfOGHuq8zSWWSPyRQp2RYRqSMFjMwa4vsmtmQVQ="]
+# Without Redis the governor is a SQLite file: each test run gets its own, never var/'s.
+GOVERNOR_SQLITE_PATH = Path(tempfile.mkdtemp(prefix="marketo-admin-test-")) / "governor.sqlite3"

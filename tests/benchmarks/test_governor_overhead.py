@@ -14,7 +14,14 @@ import time
 import pytest
 import redis
 
-from apps.marketo.governor import Budget, Lease, Priority, memory_governor, redis_governor
+from apps.marketo.governor import (
+    Budget,
+    Lease,
+    Priority,
+    memory_governor,
+    redis_governor,
+    sqlite_governor,
+)
 
 PAIRS = 3000
 PROCESSES, THREADS, PAIRS_PER_THREAD = 4, 4, 300
@@ -27,11 +34,11 @@ def _percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _pair_microseconds(governor, count) -> list[float]:
+def _pair_microseconds(governor, count, budget=BUDGET) -> list[float]:
     durations = []
     for _ in range(count):
         started = time.perf_counter()
-        lease = governor.try_acquire(BUDGET, Priority.INTERACTIVE)
+        lease = governor.try_acquire(budget, Priority.INTERACTIVE)
         governor.release(lease)
         durations.append((time.perf_counter() - started) * 1e6)
     return durations
@@ -105,3 +112,63 @@ def test_admission_to_caller_delay_under_load(redis_url):
         f"(safety margin {BUDGET.safety_margin_seconds * 1000:.0f} ms)"
     )
     assert _percentile(delays, 0.99) < BUDGET.safety_margin_seconds * 1000
+
+
+EMBEDDED_PROCESSES, EMBEDDED_THREADS = 3, 4  # web, worker and beat of `make run`, 4 threads each
+# Nothing refused, as above, but a 1 s window: an instance's window never holds more than its
+# budget (at most 100 calls), and 20 s of unrefused admissions would time the counting of
+# tens of thousands of rows, which no real budget makes.
+EMBEDDED_BUDGET = Budget(
+    instance_id=990_002,
+    calls_per_window=10**9,
+    concurrency=10**6,
+    daily_limit=10**9,
+    window_seconds=1.0,
+    safety_margin_seconds=0.0,
+)
+
+
+def _hammer_sqlite(path, results):
+    governor = sqlite_governor(path)
+    pairs, lock = [], threading.Lock()
+
+    def work():
+        durations = _pair_microseconds(governor, PAIRS_PER_THREAD, EMBEDDED_BUDGET)
+        with lock:
+            pairs.extend(durations)
+
+    threads = [threading.Thread(target=work) for _ in range(EMBEDDED_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(pairs)
+
+
+def test_embedded_governor_overhead(tmp_path):
+    """The SQLite backend of `make run` (issue 11 target: p95 under 5 ms, 3 x 4 callers)."""
+    path = tmp_path / "governor.sqlite3"
+    governor = sqlite_governor(path)
+    _pair_microseconds(governor, 100, EMBEDDED_BUDGET)
+    alone = _pair_microseconds(governor, PAIRS, EMBEDDED_BUDGET)
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_hammer_sqlite, args=(path, results))
+        for _ in range(EMBEDDED_PROCESSES)
+    ]
+    for worker in workers:
+        worker.start()
+    loaded = [pair for _ in workers for pair in results.get(timeout=300)]
+    for worker in workers:
+        worker.join(timeout=10)
+    rows = [("one caller", alone), (f"{EMBEDDED_PROCESSES} processes x {EMBEDDED_THREADS}", loaded)]
+    print("\n| embedded governor, try_acquire+release | mean | p50 | p95 | p99 |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, durations in rows:
+        print(
+            f"| {name} ({len(durations)} pairs) | {statistics.fmean(durations) / 1000:.2f} ms | "
+            + " | ".join(f"{_percentile(durations, q) / 1000:.2f} ms" for q in (0.5, 0.95, 0.99))
+            + " |"
+        )
+    assert len(loaded) == EMBEDDED_PROCESSES * EMBEDDED_THREADS * PAIRS_PER_THREAD

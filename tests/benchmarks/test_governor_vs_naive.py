@@ -143,3 +143,51 @@ def test_the_governor_against_a_per_process_limiter():
         f"{background_waits['p50']} / {background_waits['p95']} ms"
     )
     assert product["606"] == 0 and product["615"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_governor_under_the_same_load(settings, tmp_path):
+    """The same mixed load through the embedded default's SQLite governor (issue 11)."""
+    from apps.instances import client as instance_clients
+
+    settings.GOVERNOR_BACKEND = "sqlite"
+    settings.GOVERNOR_SQLITE_PATH = tmp_path / "governor.sqlite3"
+    for cached in (instance_clients.shared_governor, instance_clients.shared_token_broker):
+        cached.cache_clear()
+    sandbox = start_sandbox(
+        port=0,
+        api_users=[ApiUser("admin-client", "admin-secret", "admin@sandbox.example")],
+        leads=2000,
+        latency_ms=(50, 300),
+    )
+    try:
+        instance = make_instance(
+            "Bench",
+            client_id="admin-client",
+            secret="admin-secret",
+            rest_url=sandbox.rest_url,
+            identity_url=sandbox.identity_url,
+            calls_per_20s=CALLS_PER_20S,
+            concurrent_calls=CONCURRENCY,
+        )
+        _, interactive = run_load(
+            instance_id=instance.pk,
+            groups=[
+                LoadGroup(processes=PROCESSES, threads=THREADS, priority="background"),
+                LoadGroup(processes=1, threads=1, priority="interactive", interval=1.0),
+            ],
+            seconds=SECONDS,
+            endpoint="leads",
+        )
+        embedded = _row(sandbox.stats(), SECONDS)
+    finally:
+        sandbox.stop()
+        for cached in (instance_clients.shared_governor, instance_clients.shared_token_broker):
+            cached.cache_clear()
+    waits = interactive.summary()["admission_wait_ms"]
+    embedded["interactive wait p50 / p95 (ms)"] = f"{waits['p50']} / {waits['p95']}"
+    print(f"\nembedded (SQLite) governor, {PROCESSES} x {THREADS} background + 1 interactive/s")
+    print("| measure | marketo-admin, embedded |\n| --- | --- |")
+    for key, value in embedded.items():
+        print(f"| {key} | {value} |")
+    assert embedded["606"] == 0 and embedded["615"] == 0

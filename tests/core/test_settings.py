@@ -95,3 +95,44 @@ def test_the_embedded_default_needs_no_server_for_the_broker():
         check=True,
     )
     assert result.stdout.strip() == "filesystem://localhost//"
+
+
+def test_production_governs_through_redis():
+    code = "from django.conf import settings; print(settings.GOVERNOR_BACKEND)"
+    result = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    assert result.stdout.strip() == "redis", result.stderr
+
+
+def test_the_embedded_default_governs_through_a_sqlite_file_every_process_shares():
+    env = {"DJANGO_SETTINGS_MODULE": "marketo_admin.settings.local", "REDIS_URL": ""}
+    code = (
+        "from django.conf import settings; "
+        "print(settings.GOVERNOR_BACKEND, settings.GOVERNOR_SQLITE_PATH.name)"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.stdout.strip() == "sqlite governor.sqlite3", result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"GOVERNOR_BACKEND": "memory"}, "instances.E004"),
+        ({"GOVERNOR_BACKEND": "etcd"}, "instances.E002"),
+        ({"GOVERNOR_BACKEND": "redis", "REDIS_URL": ""}, "instances.E003"),
+    ],
+)
+def test_the_checks_refuse_a_governor_the_processes_would_not_share(overrides, error):
+    env = {"DJANGO_SETTINGS_MODULE": "marketo_admin.settings.local", **overrides}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert error in result.stderr
+
+
+def test_a_memory_governor_serves_where_tasks_run_in_the_calling_process():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "marketo_admin.settings.local",
+        "GOVERNOR_BACKEND": "memory",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+    }
+    result = _manage("check", env=env)
+    assert result.returncode == 0, result.stderr

@@ -4,22 +4,33 @@ from django.conf import settings
 
 from apps.marketo.client import MarketoClient
 from apps.marketo.config import InstanceConfig
-from apps.marketo.governor import Budget, Priority, memory_governor, redis_governor
-from apps.marketo.token_broker import MemoryTokenStore, RedisTokenStore, TokenBroker
+from apps.marketo.governor import (
+    Budget,
+    Priority,
+    memory_governor,
+    redis_governor,
+    sqlite_governor,
+)
+from apps.marketo.token_broker import (
+    MemoryTokenStore,
+    RedisTokenStore,
+    SqliteTokenStore,
+    TokenBroker,
+)
 
 
-def _backends():
-    return ["memory", "redis"] if settings.REDIS_URL else ["memory"]
-
-
-@pytest.fixture(params=_backends())
-def backend(request):
-    """The governor and token store of one kind: memory (embedded) or Redis (deployment)."""
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def backend(request, tmp_path):
+    """The governor and token store of one kind: memory (one process), SQLite (the embedded
+    default's processes) or Redis (a deployment)."""
+    identity = lambda value: value  # noqa: E731  (the vault's encryption is tested on its own)
     if request.param == "memory":
         return memory_governor(), MemoryTokenStore()
+    if request.param == "sqlite":
+        path = tmp_path / "governor.sqlite3"
+        return sqlite_governor(path), SqliteTokenStore(path, encrypt=identity, decrypt=identity)
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.flushdb()
-    identity = lambda value: value  # noqa: E731  (the vault's encryption is tested on its own)
     return redis_governor(client), RedisTokenStore(client, encrypt=identity, decrypt=identity)
 
 

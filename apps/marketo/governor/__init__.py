@@ -2,7 +2,7 @@
 asks it first, so that together they stay inside the instance's limits (ARCHITECTURE.md,
 "The governor"; MARKETO.md, "Limits").
 
-    governor = redis_governor(redis_url)     # or memory_governor() when embedded
+    governor = redis_governor(redis_url)     # or sqlite_governor(path) when embedded
     lease = governor.acquire(budget, Priority.INTERACTIVE, timeout=5)
     try:
         ...  # the HTTP call
@@ -10,6 +10,7 @@ asks it first, so that together they stay inside the instance's limits (ARCHITEC
         governor.release(lease, counted=code not in UNCOUNTED_CODES)
 """
 
+import os
 import time
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ from .contract import (
 from .memory_backend import MemoryGovernor
 from .quota_day import CHICAGO, QuotaDay, quota_day
 from .redis_backend import RedisGovernor, connect
+from .sqlite_backend import SqliteGovernor
 
 
 def redis_governor(
@@ -42,8 +44,16 @@ def redis_governor(
     return RedisGovernor(client, wall_clock=wall_clock)
 
 
+def sqlite_governor(
+    path: str | os.PathLike, *, wall_clock: Callable[[], float] = time.time
+) -> Governor:
+    """The embedded backend: every process of one machine, through one SQLite file."""
+    return SqliteGovernor(path, wall_clock=wall_clock)
+
+
 def memory_governor(*, wall_clock: Callable[[], float] = time.time) -> Governor:
-    """The embedded backend: one process, any number of threads."""
+    """One process only (any number of threads): tests and single-process tools. Two
+    processes with a memory governor each would each spend the whole budget."""
     return MemoryGovernor(wall_clock=wall_clock)
 
 
@@ -62,8 +72,10 @@ __all__ = [
     "Priority",
     "QuotaDay",
     "RedisGovernor",
+    "SqliteGovernor",
     "Wait",
     "memory_governor",
     "quota_day",
     "redis_governor",
+    "sqlite_governor",
 ]

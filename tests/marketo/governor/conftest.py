@@ -6,7 +6,7 @@ import time
 import pytest
 import redis
 
-from apps.marketo.governor import Budget, memory_governor, redis_governor
+from apps.marketo.governor import Budget, memory_governor, redis_governor, sqlite_governor
 
 INSTANCE_ID = 42
 
@@ -40,13 +40,32 @@ def redis_url():
     client.close()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+def sqlite_path(tmp_path):
+    return tmp_path / "governor.sqlite3"
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def make_governor(request):
     """make_governor(wall_clock=time.time): a fresh governor of the backend under test."""
     if request.param == "memory":
         return lambda wall_clock=time.time: memory_governor(wall_clock=wall_clock)
+    if request.param == "sqlite":
+        path = request.getfixturevalue("sqlite_path")
+        return lambda wall_clock=time.time: sqlite_governor(path, wall_clock=wall_clock)
     url = request.getfixturevalue("redis_url")
     return lambda wall_clock=time.time: redis_governor(url, wall_clock=wall_clock)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def make_shared_governor(request):
+    """make_shared_governor(): a governor of a backend that several processes share; call it
+    in each (forked) process."""
+    if request.param == "sqlite":
+        path = request.getfixturevalue("sqlite_path")
+        return lambda: sqlite_governor(path)
+    url = request.getfixturevalue("redis_url")
+    return lambda: redis_governor(url)
 
 
 @pytest.fixture

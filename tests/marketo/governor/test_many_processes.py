@@ -1,11 +1,12 @@
-"""Many processes, one budget: what a deployment of several workers relies on."""
+"""Many processes, one budget: what a deployment of several workers, and the web, worker and
+beat processes of the embedded default, rely on. Run on both backends that processes share."""
 
 import multiprocessing
 import os
 import signal
 import time
 
-from apps.marketo.governor import Lease, Priority, Wait, redis_governor
+from apps.marketo.governor import Lease, Priority, Wait
 
 from .conftest import make_budget
 
@@ -13,19 +14,23 @@ from .conftest import make_budget
 FORK = multiprocessing.get_context("fork")
 
 
-def _attempt_admissions(url, budget, attempts, barrier, results):
-    governor = redis_governor(url)
+def _attempt_admissions(make_governor, budget, attempts, barrier, results):
+    governor = make_governor()
     governor.ping()  # connected before the start line, so that all start together
     barrier.wait(timeout=30)
     answers = [governor.try_acquire(budget, Priority.BACKGROUND) for _ in range(attempts)]
     results.put([answer.id for answer in answers if isinstance(answer, Lease)])
 
 
-def test_1000_simultaneous_attempts_from_4_processes_admit_exactly_the_budget(redis_url):
+def test_1000_simultaneous_attempts_from_4_processes_admit_exactly_the_budget(
+    make_shared_governor,
+):
     budget = make_budget(calls_per_window=100, interactive_reserve=0, concurrency=10_000)
     barrier, results = FORK.Barrier(4), FORK.Queue()
     workers = [
-        FORK.Process(target=_attempt_admissions, args=(redis_url, budget, 250, barrier, results))
+        FORK.Process(
+            target=_attempt_admissions, args=(make_shared_governor, budget, 250, barrier, results)
+        )
         for _ in range(4)
     ]
     for worker in workers:
@@ -35,21 +40,23 @@ def test_1000_simultaneous_attempts_from_4_processes_admit_exactly_the_budget(re
         worker.join(timeout=10)
         assert worker.exitcode == 0
     assert len(admitted) == len(set(admitted)) == 100
-    state = redis_governor(redis_url).state(budget)
+    state = make_shared_governor().state(budget)
     assert (state["in_window"], state["in_flight"], state["daily_used"]) == (100, 100, 100)
 
 
-def _hold_leases_and_hang(url, budget, count, ready):
-    governor = redis_governor(url)
+def _hold_leases_and_hang(make_governor, budget, count, ready):
+    governor = make_governor()
     leases = [governor.try_acquire(budget, Priority.INTERACTIVE) for _ in range(count)]
     ready.put([lease.admitted_at for lease in leases if isinstance(lease, Lease)])
     time.sleep(60)  # a worker stuck in a call, until it is killed
 
 
-def test_a_sigkilled_processes_slots_come_back_after_the_lease_time(redis_url):
+def test_a_sigkilled_processes_slots_come_back_after_the_lease_time(make_shared_governor):
     budget = make_budget(concurrency=3, lease_seconds=1.0)
     ready = FORK.Queue()
-    worker = FORK.Process(target=_hold_leases_and_hang, args=(redis_url, budget, 3, ready))
+    worker = FORK.Process(
+        target=_hold_leases_and_hang, args=(make_shared_governor, budget, 3, ready)
+    )
     worker.start()
     admitted_at = ready.get(timeout=30)
     assert len(admitted_at) == 3
@@ -57,7 +64,7 @@ def test_a_sigkilled_processes_slots_come_back_after_the_lease_time(redis_url):
     worker.join(timeout=10)
     assert worker.exitcode == -signal.SIGKILL
 
-    governor = redis_governor(redis_url)
+    governor = make_shared_governor()
     assert governor.try_acquire(budget, Priority.INTERACTIVE).reason == "concurrency"
     answer, deadline = None, time.monotonic() + 5
     while not isinstance(answer, Lease) and time.monotonic() < deadline:
@@ -65,7 +72,7 @@ def test_a_sigkilled_processes_slots_come_back_after_the_lease_time(redis_url):
         if isinstance(answer, Wait):
             time.sleep(0.02)
     assert isinstance(answer, Lease)
-    # Not before the lease time (Redis TIME on both sides), and soon after it.
+    # Not before the lease time (one clock on both sides), and soon after it.
     assert 1.0 <= answer.admitted_at - min(admitted_at) < 1.3
     time.sleep(max(0.0, max(admitted_at) + 1.01 - answer.admitted_at))
     others = [governor.try_acquire(budget, Priority.INTERACTIVE) for _ in range(2)]
