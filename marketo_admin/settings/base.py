@@ -8,11 +8,14 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-VAR_DIR = BASE_DIR / "var"  # local state of the embedded default: SQLite, broker files, keys
 
 env = environ.Env()
 # A `.env` beside manage.py is read if present, so a developer can pin settings without exporting.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Local state of the embedded default: SQLite, broker files, keys. Elsewhere than var/ when
+# several copies run on one machine, e.g. a test that starts `run_embedded` on its own.
+VAR_DIR = Path(env.str("MARKETO_ADMIN_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -22,8 +25,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Fernet keys for the credential vault, comma-separated; the first one encrypts.
 CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[])
 
+# An empty DATABASE_URL (`DATABASE_URL= make run`, or a blank line in .env) means the default.
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
