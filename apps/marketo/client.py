@@ -1,10 +1,10 @@
 """The Marketo client: every call goes governor -> token -> HTTP -> envelope -> retry policy.
 
-What each answer means and how to react is the table in MARKETO.md (from Marketo's
-help/rest-api/error-codes.md). In short: 601/602 get a new token once; 606/615 go back to
-the governor, which slows the whole deployment down; 607 stops calls until the quota day
-ends; transient errors are retried with backoff within a deadline; our own mistakes are
-never retried.
+What each answer means and how to react is the table in docs/marketo.md, "Error codes and how
+the code reacts" (from Marketo's help/rest-api/error-codes.md). In short: 601/602 get a new
+token once; 606/615 go back to the governor, which slows the whole deployment down; 607
+stops calls until the quota day ends; transient errors are retried with backoff within a
+deadline; our own mistakes are never retried.
 """
 
 import json as jsonlib
@@ -30,7 +30,7 @@ from apps.marketo.governor import UNCOUNTED_CODES, AdmissionTimeout, Budget, Pri
 
 # help/rest-api/error-codes.md: a lead-database GET whose URI is over 8 KB gets HTTP 414
 # and must be sent as POST with _method=GET. The asset API stopped accepting _method in
-# 2020 and takes URIs up to 65 KB instead (help/blog.md, as MARKETO.md says).
+# 2020 and takes URIs up to 65 KB instead (help/blog.md).
 LEAD_DATABASE_MAX_URI = 8 * 1024
 ASSET_MAX_URI = 65 * 1024
 MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.md)

@@ -1,7 +1,7 @@
 """What can go wrong when calling Marketo, as classes the callers can act on.
 
 Codes and their meaning: help/rest-api/error-codes.md in Marketo's documentation; the
-reaction to each is the table in MARKETO.md.
+reaction to each is the table in docs/marketo.md ("Error codes and how the code reacts").
 """
 
 

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 # A cached token with less life than this is not handed out. Asking the identity endpoint
 # early would not help: it answers the same token until it expires.
 MIN_SECONDS_LEFT = 2
-# An answer with this little life left is waited out (MARKETO.md: expires_in 0 or 1).
+# An answer with this little life left is waited out (docs/marketo.md, "What the code assumes").
 EXPIRING_SECONDS = 1
 # How long one refresher may hold the lock (the identity call's timeout plus a margin).
 REFRESH_LOCK_SECONDS = 40

@@ -29,7 +29,7 @@ class SandboxConfig:
     # How long a "slow" fault answers after: longer than a typical client read timeout.
     slow_seconds: float = 35.0
     # Lead-database GET URIs are limited to 8 KiB (error-codes.md); the asset API takes
-    # up to 65 KiB (MARKETO.md, help/blog.md), which is also http.server's line limit.
+    # up to 65 KiB (help/blog.md; docs/marketo.md), which is also http.server's line limit.
     lead_uri_limit: int = 8 * 1024
     body_limit: int = 1024 * 1024
     other_users: list[str] = field(

@@ -1,6 +1,6 @@
 """Marketo's per-instance limits: rolling rate window, calls in flight, daily quota.
 
-All three are shared by every API user of the instance (MARKETO.md, "Limits"). A call is
+All three are shared by every API user of the instance (docs/marketo.md, "Limits"). A call is
 admitted or refused when it arrives; when its answer is known, `release` refunds the
 quota and the window slot if that answer is one that does not count (error-codes.md).
 """

@@ -72,7 +72,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return self._send(Response(414, URI_TOO_LONG, "text/html"))
         if lead_api and self.command == "POST" and request.param("_method") == "GET":
             # The 414 workaround: POST ?_method=GET with the query form-encoded in the body.
-            # The asset API no longer takes _method (MARKETO.md); it accepts 65 KiB URIs.
+            # The asset API no longer takes _method (help/blog.md); it accepts 65 KiB URIs.
             request.method = "GET"
             request.query = request.form()
             request.query.pop("_method", None)

@@ -1,5 +1,5 @@
 """Quota days and the forecast. Marketo counts calls per America/Chicago day, whatever the
-server's or the viewer's time zone (MARKETO.md, "Limits")."""
+server's or the viewer's time zone (docs/marketo.md, "Limits")."""
 
 import time
 from dataclasses import dataclass

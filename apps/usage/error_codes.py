@@ -1,5 +1,5 @@
-"""What each Marketo error code means and what to do about it: the table in MARKETO.md
-("Error codes that drive behaviour"), from help/rest-api/error-codes.md."""
+"""What each Marketo error code means and what to do about it: the table in
+docs/marketo.md ("Error codes and how the code reacts"), from help/rest-api/error-codes.md."""
 
 from dataclasses import dataclass
 

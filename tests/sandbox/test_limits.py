@@ -1,4 +1,4 @@
-"""Marketo's limits, as error-codes.md and MARKETO.md state them."""
+"""Marketo's limits, as error-codes.md and rest-api.md state them (docs/marketo.md, "Limits")."""
 
 import threading
 from datetime import datetime

@@ -1,6 +1,6 @@
 """The per-instance governor: every call to Marketo, from any process of the deployment,
-asks it first, so that together they stay inside the instance's limits (ARCHITECTURE.md,
-"The governor"; MARKETO.md, "Limits").
+asks it first, so that together they stay inside the instance's limits (docs/architecture.md,
+"The governor"; docs/marketo.md, "Limits").
 
     governor = redis_governor(redis_url)     # or sqlite_governor(path) when embedded
     lease = governor.acquire(budget, Priority.INTERACTIVE, timeout=5)

@@ -128,7 +128,7 @@ class Governor(Protocol):
     def ping(self) -> None: ...
 
 
-# Answers Marketo does not count against the rate limit or the quota (MARKETO.md, "Limits").
+# Answers Marketo does not count against the rate limit or the quota (docs/marketo.md, "Limits").
 UNCOUNTED_CODES = frozenset({"601", "602", "604", "605", "608", "611"})
 # Another integration is using the shared window (606) or the in-flight slots (615).
 BUSY_CODES = frozenset({"606", "615"})
