@@ -12,3 +12,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CREDENTIALS_KEYS = ["qdP3GfOGHuq8zSWWSPyRQp2RYRqSMFjMwa4vsmtmQVQ="]
 # Without Redis the governor is a SQLite file: each test run gets its own, never var/'s.
 GOVERNOR_SQLITE_PATH = Path(tempfile.mkdtemp(prefix="marketo-admin-test-")) / "governor.sqlite3"
+if not REDIS_URL:  # noqa: F405
+    # One test process: its own memory, never var/cache of a developer's `make run`.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
