@@ -12,3 +12,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CREDENTIALS_KEYS = ["qdP3GfOGHuq8zSWWSPyRQp2RYRqSMFjMwa4vsmtmQVQ="]
 # Without Redis the governor is a SQLite file: each test run gets its own, never var/'s.
 GOVERNOR_SQLITE_PATH = Path(tempfile.mkdtemp(prefix="marketo-admin-test-")) / "governor.sqlite3"
+# The sandbox of the tests listens on 127.0.0.1 (a random port); tests of production's policy
+# switch this off.
+MARKETO_ALLOW_LOOPBACK = True
