@@ -4,6 +4,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from apps.instances import vault
 from apps.instances.models import MarketoInstance
+from apps.instances.outbound import outbound_policy
 from apps.marketo.config import InstanceConfig
 
 
@@ -31,6 +32,7 @@ def instance_config(instance: MarketoInstance) -> InstanceConfig:
         identity_url=instance.effective_identity_url,
         client_id=instance.client_id,
         client_secret=secret,
+        outbound=outbound_policy(),
     )
 
 

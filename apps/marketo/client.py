@@ -38,6 +38,8 @@ MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.m
 # Failures after which a request may or may not have been carried out (no Marketo answer).
 # 6xx answers say the request was not executed at all (help/rest-api/error-codes.md).
 OUTCOME_UNKNOWN = {"timeout", "connection", "502", "invalid-json"}
+# Refused by the outbound policy before anything was sent (outbound.py): nothing to count.
+NOT_SENT_CODES = frozenset({"refused"})
 DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
 # A background caller that would wait longer than this for admission is told to come back
 # later (a Celery task retries with that countdown) instead of holding a worker thread.
@@ -169,6 +171,7 @@ class MarketoClient:
             response = transport.send(
                 prepared.wire_method,
                 prepared.url,
+                policy=self.config.outbound,
                 params=prepared.params,
                 data=prepared.data,
                 json=prepared.json,
@@ -180,6 +183,7 @@ class MarketoClient:
         except MarketoError as exc:
             record.code = exc.code
             record.request_id = exc.request_id
+            record.http_status = record.http_status or getattr(exc, "http_status", None)
             self._settle_failure(lease, exc, token)
             raise
         finally:
@@ -202,7 +206,7 @@ class MarketoClient:
             # No answer: Marketo may still be running the call, so its slot stays taken
             # until the lease expires, and it stays counted.
             return
-        self.governor.release(lease, counted=exc.code not in UNCOUNTED_CODES)
+        self.governor.release(lease, counted=exc.code not in UNCOUNTED_CODES | NOT_SENT_CODES)
         if exc.code in ("606", "615", "607"):
             self.governor.penalize(self.budget, exc.code)
         if isinstance(exc, (TokenInvalid, TokenExpired)) and token is not None:

@@ -1,5 +1,7 @@
 from dataclasses import dataclass, field
 
+from apps.marketo.outbound import MARKETO_ONLY, OutboundPolicy
+
 
 @dataclass(frozen=True)
 class InstanceConfig:
@@ -11,3 +13,6 @@ class InstanceConfig:
     identity_url: str  # https://123-ABC-456.mktorest.com/identity
     client_id: str
     client_secret: str = field(repr=False)
+    # Where the client may connect (outbound.py). The product builds it from its settings
+    # (apps/instances/outbound.py); the default allows Marketo's hosts only.
+    outbound: OutboundPolicy = MARKETO_ONLY

@@ -67,6 +67,29 @@ class InvalidRequest(MarketoError):
     """Our request was wrong (609, 612, 701, 704, 709, 710, 1003, ...). Never retried."""
 
 
+class DestinationRefused(MarketoError):
+    """The URL or the address it resolves to is not one marketo-admin may call (see
+    outbound.py). Nothing was sent; never retried: the same name would be refused again."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="refused")
+
+    def __str__(self):
+        return self.message
+
+
+class RedirectRefused(MarketoError):
+    """A 3xx answer. Marketo does not redirect API calls, and following one would carry the
+    request (the client secret, on the identity call) to a server nobody chose. Never retried."""
+
+    def __init__(self, message: str, *, http_status: int):
+        super().__init__(message, code="redirect")
+        self.http_status = http_status
+
+    def __str__(self):
+        return self.message
+
+
 _BY_CODE = {
     "601": TokenInvalid,
     "602": TokenExpired,

@@ -29,11 +29,13 @@ def token_request(config: InstanceConfig, *, timeout=transport.DEFAULT_TIMEOUT) 
     """Ask the identity endpoint for a token.
 
     The secret goes in the form body of a POST, never in the URL, where proxies and
-    access logs would keep it.
+    access logs would keep it. A redirect is not followed (transport.send): it would carry
+    the body, secret included, to wherever it points.
     """
     response = transport.send(
         "POST",
         f"{config.identity_url.rstrip('/')}/oauth/token",
+        policy=config.outbound,
         data={
             "grant_type": "client_credentials",
             "client_id": config.client_id,

@@ -1,10 +1,14 @@
-"""HTTP to Marketo: one pooled session per process, timeouts always, Bearer header only."""
+"""HTTP to Marketo: pooled sessions, timeouts always, Bearer header only, no redirects, and
+only to the hosts and addresses an OutboundPolicy allows (outbound.py, guarded_adapter.py)."""
 
 import threading
+from urllib.parse import urljoin
 
 import requests
 
-from apps.marketo.errors import MarketoError, TransientError, error_for
+from apps.marketo.errors import MarketoError, RedirectRefused, TransientError, error_for
+from apps.marketo.guarded_adapter import GuardedAdapter
+from apps.marketo.outbound import OutboundPolicy
 
 # (connect, read) seconds. Marketo answers most calls well within a few seconds.
 DEFAULT_TIMEOUT = (5, 30)
@@ -13,23 +17,55 @@ USER_AGENT = "marketo-admin"
 _local = threading.local()
 
 
-def session() -> requests.Session:
-    """A requests.Session per thread: connections are pooled, sessions are not shared."""
-    if getattr(_local, "session", None) is None:
+def session(policy: OutboundPolicy) -> requests.Session:
+    """A requests.Session per thread and policy: connections are pooled, sessions are not
+    shared between threads."""
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    if policy not in sessions:
         s = requests.Session()
         s.headers["User-Agent"] = USER_AGENT
-        _local.session = s
-    return _local.session
+        # No HTTP(S)_PROXY, no .netrc: the guarded connection must see the address it
+        # connects to, and nothing from the environment may add credentials to a call.
+        s.trust_env = False
+        adapter = GuardedAdapter(policy)
+        s.mount("https://", adapter)
+        s.mount("http://", adapter)
+        sessions[policy] = s
+    return sessions[policy]
 
 
-def send(method: str, url: str, *, timeout=DEFAULT_TIMEOUT, **kwargs) -> requests.Response:
-    """Send one request; a network failure becomes a TransientError."""
+def send(
+    method: str, url: str, *, policy: OutboundPolicy, timeout=DEFAULT_TIMEOUT, **kwargs
+) -> requests.Response:
+    """Send one request where `policy` allows it; a network failure becomes a TransientError,
+    a refused destination a DestinationRefused, a 3xx answer a RedirectRefused."""
     try:
-        return session().request(method, url, timeout=timeout, **kwargs)
+        response = session(policy).request(
+            method, url, timeout=timeout, allow_redirects=False, **kwargs
+        )
     except requests.Timeout as exc:
         raise TransientError(f"no answer within {timeout[1]} s", code="timeout") from exc
     except requests.ConnectionError as exc:
         raise TransientError(f"could not connect: {_reason(exc)}", code="connection") from exc
+    if 300 <= response.status_code < 400:
+        raise _redirect_refused(response)
+    return response
+
+
+def _redirect_refused(response: requests.Response) -> RedirectRefused:
+    # Marketo answers API calls itself: no page of its documentation describes a redirect.
+    # Following one would send the request (on the identity call, the client id and secret)
+    # to wherever the answer points, so the answer is reported instead, and not retried.
+    location = response.headers.get("Location", "")
+    response.close()
+    target = urljoin(response.url, location)[:300] if location else "nowhere (no Location)"
+    return RedirectRefused(
+        f"Marketo answered with a redirect to {target}; marketo-admin does not follow "
+        f"redirects (HTTP {response.status_code}; check the instance's URLs).",
+        http_status=response.status_code,
+    )
 
 
 def parse_envelope(response: requests.Response) -> dict:

@@ -21,7 +21,7 @@ UNUSUAL_FACTOR = 3
 UNUSUAL_MIN_CALLS = 100
 UNUSUAL_MIN_DAYS = 5
 # Ledger outcomes that Marketo does not count against the quota (or that never reached it).
-NOT_COUNTED = UNCOUNTED_CODES | {"connection", "deadline", "wait", "413", "414"}
+NOT_COUNTED = UNCOUNTED_CODES | {"connection", "deadline", "wait", "413", "414", "refused"}
 
 
 def date_range(start: date, end: date) -> list[date]:

@@ -182,6 +182,16 @@ GOVERNOR_SQLITE_PATH = Path(
     env.str("GOVERNOR_SQLITE_PATH", default=str(VAR_DIR / "governor.sqlite3"))
 )
 
+# --- Outbound calls ----------------------------------------------------------------------
+# Instance URLs must be https to Marketo's hosts (*.mktorest.com, *.marketo.com) at public
+# addresses; MARKETO_ALLOWED_HOSTS adds host names or *.suffix patterns (a proxy in front of
+# Marketo, say). Private, link-local, loopback and other non-public addresses stay refused
+# after DNS resolution, except the loopback of the sandbox: MARKETO_ALLOW_LOOPBACK (the
+# embedded default and the tests), or a loopback host that MARKETO_ALLOWED_HOSTS names.
+# See apps/marketo/outbound.py.
+MARKETO_ALLOWED_HOSTS = env.list("MARKETO_ALLOWED_HOSTS", default=[])
+MARKETO_ALLOW_LOOPBACK = False
+
 # --- Email -------------------------------------------------------------------------------
 # Quota alerts go out by email when EMAIL_URL is set (e.g. smtp+tls://user:pass@host:587);
 # without it no email is sent at all.

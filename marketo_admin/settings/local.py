@@ -9,6 +9,8 @@ from .base import *  # noqa: F403
 from .base import CREDENTIALS_KEYS, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
+# The demo sandbox that `make run` starts listens on 127.0.0.1 (apps/sandbox/demo.py).
+MARKETO_ALLOW_LOOPBACK = True
 
 
 def _local_secret_key():

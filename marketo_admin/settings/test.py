@@ -15,3 +15,6 @@ GOVERNOR_SQLITE_PATH = Path(tempfile.mkdtemp(prefix="marketo-admin-test-")) / "g
 if not REDIS_URL:  # noqa: F405
     # One test process: its own memory, never var/cache of a developer's `make run`.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The sandbox of the tests listens on 127.0.0.1 (a random port); tests of production's policy
+# switch this off.
+MARKETO_ALLOW_LOOPBACK = True

@@ -11,12 +11,16 @@ from apps.marketo.governor import (
     redis_governor,
     sqlite_governor,
 )
+from apps.marketo.outbound import OutboundPolicy
 from apps.marketo.token_broker import (
     MemoryTokenStore,
     RedisTokenStore,
     SqliteTokenStore,
     TokenBroker,
 )
+
+# The sandbox listens on 127.0.0.1: the loopback exception of development and the tests.
+SANDBOX_POLICY = OutboundPolicy(loopback_allowed=True)
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
@@ -47,6 +51,7 @@ def make_client(sandbox, backend):
         identity_url=sandbox.identity_url,
         client_id=sandbox.client_id,
         client_secret=sandbox.client_secret,
+        outbound=SANDBOX_POLICY,
     )
 
     def build(priority=Priority.INTERACTIVE, budget=None, **kwargs):
