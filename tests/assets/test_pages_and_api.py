@@ -267,3 +267,47 @@ def test_the_api_is_in_the_openapi_schema(db, api_client):
         "/api/v1/asset-syncs/{pk}/",
     ]:
         assert path in paths, path
+
+
+# --- addresses from Marketo's records ---------------------------------------------------
+
+HOSTILE_URL = "javascript:alert(1)"
+
+
+def test_an_asset_whose_marketo_url_is_not_a_web_address_gets_no_link(mirrored, client_for, viewer):
+    from apps.assets.mirror import asset_upsert_one
+
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    asset_upsert_one(mirrored, "email", {**email.raw, "url": HOSTILE_URL})
+    body = (
+        client_for(viewer)
+        .get(reverse("assets_detail", args=[mirrored.pk, "email", email.marketo_id]))
+        .content.decode()
+    )
+    assert 'href="javascript:' not in body
+    assert f"Open in Marketo: {HOSTILE_URL}" in body  # shown, as text
+
+
+def test_a_folder_whose_marketo_url_is_not_a_web_address_gets_no_link(mirrored, client_for, viewer):
+    from apps.assets.mirror import folders_upsert
+
+    folder = MirroredFolder.objects.filter(instance=mirrored, kind="Program").first()
+    folders_upsert(mirrored, [{**folder.raw, "url": HOSTILE_URL}])
+    body = (
+        client_for(viewer)
+        .get(reverse("assets_folder", args=[mirrored.pk, folder.kind_slug, folder.marketo_id]))
+        .content.decode()
+    )
+    assert 'href="javascript:' not in body
+    assert HOSTILE_URL in body
+
+
+def test_a_web_address_from_marketo_is_a_link_that_opens_apart(mirrored, client_for, viewer):
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    assert email.url.startswith("http")
+    body = (
+        client_for(viewer)
+        .get(reverse("assets_detail", args=[mirrored.pk, "email", email.marketo_id]))
+        .content.decode()
+    )
+    assert f'href="{email.url}" target="_blank" rel="noopener noreferrer"' in body
