@@ -311,3 +311,42 @@ def test_a_web_address_from_marketo_is_a_link_that_opens_apart(mirrored, client_
         .content.decode()
     )
     assert f'href="{email.url}" target="_blank" rel="noopener noreferrer"' in body
+
+
+# --- refreshing spends a Marketo call: operators and admins only -------------------------
+
+
+def _asset_page(client, instance, asset):
+    return client.get(
+        reverse("assets_detail", args=[instance.pk, asset.asset_type, asset.marketo_id])
+    ).content.decode()
+
+
+def test_a_viewer_sees_no_refresh_button(mirrored, client_for, viewer, operator):
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    assert "Refresh this asset" not in _asset_page(client_for(viewer), mirrored, email)
+    assert "Refresh this asset" in _asset_page(client_for(operator), mirrored, email)
+
+
+def test_a_viewer_cannot_refresh_an_asset(mirrored, client_for, api_client, viewer):
+    from apps.assets.models import AssetAction
+
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    page = reverse("assets_action", args=[mirrored.pk, "email", email.marketo_id, "refresh"])
+    assert client_for(viewer).post(page).status_code == 403
+    api_client.force_authenticate(viewer)
+    api = f"/api/v1/instances/{mirrored.pk}/assets/email/{email.marketo_id}/refresh/"
+    answer = api_client.post(api)
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "permission_denied"
+    assert not AssetAction.objects.exists()
+
+
+def test_an_operator_may_refresh_an_asset(mirrored, api_client, operator):
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    api_client.force_authenticate(operator)
+    answer = api_client.post(
+        f"/api/v1/instances/{mirrored.pk}/assets/email/{email.marketo_id}/refresh/"
+    )
+    assert answer.status_code == 202
+    assert answer.json()["kind"] == "refresh"
