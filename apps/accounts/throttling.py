@@ -1,6 +1,7 @@
 from rest_framework.throttling import SimpleRateThrottle
 
 from apps.accounts.models import ApiToken
+from apps.core.client_address import client_address
 
 
 class PerTokenThrottle(SimpleRateThrottle):
@@ -19,3 +20,7 @@ class PerTokenThrottle(SimpleRateThrottle):
         else:
             ident = f"ip-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def get_ident(self, request):
+        # The same address as sign-in lock-out and the audit trail, behind any proxies.
+        return client_address(request) or "unknown"

@@ -6,6 +6,7 @@ Each variable is documented in the README's configuration table; keep the two in
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -135,6 +136,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address behind our proxies: the same function the audit trail and the API
+# throttles use (see TRUSTED_PROXY_COUNT below).
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
+
+# --- Reverse proxies ------------------------------------------------------------------
+# How many reverse proxies of ours stand in front of the app, each appending the address it
+# received from to X-Forwarded-For. 0: clients reach the app directly, and X-Forwarded-For
+# and X-Forwarded-Proto are ignored, because anyone can send them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    # HTTPS ends at the proxy, which says so in this header (and must overwrite it).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-us"
 # Times are stored in UTC and shown in each user's own time zone (their profile).
@@ -261,6 +276,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # For DRF's own use of X-Forwarded-For; apps.core.client_address applies the same rule.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "marketo-admin API",
