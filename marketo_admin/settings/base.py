@@ -272,7 +272,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.throttling.PerTokenThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"per_token": env.str("API_THROTTLE_RATE", default="600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "per_token": env.str("API_THROTTLE_RATE", default="600/min"),
+        # Wrong tokens from one client address; past it, that address may try none.
+        "failed_auth": env.str("API_AUTH_FAILURE_RATE", default="30/min"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
