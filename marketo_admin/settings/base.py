@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "axes",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +153,41 @@ if TRUSTED_PROXY_COUNT < 0:
 if TRUSTED_PROXY_COUNT:
     # HTTPS ends at the proxy, which says so in this header (and must overwrite it).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Security headers ------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts, styles and everything else only from this
+# site, so markup that slipped into a page cannot run or load anything. No page has an
+# inline script, event handler or style (tests/core/test_security_headers.py checks the
+# templates; the browser tests fail on any violation). Images may also be data: URLs,
+# which Pico's stylesheet uses for its icons (the select chevron, the checkbox tick).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page uses, turned off for the pages and anything they might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 LANGUAGE_CODE = "en-us"
 # Times are stored in UTC and shown in each user's own time zone (their profile).
