@@ -40,6 +40,15 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.VIEWER: frozenset({Action.VIEW_INSTANCES, Action.BROWSE_ASSETS, Action.VIEW_USAGE}),
 }
 
+# What each action on one asset needs. Every one of them spends a Marketo call, refreshing
+# included, so viewers (who only browse the mirror) may start none of them.
+ASSET_ACTIONS: dict[str, Action] = {
+    "refresh": Action.MANAGE_ASSETS,
+    "approve": Action.MANAGE_ASSETS,
+    "unapprove": Action.MANAGE_ASSETS,
+    "clone": Action.MANAGE_ASSETS,
+}
+
 # When someone is (wrongly) in several role groups, the strongest one counts.
 _ROLE_ORDER = [Role.ADMIN, Role.OPERATOR, Role.VIEWER]
 

@@ -7,7 +7,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, require
+from apps.accounts.permissions import ASSET_ACTIONS, Action, require
 from apps.assets.models import (
     AssetAction,
     AssetSync,
@@ -270,8 +270,7 @@ def _action_view(kind: str, request_serializer=None):
     )
     class ActionView(APIView):
         def post(self, request, pk, asset_type, marketo_id):
-            needed = Action.BROWSE_ASSETS if kind == "refresh" else Action.MANAGE_ASSETS
-            instance = _instance(request, pk, needed)
+            instance = _instance(request, pk, ASSET_ACTIONS[kind])
             asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
             extra = {}
             if request_serializer is not None:

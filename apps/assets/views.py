@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, may, require
+from apps.accounts.permissions import ASSET_ACTIONS, Action, may, require
 from apps.accounts.selectors import profile_get
 from apps.assets.forms import AssetFilterForm, CloneForm, SyncForm
 from apps.assets.models import AssetAction, AssetType
@@ -195,7 +195,7 @@ def assets_detail_view(request, instance_id, asset_type, marketo_id):
             "actions": [
                 (kind, ACTION_WORDS[kind][0])
                 for kind in allowed_actions(asset.asset_type)
-                if kind == "refresh" or context["can_manage"]
+                if may(request.user, ASSET_ACTIONS[kind], instance)
             ],
             "last_action": AssetAction.objects.filter(
                 instance=instance, asset_type=asset_type, marketo_id=marketo_id
@@ -209,8 +209,7 @@ def assets_action_view(request, instance_id, asset_type, marketo_id, kind):
     """GET: the confirmation page; POST: queue the action and go back to the asset."""
     if kind not in ACTION_WORDS:
         raise Http404("No such action.")
-    needed = Action.BROWSE_ASSETS if kind == "refresh" else Action.MANAGE_ASSETS
-    instance = _instance(request, instance_id, needed)
+    instance = _instance(request, instance_id, ASSET_ACTIONS[kind])
     asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
     if kind not in allowed_actions(asset.asset_type):
         raise Http404(f"{AssetType(asset_type).label}s have no “{kind}” action.")

@@ -1,4 +1,5 @@
 from apps.audit.models import AuditEvent
+from apps.core.client_address import client_address
 
 _USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length
 
@@ -29,12 +30,6 @@ def audit_record(
         target_type=target_type,
         target_id=str(target_id),
         details=details or {},
-        ip_address=client_ip(request) if request is not None else None,
+        ip_address=client_address(request) if request is not None else None,
         user_agent=(request.headers.get("User-Agent", "")[:_USER_AGENT_MAX] if request else ""),
     )
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For says whatever the client wrote into it unless a
-    # trusted proxy rewrites it, and a forged address in an audit trail is worse than none.
-    return request.META.get("REMOTE_ADDR") or None

@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.core.signals import request_finished, request_started
 from django.dispatch import receiver
@@ -81,3 +82,25 @@ def _user_zone(user):
         return zoneinfo.ZoneInfo(profile.time_zone)
     except zoneinfo.ZoneInfoNotFoundError:
         return None
+
+
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY as the Permissions-Policy header: `{"camera": []}` becomes
+    `camera=()`, no origin may use it; `{"fullscreen": ["self"]}` becomes `fullscreen=(self)`.
+
+    Django has no setting for this header and django-csp covers only its own, so this is
+    the one small piece written here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(origins)})"
+            for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 from apps.accounts.permissions import user_role
@@ -70,15 +71,15 @@ def page_not_found(request, exception=None):
 
 @login_not_required
 def server_error(request):
-    # Rendered with a minimal context: the failure may lie in what a full page needs.
+    """A static page: no database, session or user, because any of them may be what failed.
+
+    The template is rendered without the request, so no context processor runs (they read
+    the user, the menu and the instances), and 500.html stands alone, not on base.html.
+    """
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": ERRORS[500][2], "code": "server_error"}, status=500)
-    return render(
-        request,
-        "500.html",
-        {"request_id": getattr(request, "request_id", "")},
-        status=500,
-    )
+    html = loader.render_to_string("500.html", {"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(html)
 
 
 @login_not_required

@@ -189,9 +189,15 @@ class GrantListView(generics.ListCreateAPIView):
     def get_queryset(self):
         return self._instance().grants.select_related("user")
 
+    def create(self, request, *args, **kwargs):
+        # Visibility and role before the body: validating it first would tell anyone signed
+        # in whether a user name exists (400) or not (403/404).
+        self.marketo_instance = self._instance()
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         serializer.instance = grant_set(
-            instance=self._instance(),
+            instance=self.marketo_instance,
             user=serializer.validated_data["user"],
             role=serializer.validated_data["role"],
             actor=self.request.user,

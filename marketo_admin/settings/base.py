@@ -6,6 +6,7 @@ Each variable is documented in the README's configuration table; keep the two in
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "axes",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,6 +139,55 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address behind our proxies: the same function the audit trail and the API
+# throttles use (see TRUSTED_PROXY_COUNT below).
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
+
+# --- Reverse proxies ------------------------------------------------------------------
+# How many reverse proxies of ours stand in front of the app, each appending the address it
+# received from to X-Forwarded-For. 0: clients reach the app directly, and X-Forwarded-For
+# and X-Forwarded-Proto are ignored, because anyone can send them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if TRUSTED_PROXY_COUNT:
+    # HTTPS ends at the proxy, which says so in this header (and must overwrite it).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Security headers ------------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts, styles and everything else only from this
+# site, so markup that slipped into a page cannot run or load anything. No page has an
+# inline script, event handler or style (tests/core/test_security_headers.py checks the
+# templates; the browser tests fail on any violation). Images may also be data: URLs,
+# which Pico's stylesheet uses for its icons (the select chevron, the checkbox tick).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features no page uses, turned off for the pages and anything they might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 LANGUAGE_CODE = "en-us"
 # Times are stored in UTC and shown in each user's own time zone (their profile).
@@ -267,10 +320,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.throttling.PerTokenThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"per_token": env.str("API_THROTTLE_RATE", default="600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "per_token": env.str("API_THROTTLE_RATE", default="600/min"),
+        # Wrong tokens from one client address; past it, that address may try none.
+        "failed_auth": env.str("API_AUTH_FAILURE_RATE", default="30/min"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    # For DRF's own use of X-Forwarded-For; apps.core.client_address applies the same rule.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "marketo-admin API",

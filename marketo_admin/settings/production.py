@@ -29,8 +29,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# HTTPS is terminated in front of the app (a load balancer or reverse proxy).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS is terminated in front of the app, by a proxy that TRUSTED_PROXY_COUNT counts (the
+# base settings then trust its X-Forwarded-Proto).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Health checks come over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz"]

@@ -1,5 +1,5 @@
 // Small behaviours of the layout. Every page works without this file; it only tidies up.
-// (The "js" class on <html> is set inline in base.html, before the first paint.)
+// (The "js" class on <html> is set by js-class.js, before the first paint.)
 
 document.addEventListener("DOMContentLoaded", () => {
   const toggle = document.querySelector("[data-menu-toggle]");

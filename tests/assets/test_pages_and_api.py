@@ -267,3 +267,86 @@ def test_the_api_is_in_the_openapi_schema(db, api_client):
         "/api/v1/asset-syncs/{pk}/",
     ]:
         assert path in paths, path
+
+
+# --- addresses from Marketo's records ---------------------------------------------------
+
+HOSTILE_URL = "javascript:alert(1)"
+
+
+def test_an_asset_whose_marketo_url_is_not_a_web_address_gets_no_link(mirrored, client_for, viewer):
+    from apps.assets.mirror import asset_upsert_one
+
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    asset_upsert_one(mirrored, "email", {**email.raw, "url": HOSTILE_URL})
+    body = (
+        client_for(viewer)
+        .get(reverse("assets_detail", args=[mirrored.pk, "email", email.marketo_id]))
+        .content.decode()
+    )
+    assert 'href="javascript:' not in body
+    assert f"Open in Marketo: {HOSTILE_URL}" in body  # shown, as text
+
+
+def test_a_folder_whose_marketo_url_is_not_a_web_address_gets_no_link(mirrored, client_for, viewer):
+    from apps.assets.mirror import folders_upsert
+
+    folder = MirroredFolder.objects.filter(instance=mirrored, kind="Program").first()
+    folders_upsert(mirrored, [{**folder.raw, "url": HOSTILE_URL}])
+    body = (
+        client_for(viewer)
+        .get(reverse("assets_folder", args=[mirrored.pk, folder.kind_slug, folder.marketo_id]))
+        .content.decode()
+    )
+    assert 'href="javascript:' not in body
+    assert HOSTILE_URL in body
+
+
+def test_a_web_address_from_marketo_is_a_link_that_opens_apart(mirrored, client_for, viewer):
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    assert email.url.startswith("http")
+    body = (
+        client_for(viewer)
+        .get(reverse("assets_detail", args=[mirrored.pk, "email", email.marketo_id]))
+        .content.decode()
+    )
+    assert f'href="{email.url}" target="_blank" rel="noopener noreferrer"' in body
+
+
+# --- refreshing spends a Marketo call: operators and admins only -------------------------
+
+
+def _asset_page(client, instance, asset):
+    return client.get(
+        reverse("assets_detail", args=[instance.pk, asset.asset_type, asset.marketo_id])
+    ).content.decode()
+
+
+def test_a_viewer_sees_no_refresh_button(mirrored, client_for, viewer, operator):
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    assert "Refresh this asset" not in _asset_page(client_for(viewer), mirrored, email)
+    assert "Refresh this asset" in _asset_page(client_for(operator), mirrored, email)
+
+
+def test_a_viewer_cannot_refresh_an_asset(mirrored, client_for, api_client, viewer):
+    from apps.assets.models import AssetAction
+
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    page = reverse("assets_action", args=[mirrored.pk, "email", email.marketo_id, "refresh"])
+    assert client_for(viewer).post(page).status_code == 403
+    api_client.force_authenticate(viewer)
+    api = f"/api/v1/instances/{mirrored.pk}/assets/email/{email.marketo_id}/refresh/"
+    answer = api_client.post(api)
+    assert answer.status_code == 403
+    assert answer.json()["code"] == "permission_denied"
+    assert not AssetAction.objects.exists()
+
+
+def test_an_operator_may_refresh_an_asset(mirrored, api_client, operator):
+    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    api_client.force_authenticate(operator)
+    answer = api_client.post(
+        f"/api/v1/instances/{mirrored.pk}/assets/email/{email.marketo_id}/refresh/"
+    )
+    assert answer.status_code == 202
+    assert answer.json()["kind"] == "refresh"

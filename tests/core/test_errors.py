@@ -1,4 +1,9 @@
+from contextlib import contextmanager
+from unittest import mock
+
 import pytest
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +73,53 @@ def test_a_server_error_shows_the_500_page_with_a_reference(client_for, admin_us
     assert b"Something went wrong" in response.content
     assert b"support-ref-1234" in response.content
     assert b"boom" not in response.content
+
+
+@contextmanager
+def database_unreachable():
+    """Every query fails as it does when the database server is down or out of reach."""
+    refused = OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+    with mock.patch.object(BaseDatabaseWrapper, "_cursor", side_effect=refused):
+        yield
+
+
+def test_with_the_database_unreachable_a_signed_in_user_gets_the_static_error_page(
+    client_for, operator
+):
+    client = client_for(operator)
+    client.raise_request_exception = False
+    with database_unreachable():
+        response = client.get("/", headers={"X-Request-ID": "db-down-ref-5678"})
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "<h1>Something went wrong</h1>" in body
+    assert "db-down-ref-5678" in body  # the reference to give the admin
+    assert "Traceback" not in body
+    assert "OperationalError" not in body
+
+
+def test_with_the_database_unreachable_the_api_answers_a_json_500(api_client, operator):
+    from rest_framework.test import APIClient
+
+    client = APIClient(raise_request_exception=False)
+    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    with database_unreachable():
+        response = client.get("/api/v1/me/")
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "The error is logged. Please try again.",
+        "code": "server_error",
+    }
+
+
+def test_with_the_database_unreachable_healthz_answers_503(client):
+    with database_unreachable():
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    report = response.json()
+    assert report["ok"] is False
+    assert report["checks"]["database"] == {
+        "ok": False,
+        "error": "OperationalError",
+        "ms": report["checks"]["database"]["ms"],
+    }

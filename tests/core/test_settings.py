@@ -22,7 +22,7 @@ PRODUCTION_ENV = {
 def _clean_environ():
     # What an operator's shell would have: none of the production variables, and not the
     # browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (which `check --deploy` rightly refuses).
-    unwanted = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unwanted = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE", "TRUSTED_PROXY_COUNT"}
     return {k: v for k, v in os.environ.items() if k not in unwanted}
 
 
@@ -136,3 +136,29 @@ def test_a_memory_governor_serves_where_tasks_run_in_the_calling_process():
     }
     result = _manage("check", env=env)
     assert result.returncode == 0, result.stderr
+
+
+_PROXY_SETTINGS = (
+    "from django.conf import settings; from rest_framework.settings import api_settings; "
+    "print(settings.TRUSTED_PROXY_COUNT, settings.SECURE_PROXY_SSL_HEADER, "
+    "api_settings.NUM_PROXIES)"
+)
+
+
+def test_production_trusts_no_forwarded_header_without_a_proxy():
+    result = _manage("shell", "--no-imports", "-c", _PROXY_SETTINGS, env=PRODUCTION_ENV)
+    assert result.stdout.strip() == "0 None 0", result.stderr
+
+
+def test_behind_a_proxy_production_trusts_its_forwarded_headers():
+    env = {**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "1"}
+    result = _manage("shell", "--no-imports", "-c", _PROXY_SETTINGS, env=env)
+    assert result.stdout.strip() == "1 ('HTTP_X_FORWARDED_PROTO', 'https') 1", result.stderr
+    check = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_negative_proxy_count_is_refused():
+    result = _manage("check", env={**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "-1"})
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be 0 or more." in result.stderr

@@ -41,18 +41,32 @@ def browser():
         browser.close()
 
 
+# Runs in every page before its own scripts: each Content-Security-Policy violation (a
+# blocked inline script or style, a script from elsewhere, eval) becomes a console error,
+# which fails the test, whether or not Chromium itself logs the violation.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.violatedDirective} blocked `
+    + `${event.blockedURI || "inline code"} at ${event.sourceFile || event.documentURI}`
+    + `:${event.lineNumber}`);
+});
+"""
+
+
 @pytest.fixture
 def open_page(browser, live_server, role_groups):
     """open_page(viewport=None): a fresh browser page that records JavaScript errors.
 
-    Every test that uses it fails if the console reported an error, or if a script,
-    stylesheet, image or fetch failed. A page itself may answer 403 or 404 on purpose:
-    Chromium logs that as a console error too, so those lines are left to the tests.
+    Every test that uses it fails if the console reported an error (Content Security Policy
+    violations included), or if a script, stylesheet, image or fetch failed. A page itself
+    may answer 403 or 404 on purpose: Chromium logs that as a console error too, so those
+    lines are left to the tests.
     """
     contexts, errors = [], []
 
     def _open(viewport=None):
         context = browser.new_context(base_url=live_server.url, viewport=viewport)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
         page.on("console", lambda m: _console_error(m, errors))

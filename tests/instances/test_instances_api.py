@@ -109,3 +109,22 @@ def test_a_grant_with_an_unknown_role_is_refused(api_client, admin_user, operato
     )
     assert response.status_code == 400
     assert "role" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("granted", [True, False], ids=["granted", "not-granted"])
+def test_a_viewer_cannot_learn_whether_a_user_name_exists_from_the_grants_endpoint(
+    api_client, viewer, operator, granted
+):
+    instance = make_instance()
+    if granted:
+        grant_set(instance=instance, user=viewer, role="viewer", actor=None)
+    api_client.force_authenticate(viewer)
+    url = f"/api/v1/instances/{instance.pk}/grants/"
+    answers = [
+        api_client.post(url, {"user": name, "role": "operator"}, format="json")
+        for name in ("otto", "no-such-user")
+    ]
+    existing, missing = [(a.status_code, a.json()) for a in answers]
+    assert existing == missing
+    assert existing[0] == (403 if granted else 404)
+    assert not InstanceGrant.objects.filter(user=operator).exists()
