@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CsrfViewMiddleware, which reads form bodies: refuses control characters in
+    # paths, queries and forms, and bodies larger than the view takes.
+    "apps.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -153,6 +156,10 @@ STORAGES = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Request bodies: every view takes up to REQUEST_BODY_MAX_BYTES (Django's own default) unless
+# it declares more (apps.core.input_guard.accepts_bodies_up_to).
+REQUEST_BODY_MAX_BYTES = 2_621_440
 
 if REDIS_URL:
     CACHES = {
@@ -259,6 +266,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"per_token": env.str("API_THROTTLE_RATE", default="600/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, answering 400 to what no view can take: JSON that is not an object or
+    # nests deeper than 32, and control characters in any value (apps.core.inputs).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.JSONObjectParser",
+        "apps.core.parsers.CheckedFormParser",
+        "apps.core.parsers.CheckedMultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
 }
