@@ -157,9 +157,12 @@ STORAGES = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Request bodies: every view takes up to REQUEST_BODY_MAX_BYTES (Django's own default) unless
-# it declares more (apps.core.input_guard.accepts_bodies_up_to).
+# Request bodies: every view takes up to REQUEST_BODY_MAX_BYTES (Django's own default); a view
+# that needs more declares it (apps.core.input_guard.accepts_bodies_up_to), which only the
+# lead lookups do: 100,000 values of up to 255 characters (apps.leads.parsing). Django's limit
+# is therefore the largest any view declares; the middleware enforces each view's own.
 REQUEST_BODY_MAX_BYTES = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 if REDIS_URL:
     CACHES = {
