@@ -109,3 +109,12 @@ def test_a_grant_with_an_unknown_role_is_refused(api_client, admin_user, operato
     )
     assert response.status_code == 400
     assert "role" in response.json()["errors"]
+
+
+def test_the_schema_describes_what_an_admin_may_patch_onto_an_instance(api_client, db):
+    # The schema is generated for whoever asks (no one signed in), not for a viewer's fields.
+    schema = api_client.get("/api/schema/?format=json").json()
+    patch = schema["paths"]["/api/v1/instances/{id}/"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][body.rsplit("/", 1)[-1]]["properties"]
+    assert {"name", "client_secret", "calls_per_20s"} <= set(fields)
