@@ -19,6 +19,7 @@ from apps.assets.models import (
 from apps.assets.selectors import AssetFilters, asset_get, asset_list, asset_sync_get, folder_get
 from apps.assets.services import ActionNotAllowed, asset_action_start, asset_sync_start
 from apps.core.api import Pagination
+from apps.core.dates import BoundedDateSerializerField
 from apps.instances.selectors import instance_get
 
 
@@ -182,7 +183,7 @@ class AssetQuerySerializer(serializers.Serializer):
     folder_kind = serializers.ChoiceField(choices=FolderKind.choices, default=FolderKind.FOLDER)
     status = serializers.CharField(required=False, max_length=32)
     q = serializers.CharField(required=False, min_length=2, max_length=200)
-    updated_since = serializers.DateField(required=False)
+    updated_since = BoundedDateSerializerField(required=False)
     sort = serializers.ChoiceField(
         choices=["name", "-name", "updated", "-updated", "type", "-type", "id", "-id"],
         default="name",

@@ -2,6 +2,7 @@ from django import forms
 
 from apps.assets.models import AssetType, MirroredFolder
 from apps.assets.selectors import DEFAULT_SORT, SORTS, AssetFilters
+from apps.core.dates import BoundedDateField
 
 PAGE_SIZES = (50, 100, 200)
 
@@ -17,7 +18,7 @@ class AssetFilterForm(forms.Form):
         label="Type", required=False, choices=[("", "All types"), *AssetType.choices]
     )
     status = forms.CharField(label="Status", required=False, max_length=32)
-    updated_since = forms.DateField(
+    updated_since = BoundedDateField(
         label="Updated since",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -2,11 +2,16 @@ import django_filters
 from django import forms
 
 from apps.audit.models import AuditEvent
+from apps.core.dates import BoundedDateField
 
 
 def _recorded_actions():
     actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
     return [(action, action) for action in actions]
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -21,13 +26,13 @@ class AuditEventFilter(django_filters.FilterSet):
         choices=_recorded_actions, label="Action", empty_label="Any action"
     )
     instance = django_filters.NumberFilter(field_name="instance_id", label="Instance id")
-    since = django_filters.DateFilter(
+    since = BoundedDateFilter(
         field_name="occurred_at",
         lookup_expr="date__gte",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    until = django_filters.DateFilter(
+    until = BoundedDateFilter(
         field_name="occurred_at",
         lookup_expr="date__lte",
         label="To",

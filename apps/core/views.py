@@ -38,35 +38,38 @@ ERRORS = {
     400: ("bad_request", "Bad request", "The request could not be understood."),
     403: ("permission_denied", "Not allowed", "Your role does not allow this page or action."),
     404: ("not_found", "Not found", "There is nothing here, or you have no access to it."),
+    413: ("request_too_large", "Too large", "The request is larger than this page takes."),
     500: ("server_error", "Something went wrong", "The error is logged. Please try again."),
 }
 
 
-def _error(request, status, message=None):
-    code, title, default_message = ERRORS[status]
+def error_response(request, status, message=None, *, code=None):
+    """The API's `{"detail", "code"}` under /api/, the error page elsewhere."""
+    default_code, title, default_message = ERRORS[status]
     message = message or default_message
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message, "code": code}, status=status)
+        return JsonResponse({"detail": message, "code": code or default_code}, status=status)
     context = {"title": title, "message": message, "status": status}
     context["request_id"] = getattr(request, "request_id", "")
-    return render(request, f"{status}.html", context, status=status)
+    # The 4xx pages share one layout; a status without its own template uses the 400 one.
+    return render(request, [f"{status}.html", "400.html"], context, status=status)
 
 
 @login_not_required
 def bad_request(request, exception=None):
-    return _error(request, 400)
+    return error_response(request, 400)
 
 
 @login_not_required
 def permission_denied(request, exception=None):
     # Our own PermissionDenied messages are written for people; Django's defaults are not.
     message = str(exception) if exception and str(exception) else None
-    return _error(request, 403, message)
+    return error_response(request, 403, message)
 
 
 @login_not_required
 def page_not_found(request, exception=None):
-    return _error(request, 404)
+    return error_response(request, 404)
 
 
 @login_not_required

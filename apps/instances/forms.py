@@ -49,3 +49,9 @@ class GrantForm(forms.Form):
             .distinct()
             .order_by("username")
         )
+
+
+class SwitchForm(forms.Form):
+    """The instance switcher's choice: an instance id (visibility is checked by the view)."""
+
+    instance = forms.IntegerField(min_value=1)

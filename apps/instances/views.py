@@ -6,8 +6,9 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import Action, may, require
 from apps.accounts.selectors import profile_get
+from apps.core.views import error_response
 from apps.instances.credentials import credentials_problem
-from apps.instances.forms import GrantForm, InstanceForm
+from apps.instances.forms import GrantForm, InstanceForm, SwitchForm
 from apps.instances.models import ConnectionTest, InstanceGrant
 from apps.instances.selectors import instance_get, instance_list
 from apps.instances.services import (
@@ -145,7 +146,10 @@ def grant_revoke_view(request, pk, grant_pk):
 @require_POST
 def instance_switch_view(request):
     """The instance switcher: remember the choice, go back where the user was."""
-    instance = instance_get(user=request.user, pk=request.POST.get("instance") or 0)
+    form = SwitchForm(request.POST)
+    if not form.is_valid():  # only a hand-made request sends anything but a listed id
+        return error_response(request, 400, "Choose an instance from the switcher's list.")
+    instance = instance_get(user=request.user, pk=form.cleaned_data["instance"])
     profile = profile_get(user=request.user)
     profile.last_instance_id = instance.pk
     profile.save(update_fields=["last_instance_id"])

@@ -12,10 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import Action, require
+from apps.core.input_guard import accepts_bodies_up_to
 from apps.instances.selectors import instance_get
 from apps.leads import detail, selectors, services, views
 from apps.leads.models import LeadLookup
-from apps.leads.parsing import BadInput, split_pasted
+from apps.leads.parsing import MAX_BODY_BYTES, BadInput, split_pasted
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -158,6 +159,7 @@ class LeadListView(APIView):
 
 
 @extend_schema(tags=["leads"])
+@accepts_bodies_up_to(MAX_BODY_BYTES, what=views.LOOKUP_BODIES)
 class LeadLookupCreateView(APIView):
     @extend_schema(
         summary="Start a batch lead lookup",

@@ -8,8 +8,17 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from apps.core.inputs import InputRefused, refuse_control_characters
+
 MAX_VALUES = 100_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# The longest value worth sending: Marketo's describe gives email (and its other string
+# fields) a length of 255.
+MAX_VALUE_CHARS = 255
+# The request body a lookup of MAX_VALUES values of MAX_VALUE_CHARS needs, pasted (a separator
+# each) or as a JSON list (quotes and a comma each), with room for the other fields. A CSV
+# upload (MAX_UPLOAD_BYTES) fits too. 100,000 realistic emails are about 3.5 MB.
+MAX_BODY_BYTES = MAX_VALUES * (MAX_VALUE_CHARS + 4) + 64 * 1024
 _SEPARATORS = re.compile(r"[\n\r,;\t]+")
 # Field types whose values are checked before they are sent (describe's dataType).
 EMAIL_TYPES = {"email"}
@@ -36,10 +45,15 @@ def clean_values(raw: list[str], *, data_type: str = "string") -> ParsedValues:
     """Trimmed, de-duplicated (ignoring case, as Marketo matches), checked by type; blank
     entries are dropped. Raises BadInput for no values or too many."""
     parsed, seen = ParsedValues(), set()
-    for item in raw:
+    for position, item in enumerate(raw, start=1):
         value = item.strip().strip('"').strip()
         if not value:
             continue
+        try:
+            # A CSV file can carry them past the request checks; PostgreSQL stores no NUL.
+            refuse_control_characters(value, where=f"Value {position:,}")
+        except InputRefused as exc:
+            raise BadInput(f"{exc} Remove it and try again.") from exc
         key = value.lower()
         if key in seen:
             parsed.duplicates += 1

@@ -10,11 +10,18 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import Action, require
 from apps.accounts.selectors import profile_get
 from apps.core.csv_export import csv_response
+from apps.core.input_guard import accepts_bodies_up_to
 from apps.instances.client import InstanceDisabled
 from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.selectors import current_instance, instance_get
 from apps.leads import detail, metadata, selectors, services
-from apps.leads.parsing import MAX_VALUES, BadInput, csv_column_values, split_pasted
+from apps.leads.parsing import (
+    MAX_BODY_BYTES,
+    MAX_VALUES,
+    BadInput,
+    csv_column_values,
+    split_pasted,
+)
 from apps.marketo.errors import MarketoError
 from apps.marketo.governor import GovernorUnavailable
 
@@ -25,6 +32,8 @@ CALL_PROBLEMS = (
     InstanceDisabled,
     GovernorUnavailable,
 )
+# How a refusal of a too large lookup names what has the larger limit.
+LOOKUP_BODIES = f"lead lookups of up to {MAX_VALUES:,} values"
 
 
 def _home_instance(request):
@@ -107,6 +116,7 @@ def lead_search_view(request):
 
 
 @require_POST
+@accepts_bodies_up_to(MAX_BODY_BYTES, what=LOOKUP_BODIES)
 def lead_lookup_create_view(request):
     instance = _home_instance(request)
     if instance is None:

@@ -1,7 +1,5 @@
 """The usage API: history per API user, errors, the quota now, our own calls, syncs."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -9,34 +7,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import Action, require
+from apps.core.dates import BoundedDateSerializerField
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.days import today
-from apps.usage.forms import MAX_DAYS
+from apps.usage.forms import quota_range
 from apps.usage.models import UsageSync
 from apps.usage.services import usage_sync_start
 
 
 class RangeQuery(serializers.Serializer):
-    start = serializers.DateField(
+    start = BoundedDateSerializerField(
         required=False, help_text="First quota day (Central). Default: 29 days before end."
     )
-    end = serializers.DateField(
+    end = BoundedDateSerializerField(
         required=False, help_text="Last quota day (Central). Default: today."
     )
 
     def validate(self, attrs):
-        last = today()
-        end = min(attrs.get("end") or last, last)
-        start = attrs.get("start") or end - timedelta(days=29)
-        if attrs.get("end") and attrs.get("start") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": ["The end date is before the start date."]})
-        if start > last:
-            raise serializers.ValidationError(
-                {"start": [f"The range starts after today ({last})."]}
-            )
-        if (end - start).days + 1 > MAX_DAYS:
-            raise serializers.ValidationError({"start": [f"Choose at most {MAX_DAYS} days."]})
+        # The same rules as the pages' RangeForm.
+        start, end = quota_range(attrs.get("start"), attrs.get("end"), default_days=30)
         return {**attrs, "start": start, "end": end}
 
 

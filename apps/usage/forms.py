@@ -1,7 +1,9 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from apps.core.dates import BoundedDateField, check_order
 from apps.usage.days import today
 
 PRESETS = [
@@ -14,12 +16,30 @@ PRESETS = [
 MAX_DAYS = 3 * 366
 
 
+def quota_range(start: date | None, end: date | None, *, default_days: int) -> tuple[date, date]:
+    """The quota days a report covers, for the pages' form and the API alike: the end no
+    later than today (Central), the start `default_days` before it when not given, at most
+    MAX_DAYS. Both dates have passed BoundedDate*Field's range check, so none of the
+    arithmetic here can overflow. Raises ValidationError by field."""
+    last = today()
+    check_order(start, end)
+    end = min(end or last, last)
+    start = start or end - timedelta(days=default_days - 1)
+    if start > last:
+        raise ValidationError(
+            {"start": f"The range starts after today ({last:%Y-%m-%d}, Central time): no data yet."}
+        )
+    if (end - start).days + 1 > MAX_DAYS:
+        raise ValidationError({"start": f"Choose at most {MAX_DAYS} days."})
+    return start, end
+
+
 class RangeForm(forms.Form):
     """A range of quota days (America/Chicago dates, as Marketo counts them)."""
 
     range = forms.ChoiceField(choices=PRESETS, required=False, initial="30")
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data=None, *, default="30", **kwargs):
         data = data.copy() if data is not None else {}
@@ -29,28 +49,17 @@ class RangeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        last = today()
         preset = cleaned.get("range") or "30"
         if preset != "custom":
-            cleaned["end"] = last
-            cleaned["start"] = last - timedelta(days=int(preset) - 1)
+            cleaned["end"] = today()
+            cleaned["start"] = cleaned["end"] - timedelta(days=int(preset) - 1)
             return cleaned
         start, end = cleaned.get("start"), cleaned.get("end")
         if self.errors:
             return cleaned
         if start is None or end is None:
             raise forms.ValidationError("A custom range needs a start date and an end date.")
-        if end < start:
-            raise forms.ValidationError(
-                f"The end date ({end:%Y-%m-%d}) is before the start date ({start:%Y-%m-%d})."
-            )
-        if start > last:
-            raise forms.ValidationError(
-                f"The range starts after today ({last:%Y-%m-%d}, Central time): no data yet."
-            )
-        cleaned["end"] = min(end, last)
-        if (cleaned["end"] - start).days + 1 > MAX_DAYS:
-            raise forms.ValidationError(f"Choose at most {MAX_DAYS} days.")
+        cleaned["start"], cleaned["end"] = quota_range(start, end, default_days=30)
         return cleaned
 
     def query(self) -> str:

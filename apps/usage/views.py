@@ -29,7 +29,11 @@ def _csv_wanted(request) -> bool:
 
 
 def _render(request, template, partial, context):
-    return render(request, partial if getattr(request, "htmx", False) else template, context)
+    if getattr(request, "htmx", False):
+        # htmx swaps 2xx answers only, and the form's message is what it must show.
+        return render(request, partial, context)
+    form = context.get("form")
+    return render(request, template, context, status=400 if form and form.errors else 200)
 
 
 def usage_home_view(request):

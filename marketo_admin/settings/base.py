@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CsrfViewMiddleware, which reads form bodies: refuses control characters in
+    # paths, queries and forms, and bodies larger than the view takes.
+    "apps.core.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -207,6 +210,13 @@ STORAGES = {
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Request bodies: every view takes up to REQUEST_BODY_MAX_BYTES (Django's own default); a view
+# that needs more declares it (apps.core.input_guard.accepts_bodies_up_to), which only the
+# lead lookups do: 100,000 values of up to 255 characters (apps.leads.parsing). Django's limit
+# is therefore the largest any view declares; the middleware enforces each view's own.
+REQUEST_BODY_MAX_BYTES = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -326,6 +336,13 @@ REST_FRAMEWORK = {
         "failed_auth": env.str("API_AUTH_FAILURE_RATE", default="30/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, answering 400 to what no view can take: JSON that is not an object or
+    # nests deeper than 32, and control characters in any value (apps.core.inputs).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.parsers.JSONObjectParser",
+        "apps.core.parsers.CheckedFormParser",
+        "apps.core.parsers.CheckedMultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     # For DRF's own use of X-Forwarded-For; apps.core.client_address applies the same rule.

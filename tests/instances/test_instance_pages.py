@@ -144,3 +144,10 @@ def test_the_switcher_remembers_the_instance_per_user(client_for, admin_user):
 def test_the_switcher_refuses_an_outside_redirect_and_unknown_instances(client_for, operator):
     client = client_for(operator)
     assert client.post(reverse("instance_switch"), {"instance": 999}).status_code == 404
+
+
+@pytest.mark.parametrize("chosen", ["abc", "", "1.5", "-3"])
+def test_the_switcher_answers_400_to_anything_but_an_instance_id(client_for, operator, chosen):
+    response = client_for(operator).post(reverse("instance_switch"), {"instance": chosen})
+    assert response.status_code == 400
+    assert b"Choose an instance from the switcher" in response.content

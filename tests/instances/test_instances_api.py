@@ -128,3 +128,12 @@ def test_a_viewer_cannot_learn_whether_a_user_name_exists_from_the_grants_endpoi
     assert existing == missing
     assert existing[0] == (403 if granted else 404)
     assert not InstanceGrant.objects.filter(user=operator).exists()
+
+
+def test_the_schema_describes_what_an_admin_may_patch_onto_an_instance(api_client, db):
+    # The schema is generated for whoever asks (no one signed in), not for a viewer's fields.
+    schema = api_client.get("/api/schema/?format=json").json()
+    patch = schema["paths"]["/api/v1/instances/{id}/"]["patch"]
+    body = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][body.rsplit("/", 1)[-1]]["properties"]
+    assert {"name", "client_secret", "calls_per_20s"} <= set(fields)

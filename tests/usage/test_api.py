@@ -42,7 +42,9 @@ def test_an_end_before_the_start_is_a_400_with_a_message(as_admin, instance):
         f"/api/v1/instances/{instance.pk}/usage/?start=2026-05-10&end=2026-05-01"
     )
     assert response.status_code == 400
-    assert response.json()["errors"]["end"] == ["The end date is before the start date."]
+    assert response.json()["errors"]["end"] == [
+        "The end date (2026-05-01) is before the start date (2026-05-10)."
+    ]
 
 
 def test_errors_quota_and_calls(as_admin, instance):
