@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from apps.marketo.governor import is_cluster_url
 from marketo_admin.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -55,11 +56,15 @@ def check_worker():
 
 
 def check_governor():
-    """The per-instance rate governor: with it down, no call to Marketo is made."""
+    """The per-instance rate governor: with it down, no call to Marketo is made. On a Redis
+    Cluster the ping reaches every primary (each holds the keys of some instances)."""
     from apps.instances.client import shared_governor
 
     shared_governor().ping()
-    return {"ok": True, "backend": settings.GOVERNOR_BACKEND}
+    backend = settings.GOVERNOR_BACKEND
+    if backend == "redis" and is_cluster_url(settings.GOVERNOR_REDIS_URL):
+        backend = "redis-cluster"
+    return {"ok": True, "backend": backend}
 
 
 def _run(check):

@@ -32,9 +32,12 @@ def governor_backend_check(app_configs, **kwargs):
                 id="instances.E002",
             )
         ]
-    if backend == "redis" and not settings.REDIS_URL:
+    if backend == "redis" and not settings.GOVERNOR_REDIS_URL:
         return [
-            checks.Error("GOVERNOR_BACKEND is redis but REDIS_URL is not set", id="instances.E003")
+            checks.Error(
+                "GOVERNOR_BACKEND is redis but neither GOVERNOR_REDIS_URL nor REDIS_URL is set",
+                id="instances.E003",
+            )
         ]
     if backend == "memory" and not settings.CELERY_TASK_ALWAYS_EAGER:
         return [

@@ -1,13 +1,13 @@
 """Where Django meets the Marketo client: one function builds a governed client.
 
 The governor and the token store are shared by every process that calls Marketo:
-GOVERNOR_BACKEND chooses Redis (a deployment, any number of machines) or a SQLite file (the
-embedded default: the web, worker and beat of one machine); memory serves one process only.
+GOVERNOR_BACKEND chooses Redis (a deployment, any number of machines: GOVERNOR_REDIS_URL,
+one server or a Redis Cluster) or a SQLite file (the embedded default: the web, worker and
+beat of one machine); memory serves one process only.
 """
 
 from functools import cache
 
-import redis
 from django.conf import settings
 
 from apps.instances import vault
@@ -17,6 +17,7 @@ from apps.marketo.client import MarketoClient
 from apps.marketo.governor import (
     Budget,
     Priority,
+    connect,
     memory_governor,
     redis_governor,
     sqlite_governor,
@@ -38,11 +39,10 @@ class InstanceDisabled(Exception):
 
 @cache
 def _redis_client():
-    return redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        health_check_interval=30,
+    # A cluster that cannot be reached raises GovernorUnavailable, which is not cached:
+    # the next call tries again.
+    return connect(
+        settings.GOVERNOR_REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS, health_check_interval=30
     )
 
 

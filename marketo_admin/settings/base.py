@@ -23,6 +23,16 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 REDIS_URL = env.str("REDIS_URL", default="")
+# The Redis of the redis governor and token store (GOVERNOR_BACKEND below): REDIS_URL's
+# server, or one of their own, e.g. a Redis Cluster (redis+cluster://host:port,host:port).
+# The broker, cache and lead coalescing stay on REDIS_URL, which must be one server
+# (Celery and Django's cache need one).
+GOVERNOR_REDIS_URL = env.str("GOVERNOR_REDIS_URL", default="") or REDIS_URL
+if REDIS_URL.split("://", 1)[0].lower().endswith("+cluster"):
+    raise ImproperlyConfigured(
+        "REDIS_URL must name one Redis server (the broker and the cache need one); "
+        "put a Redis Cluster in GOVERNOR_REDIS_URL."
+    )
 # Fernet keys for the credential vault, comma-separated; the first one encrypts.
 CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[])
 
@@ -240,7 +250,7 @@ else:
 # calls must share: Redis for a deployment (any number of machines); without Redis, a SQLite
 # file that every process of this one machine shares (the embedded default). "memory" serves
 # a single process only, and the system checks refuse it where a worker would run apart.
-GOVERNOR_BACKEND = env.str("GOVERNOR_BACKEND", default="redis" if REDIS_URL else "sqlite")
+GOVERNOR_BACKEND = env.str("GOVERNOR_BACKEND", default="redis" if GOVERNOR_REDIS_URL else "sqlite")
 GOVERNOR_SQLITE_PATH = Path(
     env.str("GOVERNOR_SQLITE_PATH", default=str(VAR_DIR / "governor.sqlite3"))
 )

@@ -1,5 +1,6 @@
 """Production mode, checked the way an operator starts it: a fresh process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -69,8 +70,6 @@ def test_production_logs_json_lines_with_the_request_id():
         timeout=60,
         check=True,
     )
-    import json
-
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["message"] == "hello world"
     assert line["request_id"] == "req-abcdef12"
@@ -162,3 +161,52 @@ def test_a_negative_proxy_count_is_refused():
     result = _manage("check", env={**PRODUCTION_ENV, "TRUSTED_PROXY_COUNT": "-1"})
     assert result.returncode != 0
     assert "TRUSTED_PROXY_COUNT must be 0 or more." in result.stderr
+
+
+def _settings_in_a_fresh_process(names, **variables):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings;"
+        f"print(json.dumps([str(getattr(settings, name)) for name in {names!r}]))"
+    )
+    unset = ("GOVERNOR_REDIS_URL", "GOVERNOR_BACKEND")
+    env = {k: v for k, v in _clean_environ().items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "marketo_admin.settings.test", **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+CLUSTER_URL = "redis+cluster://a:7000,b:7000"
+SERVER_URL = "redis://r:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("variables", "governor"),
+    [
+        ({"REDIS_URL": SERVER_URL}, [SERVER_URL, "redis"]),
+        ({"REDIS_URL": SERVER_URL, "GOVERNOR_REDIS_URL": ""}, [SERVER_URL, "redis"]),
+        ({"REDIS_URL": SERVER_URL, "GOVERNOR_REDIS_URL": CLUSTER_URL}, [CLUSTER_URL, "redis"]),
+        ({"REDIS_URL": "", "GOVERNOR_REDIS_URL": CLUSTER_URL}, [CLUSTER_URL, "redis"]),
+        ({"REDIS_URL": ""}, ["", "sqlite"]),
+    ],
+)
+def test_the_governor_uses_redis_url_unless_governor_redis_url_is_set(variables, governor):
+    result = _settings_in_a_fresh_process(
+        ["GOVERNOR_REDIS_URL", "GOVERNOR_BACKEND", "CELERY_BROKER_URL"], **variables
+    )
+    assert result.returncode == 0, result.stderr
+    *governor_settings, broker = json.loads(result.stdout)
+    assert governor_settings == governor
+    # The broker stays on REDIS_URL whatever the governor uses.
+    assert broker == (variables["REDIS_URL"] or "filesystem://localhost//")
+
+
+def test_a_cluster_in_redis_url_is_refused_with_where_it_belongs():
+    result = _settings_in_a_fresh_process(["REDIS_URL"], REDIS_URL="redis+cluster://a:7000")
+    assert result.returncode != 0
+    assert "put a Redis Cluster in GOVERNOR_REDIS_URL" in result.stderr

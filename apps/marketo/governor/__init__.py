@@ -3,6 +3,7 @@ asks it first, so that together they stay inside the instance's limits (docs/arc
 "The governor"; docs/marketo.md, "Limits").
 
     governor = redis_governor(redis_url)     # or sqlite_governor(path) when embedded
+                                             # (a redis+cluster:// URL for Redis Cluster)
     lease = governor.acquire(budget, Priority.INTERACTIVE, timeout=5)
     try:
         ...  # the HTTP call
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 
 import redis
+from redis.cluster import RedisCluster
 
 from .contract import (
     BUSY_CODES,
@@ -31,15 +33,18 @@ from .contract import (
 )
 from .memory_backend import MemoryGovernor
 from .quota_day import CHICAGO, QuotaDay, quota_day
-from .redis_backend import RedisGovernor, connect
+from .redis_backend import RedisGovernor, connect, is_cluster_url
 from .sqlite_backend import SqliteGovernor
 
 
 def redis_governor(
-    url_or_client: str | redis.Redis, *, wall_clock: Callable[[], float] = time.time
+    url_or_client: str | redis.Redis | RedisCluster,
+    *,
+    wall_clock: Callable[[], float] = time.time,
 ) -> Governor:
-    """The production backend. A URL gets a client with short timeouts (fail fast, fail
-    closed); a client you pass in is used as it is, so give it short socket timeouts."""
+    """The production backend, on one Redis or a Redis Cluster (`redis+cluster://` URL).
+    A URL gets a client with short timeouts (fail fast, fail closed); a client you pass in
+    is used as it is, so give it short socket timeouts."""
     client = connect(url_or_client) if isinstance(url_or_client, str) else url_or_client
     return RedisGovernor(client, wall_clock=wall_clock)
 
@@ -74,6 +79,8 @@ __all__ = [
     "RedisGovernor",
     "SqliteGovernor",
     "Wait",
+    "connect",
+    "is_cluster_url",
     "memory_governor",
     "quota_day",
     "redis_governor",

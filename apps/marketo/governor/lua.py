@@ -1,7 +1,8 @@
 """The Lua scripts of the Redis backend. Each runs atomically inside Redis and reads the
 time with Redis TIME, so every process on every machine is judged by one clock.
 
-Keys (all of one instance share the hash tag {i<id>}, so a script also runs on Redis Cluster):
+Keys (all of one instance share the hash tag {i<id>}, so a script also runs on Redis Cluster,
+on the node that holds the instance's slot; each instance is then timed by that node's clock):
   KEYS window   sorted set, member lease id, score admission time: the sliding-window log
   KEYS inflight sorted set, member lease id, score lease expiry: the calls in flight
   KEYS daily    string counter for one America/Chicago date, expires a day after that date

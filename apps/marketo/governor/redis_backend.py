@@ -4,6 +4,10 @@ worker process on every machine, so the whole deployment stays inside Marketo's 
 
 Each operation is one round trip: a cached Lua script (EVALSHA) or a single command.
 When Redis cannot be reached no call is admitted (fail closed).
+
+The same code runs on one Redis server or on a Redis Cluster (a `redis+cluster://` URL):
+every key of one instance carries the hash tag {i<id>}, so each script's keys live in one
+slot, on one node, and every script runs there atomically, timed by that node's clock.
 """
 
 import math
@@ -11,9 +15,12 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import unquote
 
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import ClusterDownError, RedisClusterException
 from redis.retry import Retry
 
 from . import lua, policy
@@ -36,13 +43,67 @@ SOCKET_TIMEOUT_SECONDS = 0.5
 DAY_SECONDS = 86_400
 
 
-def connect(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=SOCKET_TIMEOUT_SECONDS,
-        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-        retry=Retry(NoBackoff(), 1),
-    )
+CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme: TLS or not
+# What "unreachable" looks like: the server, or the cluster (no node answers, a node is
+# down, slots are not covered). RedisClusterException is how redis-py says it found no
+# reachable node; it also covers a command whose keys span slots, which ours never do
+# (tests/marketo/governor/test_redis_cluster.py checks every key of an instance).
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, ClusterDownError, RedisClusterException)
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+
+
+def connect(
+    url: str, *, timeout: float = SOCKET_TIMEOUT_SECONDS, health_check_interval: int = 0
+) -> redis.Redis | RedisCluster:
+    """A client for the governor's Redis: `redis://`, `rediss://`, `unix://`, or a cluster,
+    `redis+cluster://[user:password@]host:port[,host:port...]` (`rediss+cluster://` for
+    TLS), whose hosts are startup nodes: any reachable one reveals the whole cluster.
+
+    A cluster client asks for the topology at once, so an unreachable cluster raises
+    GovernorUnavailable here; a server's client connects on its first command.
+    """
+    options = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "health_check_interval": health_check_interval,
+        "retry": Retry(NoBackoff(), 1),
+    }
+    if not is_cluster_url(url):
+        return redis.Redis.from_url(url, **options)
+    nodes, credentials = parse_cluster_url(url)
+    try:
+        return RedisCluster(startup_nodes=nodes, **credentials, **options)
+    except UNREACHABLE as error:
+        where = ",".join(node.name for node in nodes)
+        raise GovernorUnavailable(
+            f"the rate governor (Redis Cluster at {where}) is unreachable; "
+            f"no call to Marketo was made ({error})"
+        ) from error
+
+
+def parse_cluster_url(url: str) -> tuple[list[ClusterNode], dict]:
+    """The startup nodes and the connection options (credentials, TLS) of a cluster URL."""
+    scheme, _, rest = url.partition("://")
+    netloc, _, path = rest.partition("/")
+    if path.split("?", 1)[0] not in ("", "0"):
+        raise ValueError(f"a Redis Cluster has only database 0, not /{path} ({scheme} URL)")
+    credentials = {"ssl": CLUSTER_SCHEMES[scheme.lower()]}
+    if "@" in netloc:
+        userinfo, netloc = netloc.rsplit("@", 1)
+        username, _, password = userinfo.partition(":")
+        credentials |= {"username": unquote(username) or None, "password": unquote(password)}
+    nodes = []
+    for address in filter(None, netloc.split(",")):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"{address!r} in the {scheme} URL is not host:port")
+        nodes.append(ClusterNode(host.strip("[]"), int(port)))
+    if not nodes:
+        raise ValueError(f"the {scheme} URL names no host:port")
+    return nodes, credentials
 
 
 def instance_keys(instance_id: int, day: str) -> list[str]:
@@ -59,10 +120,12 @@ def instance_keys(instance_id: int, day: str) -> list[str]:
 
 
 def _where(client) -> str:
+    if isinstance(client, RedisCluster):
+        return "Redis Cluster at " + ",".join(sorted(node.name for node in client.get_nodes()))
     kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
     if "path" in kwargs:
-        return kwargs["path"]
-    return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+        return f"Redis at {kwargs['path']}"
+    return f"Redis at {kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
 
 
 def _fail_closed(method):
@@ -70,9 +133,9 @@ def _fail_closed(method):
     def guarded(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
+        except UNREACHABLE as error:
             raise GovernorUnavailable(
-                f"the rate governor (Redis at {_where(self._redis)}) is unreachable; "
+                f"the rate governor ({_where(self._redis)}) is unreachable; "
                 f"no call to Marketo was made ({error})"
             ) from error
 
@@ -84,7 +147,9 @@ def _text(value) -> str:
 
 
 class RedisGovernor(BlockingAcquire):
-    def __init__(self, client: redis.Redis, *, wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self, client: redis.Redis | RedisCluster, *, wall_clock: Callable[[], float] = time.time
+    ):
         self._redis = client
         # wall_clock only decides the Chicago quota day; every interval is timed by Redis TIME.
         self._wall_clock = wall_clock
@@ -186,4 +251,8 @@ class RedisGovernor(BlockingAcquire):
 
     @_fail_closed
     def ping(self) -> None:
-        self._redis.ping()
+        if isinstance(self._redis, RedisCluster):
+            # Every primary, not one at random: each holds the keys of some instances.
+            self._redis.ping(target_nodes=RedisCluster.PRIMARIES)
+        else:
+            self._redis.ping()
