@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from apps.accounts.permissions import Role
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.plugins.sandbox"]
+pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.redis_cluster"]
 
 
 @pytest.fixture(autouse=True)

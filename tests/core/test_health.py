@@ -67,3 +67,37 @@ def test_healthz_is_503_when_the_governor_is_unreachable(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"
+
+
+@pytest.fixture
+def fresh_shared_clients():
+    """The governor and the token store are built once per process: rebuild them."""
+    from apps.instances import client as instances_client
+
+    cached = [instances_client._redis_client, instances_client.shared_governor]
+    for function in cached:
+        function.cache_clear()
+    yield
+    for function in cached:
+        function.cache_clear()
+
+
+def test_healthz_pings_the_governor_on_the_redis_cluster_it_is_given(
+    client, settings, redis_cluster_url, fresh_shared_clients
+):
+    _beat(age_seconds=1)
+    settings.GOVERNOR_REDIS_URL = redis_cluster_url
+    governor = client.get("/healthz").json()["checks"]["governor"]
+    assert governor == {**governor, "ok": True, "backend": "redis-cluster"}
+
+
+def test_healthz_is_503_when_the_governors_cluster_is_unreachable(
+    client, settings, fresh_shared_clients
+):
+    from tests.plugins.redis_cluster import _free_ports
+
+    _beat(age_seconds=1)
+    settings.GOVERNOR_REDIS_URL = f"redis+cluster://127.0.0.1:{_free_ports(1)[0]}"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"

@@ -7,6 +7,7 @@ from apps.marketo.config import InstanceConfig
 from apps.marketo.governor import (
     Budget,
     Priority,
+    connect,
     memory_governor,
     redis_governor,
     sqlite_governor,
@@ -23,18 +24,21 @@ from apps.marketo.token_broker import (
 SANDBOX_POLICY = OutboundPolicy(loopback_allowed=True)
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "redis", "redis-cluster"])
 def backend(request, tmp_path):
     """The governor and token store of one kind: memory (one process), SQLite (the embedded
-    default's processes) or Redis (a deployment)."""
+    default's processes) or Redis (a deployment: one server, or a cluster of three)."""
     identity = lambda value: value  # noqa: E731  (the vault's encryption is tested on its own)
     if request.param == "memory":
         return memory_governor(), MemoryTokenStore()
     if request.param == "sqlite":
         path = tmp_path / "governor.sqlite3"
         return sqlite_governor(path), SqliteTokenStore(path, encrypt=identity, decrypt=identity)
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.flushdb()
+    if request.param == "redis":
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        client.flushdb()
+    else:
+        client = connect(request.getfixturevalue("redis_cluster_url"))
     return redis_governor(client), RedisTokenStore(client, encrypt=identity, decrypt=identity)
 
 

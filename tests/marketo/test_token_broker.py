@@ -9,6 +9,7 @@ import redis
 from django.conf import settings
 
 from apps.marketo.config import InstanceConfig
+from apps.marketo.governor import connect
 from apps.marketo.identity import AccessToken
 from apps.marketo.token_broker import (
     MemoryTokenStore,
@@ -48,7 +49,7 @@ def reversible(value: str) -> str:
     return value[::-1]
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "redis", "redis-cluster"])
 def make_store(request, tmp_path):
     """make_store(): a token store of the kind under test; stores made by one test share
     their tokens, as the processes of a deployment do (memory: one process only)."""
@@ -58,6 +59,9 @@ def make_store(request, tmp_path):
     if request.param == "sqlite":
         path = tmp_path / "governor.sqlite3"
         return lambda: SqliteTokenStore(path, encrypt=reversible, decrypt=reversible)
+    if request.param == "redis-cluster":  # a client per store, as each process has its own
+        url = request.getfixturevalue("redis_cluster_url")
+        return lambda: RedisTokenStore(connect(url), encrypt=reversible, decrypt=reversible)
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete(token_key(CONFIG), f"{token_key(CONFIG)}:lock")
     return lambda: RedisTokenStore(client, encrypt=reversible, decrypt=reversible)
@@ -138,7 +142,7 @@ def _ask_for_the_token(make_store, barrier, answers):
     answers.put(broker.token(CONFIG).value)
 
 
-@pytest.mark.parametrize("make_store", ["sqlite", "redis"], indirect=True)
+@pytest.mark.parametrize("make_store", ["sqlite", "redis", "redis-cluster"], indirect=True)
 def test_four_processes_asking_at_once_cause_one_identity_call(make_store):
     barrier, answers = FORK.Barrier(4), FORK.Queue()
     workers = [

@@ -1,4 +1,5 @@
-"""Fixtures for the governor: both backends, a clean slate in Redis, budgets in one line."""
+"""Fixtures for the governor: every backend (memory, SQLite, Redis: one server or a cluster
+of three primaries, tests/plugins/redis_cluster.py), a clean slate, budgets in one line."""
 
 import os
 import time
@@ -45,7 +46,12 @@ def sqlite_path(tmp_path):
     return tmp_path / "governor.sqlite3"
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+def _redis_url_of(request) -> str:
+    """An empty Redis for the "redis" or "redis-cluster" parameter."""
+    return request.getfixturevalue("redis_url" if request.param == "redis" else "redis_cluster_url")
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis", "redis-cluster"])
 def make_governor(request):
     """make_governor(wall_clock=time.time): a fresh governor of the backend under test."""
     if request.param == "memory":
@@ -53,18 +59,18 @@ def make_governor(request):
     if request.param == "sqlite":
         path = request.getfixturevalue("sqlite_path")
         return lambda wall_clock=time.time: sqlite_governor(path, wall_clock=wall_clock)
-    url = request.getfixturevalue("redis_url")
+    url = _redis_url_of(request)
     return lambda wall_clock=time.time: redis_governor(url, wall_clock=wall_clock)
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "redis-cluster"])
 def make_shared_governor(request):
     """make_shared_governor(): a governor of a backend that several processes share; call it
     in each (forked) process."""
     if request.param == "sqlite":
         path = request.getfixturevalue("sqlite_path")
         return lambda: sqlite_governor(path)
-    url = request.getfixturevalue("redis_url")
+    url = _redis_url_of(request)
     return lambda: redis_governor(url)
 
 

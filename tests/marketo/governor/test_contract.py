@@ -1,4 +1,5 @@
-"""The governor's contract, run against both backends (memory: embedded; redis: deployment).
+"""The governor's contract, run against every backend (memory: embedded; redis: deployment,
+on one server and on a Redis Cluster of three primaries).
 
 Budgets here use short windows and leases so that time can pass within a test; the counting
 is the same as with Marketo's 20 seconds (help/rest-api/rest-api.md).
@@ -245,7 +246,8 @@ def test_a_waiting_person_gets_the_freed_call_before_background_work(governor):
 
 
 def test_instances_have_budgets_of_their_own(governor):
-    first, second = make_budget(instance_id=1, calls_per_window=2), make_budget(instance_id=2)
+    # On the test cluster instances 3 and 4 live on different nodes (test_redis_cluster.py).
+    first, second = make_budget(instance_id=3, calls_per_window=2), make_budget(instance_id=4)
     admit(governor, first, 2)
     assert isinstance(governor.try_acquire(first, INTERACTIVE), Wait)
     assert isinstance(governor.try_acquire(second, INTERACTIVE), Lease)

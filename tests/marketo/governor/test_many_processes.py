@@ -1,5 +1,6 @@
 """Many processes, one budget: what a deployment of several workers, and the web, worker and
-beat processes of the embedded default, rely on. Run on both backends that processes share."""
+beat processes of the embedded default, rely on. Run on every backend that processes share:
+SQLite, one Redis server and a Redis Cluster."""
 
 import multiprocessing
 import os
