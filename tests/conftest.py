@@ -27,6 +27,24 @@ def _clean_cache():
 
 
 @pytest.fixture
+def fresh_shared_clients():
+    """The governor, the token broker and their Redis client are built once per process
+    (apps/instances/client.py): build them again, e.g. after changing GOVERNOR_REDIS_URL."""
+    from apps.instances import client as instances_client
+
+    cached = [
+        instances_client._redis_client,
+        instances_client.shared_governor,
+        instances_client.shared_token_broker,
+    ]
+    for function in cached:
+        function.cache_clear()
+    yield
+    for function in cached:
+        function.cache_clear()
+
+
+@pytest.fixture
 def role_groups(transactional_db):
     """The role groups, for transactional tests: their flush removes what migrations made."""
     migration = importlib.import_module("apps.accounts.migrations.0002_role_groups")

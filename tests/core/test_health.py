@@ -69,19 +69,6 @@ def test_healthz_is_503_when_the_governor_is_unreachable(client, monkeypatch):
     assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"
 
 
-@pytest.fixture
-def fresh_shared_clients():
-    """The governor and the token store are built once per process: rebuild them."""
-    from apps.instances import client as instances_client
-
-    cached = [instances_client._redis_client, instances_client.shared_governor]
-    for function in cached:
-        function.cache_clear()
-    yield
-    for function in cached:
-        function.cache_clear()
-
-
 def test_healthz_pings_the_governor_on_the_redis_cluster_it_is_given(
     client, settings, redis_cluster_url, fresh_shared_clients
 ):

@@ -2,9 +2,13 @@ import io
 import json
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from apps.instances.client import instance_budget
+from apps.instances.models import MarketoInstance
+from apps.marketo.governor import redis_governor
 from apps.usage.models import LedgerEntry
 from tests.factories import make_instance
 
@@ -86,3 +90,37 @@ def test_marketo_load_drives_calls_from_several_processes(sandbox, role_groups):
     assert set(summary["answers"]) == {"ok"}
     assert sandbox.stats()["identity_calls"] == 1  # two processes, one shared token
     assert LedgerEntry.objects.filter(feature="load_test").count() == summary["calls"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marketo_load_on_a_redis_cluster_stays_inside_marketos_limits(
+    sandbox, role_groups, settings, redis_cluster_url, fresh_shared_clients
+):
+    # Marketo's own limits as the budget (help/rest-api/rest-api.md): 4 processes that did
+    # not share one governor would each admit a window's worth and meet 606 and 615.
+    settings.GOVERNOR_REDIS_URL = redis_cluster_url
+    instance = _sandbox_instance(sandbox)
+    MarketoInstance.objects.filter(pk=instance.pk).update(calls_per_20s=100, concurrent_calls=10)
+    instance.refresh_from_db()
+    out = io.StringIO()
+    call_command(
+        "marketo_load",
+        *("--instance", "Sandbox", "--processes", "4", "--threads", "4", "--seconds", "5"),
+        *("--endpoint", "leads", "--priority", "background", "--json"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    summary = json.loads(out.getvalue())
+    assert set(summary["answers"]) == {"ok"}
+    stats = sandbox.stats()
+    assert not {"606", "615"} & set(stats["by_code"])
+    # Background work leaves the interactive fifth of the window and one slot free.
+    assert 40 < summary["calls"] <= 80
+    assert stats["max_calls_in_window"] <= 80 and stats["max_in_flight"] <= 9
+    assert stats["identity_calls"] == 1  # four processes, one token, kept on the cluster
+    # The counts live on the cluster, not on REDIS_URL's server.
+    state = redis_governor(redis_cluster_url).state(instance_budget(instance))
+    assert state["daily_used"] == summary["calls"]
+    if settings.REDIS_URL:
+        plain = redis.Redis.from_url(settings.REDIS_URL)
+        assert not list(plain.scan_iter(f"mka:{{i{instance.pk}}}:*"))
