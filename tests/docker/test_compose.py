@@ -1,9 +1,13 @@
 """The compose file and the Dockerfile name only things that exist in the project.
 
-(`make test` also runs `docker-compose config` and hadolint; no Docker engine runs here.)
+(`make test` also runs hadolint; `docker-compose config` runs here and in `make lint`. No
+Docker engine runs here.)
 """
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,3 +73,42 @@ def test_the_production_settings_module_it_names_exists():
     module = env["DJANGO_SETTINGS_MODULE"].replace(".", "/") + ".py"
     assert (ROOT / module).is_file()
     assert "marketo_admin.settings.production" in DOCKERFILE
+
+
+def _compose_config(**variables) -> dict:
+    """The compose file as docker-compose resolves it with the example environment."""
+    program = shutil.which("docker-compose")
+    if not program:
+        pytest.fail("needs docker-compose (make system-deps installs it); this test does not skip")
+    result = subprocess.run(
+        [program, "--env-file", "docker/example.env", "-f", "docker/compose.yaml", "config"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k != "GOVERNOR_REDIS_URL"}, **variables},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_the_worker_service_scales_without_collisions():
+    # `up --scale worker=4` starts four copies: a fixed name, host port or host name would
+    # collide. Each copy's Celery node name comes from its own container's host name.
+    worker = _compose_config()["services"]["worker"]
+    for key in ("container_name", "ports", "hostname"):
+        assert key not in worker, key
+    worker_role = re.search(r"^\s+worker\)(.*?);;", ENTRYPOINT, re.MULTILINE | re.DOTALL)
+    assert "celery -A marketo_admin worker" in worker_role[1]
+    assert "--hostname" not in worker_role[1]
+
+
+def test_governor_redis_url_reaches_the_app_services_and_is_empty_by_default():
+    services = _compose_config()["services"]
+    assert {services[name]["environment"]["GOVERNOR_REDIS_URL"] for name in APP_SERVICES} == {""}
+    cluster = "redis+cluster://redis-1:6379,redis-2:6379"
+    services = _compose_config(GOVERNOR_REDIS_URL=cluster)["services"]
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["GOVERNOR_REDIS_URL"] == cluster
+    assert "# GOVERNOR_REDIS_URL=redis+cluster://" in (DOCKER / "example.env").read_text()
