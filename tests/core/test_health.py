@@ -81,10 +81,10 @@ def test_healthz_pings_the_governor_on_the_redis_cluster_it_is_given(
 def test_healthz_is_503_when_the_governors_cluster_is_unreachable(
     client, settings, fresh_shared_clients
 ):
-    from tests.plugins.redis_cluster import _free_ports
+    from tests.plugins.redis_cluster import free_ports
 
     _beat(age_seconds=1)
-    settings.GOVERNOR_REDIS_URL = f"redis+cluster://127.0.0.1:{_free_ports(1)[0]}"
+    settings.GOVERNOR_REDIS_URL = f"redis+cluster://127.0.0.1:{free_ports(1)[0]}"
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"

@@ -39,7 +39,7 @@ def _free(port: int) -> bool:
     return True
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     low, _, high = os.environ.get("REDIS_CLUSTER_PORTS", DEFAULT_PORT_RANGE).partition("-")
     candidates = list(range(int(low), int(high) + 1))
     random.shuffle(candidates)  # two test runs starting together rarely pick the same ports
@@ -182,7 +182,7 @@ class LocalRedisCluster:
 
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory):
-    cluster = LocalRedisCluster(tmp_path_factory.mktemp("redis-cluster"), _free_ports(PRIMARIES))
+    cluster = LocalRedisCluster(tmp_path_factory.mktemp("redis-cluster"), free_ports(PRIMARIES))
     try:
         cluster.start()
         yield cluster

@@ -21,7 +21,7 @@ from apps.marketo.governor import (
 )
 from apps.marketo.governor.redis_backend import parse_cluster_url
 from apps.marketo.token_broker import CachedToken, RedisTokenStore, token_key
-from tests.plugins.redis_cluster import LocalRedisCluster, _free_ports
+from tests.plugins.redis_cluster import LocalRedisCluster, free_ports
 
 from .conftest import make_budget
 
@@ -141,7 +141,7 @@ def test_4_processes_get_exactly_each_instances_budget_on_every_node(redis_clust
 
 
 def test_any_reachable_startup_node_finds_the_whole_cluster(redis_cluster, redis_cluster_url):
-    (dead_port,) = _free_ports(1)
+    (dead_port,) = free_ports(1)
     url = f"redis+cluster://127.0.0.1:{dead_port},127.0.0.1:{redis_cluster.ports[1]}"
     governor = redis_governor(url)
     assert all(_admits(governor, i) for i in INSTANCES_ON_THREE_NODES)
@@ -149,7 +149,7 @@ def test_any_reachable_startup_node_finds_the_whole_cluster(redis_cluster, redis
 
 
 def test_an_unreachable_cluster_fails_closed_with_a_clear_message():
-    ports = _free_ports(2)  # nothing listens there
+    ports = free_ports(2)  # nothing listens there
     started = time.monotonic()
     with pytest.raises(
         GovernorUnavailable,
@@ -165,7 +165,7 @@ def test_an_unreachable_cluster_fails_closed_with_a_clear_message():
 @pytest.fixture
 def fragile_cluster(tmp_path):
     """A cluster of this test's own, whose nodes declare a silent peer failed after 1 s."""
-    cluster = LocalRedisCluster(tmp_path, _free_ports(3), node_timeout_ms=1000)
+    cluster = LocalRedisCluster(tmp_path, free_ports(3), node_timeout_ms=1000)
     try:
         cluster.start()
         yield cluster
