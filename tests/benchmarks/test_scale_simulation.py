@@ -195,13 +195,27 @@ class GovernorRedis:
         for port in self.ports:
             with redis.Redis(port=port, socket_timeout=2) as client:
                 info = client.info()
+                commandstats = client.info("commandstats")
             totals["cpu_seconds"] += info["used_cpu_sys"] + info["used_cpu_user"]
             totals["commands"] += info["total_commands_processed"]
             totals["memory"] += info["used_memory"]
             totals["memory_peak"] += info["used_memory_peak"]
             totals["clients"] += info["connected_clients"]
             totals["ops_per_second"] += info["instantaneous_ops_per_sec"]
+            # Time Redis itself spent: it tells the governor's cost from the wait for a CPU.
+            for command, stats in commandstats.items():
+                if command in ("cmdstat_evalsha", "cmdstat_zrem"):
+                    totals[f"{command}_calls"] += stats["calls"]
+                    totals[f"{command}_usec"] += stats["usec"]
         return totals
+
+    def key_bytes(self) -> int:
+        """What the keys of the governor and the tokens take (MEMORY USAGE of each)."""
+        total = 0
+        for port in self.ports:
+            with redis.Redis(port=port, socket_timeout=5) as client:
+                total += sum(client.memory_usage(key) or 0 for key in client.scan_iter("mka:*"))
+        return total
 
     def stop(self) -> None:
         if self.cluster:
@@ -384,6 +398,7 @@ def simulate(scenario: Scenario, settings, directory: Path) -> dict:
         for worker in workers:
             worker.join(timeout=30)
         after = governor_redis.info()
+        key_bytes = governor_redis.key_bytes()
         per_instance = [fleet.stats(number) for number in range(scenario.instances)]
     finally:
         fleet.stop()
@@ -439,6 +454,13 @@ def simulate(scenario: Scenario, settings, directory: Path) -> dict:
             "memory_peak": after["memory_peak"],
             "most_clients": max([sample["clients"] for sample in samples] or [after["clients"]]),
             "most_ops_per_second": max([sample["ops_per_second"] for sample in samples] or [0]),
+            "key_bytes": key_bytes,
+            # Microseconds Redis spent on one admission script, and on one release.
+            **{
+                f"{name}_us": (after[f"cmdstat_{name}_usec"] - before[f"cmdstat_{name}_usec"])
+                / max(1, after[f"cmdstat_{name}_calls"] - before[f"cmdstat_{name}_calls"])
+                for name in ("evalsha", "zrem")
+            },
         },
     }
 
@@ -501,7 +523,11 @@ def _overhead_line(result: dict) -> str:
         f"({used['commands'] / max(1, result['calls']):.1f} per call), "
         f"memory peak {used['memory_peak'] / 2**20:.2f} MiB "
         f"(at start {used['memory_before'] / 2**20:.2f} MiB), "
+        f"governor and token keys at the end {used['key_bytes'] / 2**10:.0f} KiB "
+        f"({used['key_bytes'] / result['scenario'].instances / 2**10:.1f} KiB per instance), "
         f"most clients {used['most_clients']}, most ops/s {used['most_ops_per_second']}",
+        f"time inside Redis: {used['evalsha_us']:.0f} us per admission script (EVALSHA), "
+        f"{used['zrem_us']:.0f} us per release (ZREM)",
     ]
     return "\n".join(lines)
 
@@ -566,7 +592,9 @@ def test_what_grows_with_instances_and_with_processes(governed_by_a_fresh_redis,
         "Redis CPU (% of a core)",
         "Redis commands / s (in scripts too)",
         "Redis memory peak (MiB)",
+        "keys (KiB per instance)",
         "Redis clients",
+        "inside Redis: EVALSHA / ZREM (us)",
     ]
     rows = []
     for result in results:
@@ -585,7 +613,9 @@ def test_what_grows_with_instances_and_with_processes(governed_by_a_fresh_redis,
                 f"{used['cpu_seconds'] / scenario.seconds:.1%}",
                 f"{used['commands'] / scenario.seconds:.0f}",
                 f"{used['memory_peak'] / 2**20:.2f}",
+                f"{used['key_bytes'] / scenario.instances / 2**10:.1f}",
                 used["most_clients"],
+                f"{used['evalsha_us']:.0f} / {used['zrem_us']:.0f}",
             ]
         )
     print("\nWhat grows with instances and with processes:")
