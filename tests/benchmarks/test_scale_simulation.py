@@ -361,7 +361,7 @@ def simulate(scenario: Scenario, settings, directory: Path) -> dict:
     fleet = SandboxFleet(scenario.instances)
     governor_redis = GovernorRedis(scenario.governor, directory)
     try:
-        settings.GOVERNOR_REDIS_URL = governor_redis.url
+        settings.GOVERNOR_BACKEND, settings.GOVERNOR_REDIS_URL = "redis", governor_redis.url
         instances = []
         for number in range(scenario.instances):
             # An unsaved instance has the product's default limits (apps/instances/models.py).

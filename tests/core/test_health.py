@@ -73,7 +73,7 @@ def test_healthz_pings_the_governor_on_the_redis_cluster_it_is_given(
     client, settings, redis_cluster_url, fresh_shared_clients
 ):
     _beat(age_seconds=1)
-    settings.GOVERNOR_REDIS_URL = redis_cluster_url
+    settings.GOVERNOR_BACKEND, settings.GOVERNOR_REDIS_URL = "redis", redis_cluster_url
     governor = client.get("/healthz").json()["checks"]["governor"]
     assert governor == {**governor, "ok": True, "backend": "redis-cluster"}
 
@@ -84,7 +84,10 @@ def test_healthz_is_503_when_the_governors_cluster_is_unreachable(
     from tests.plugins.redis_cluster import free_ports
 
     _beat(age_seconds=1)
-    settings.GOVERNOR_REDIS_URL = f"redis+cluster://127.0.0.1:{free_ports(1)[0]}"
+    settings.GOVERNOR_BACKEND, settings.GOVERNOR_REDIS_URL = (
+        "redis",
+        f"redis+cluster://127.0.0.1:{free_ports(1)[0]}",
+    )
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"

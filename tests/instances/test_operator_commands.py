@@ -98,7 +98,7 @@ def test_marketo_load_on_a_redis_cluster_stays_inside_marketos_limits(
 ):
     # Marketo's own limits as the budget (help/rest-api/rest-api.md): 4 processes that did
     # not share one governor would each admit a window's worth and meet 606 and 615.
-    settings.GOVERNOR_REDIS_URL = redis_cluster_url
+    settings.GOVERNOR_BACKEND, settings.GOVERNOR_REDIS_URL = "redis", redis_cluster_url
     instance = _sandbox_instance(sandbox)
     MarketoInstance.objects.filter(pk=instance.pk).update(calls_per_20s=100, concurrent_calls=10)
     instance.refresh_from_db()
