@@ -27,6 +27,21 @@ def _clean_cache():
 
 
 @pytest.fixture
+def job_messages(monkeypatch):
+    """The task messages of long jobs, recorded as (model, id, countdown) instead of sent."""
+    from apps.core import jobs
+
+    sent = []
+
+    def record(model, pk, *, countdown=None):
+        sent.append((model._meta.label, pk, countdown))
+        return True
+
+    monkeypatch.setattr(jobs, "job_publish", record)
+    return sent
+
+
+@pytest.fixture
 def role_groups(transactional_db):
     """The role groups, for transactional tests: their flush removes what migrations made."""
     migration = importlib.import_module("apps.accounts.migrations.0002_role_groups")

@@ -143,17 +143,15 @@ def test_instances_not_granted_are_invisible(db, sandbox, client_for, viewer):
 
 
 def test_sync_now_queues_one_sync_and_shows_the_progress_panel(
-    mirrored, client_for, operator, django_capture_on_commit_callbacks, monkeypatch
+    mirrored, client_for, operator, django_capture_on_commit_callbacks, job_messages
 ):
-    queued = []
-    monkeypatch.setattr("apps.assets.services._queue_sync", queued.append)
     client = client_for(operator)
     url = reverse("assets_sync_start", args=[mirrored.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, HTTP_HX_REQUEST="true")
         client.post(url, HTTP_HX_REQUEST="true")
     assert "data-sync-progress" in response.content.decode()
-    assert len(queued) == 1
+    assert len(job_messages) == 1
     assert AssetSync.objects.filter(instance=mirrored, status="queued").count() == 1
 
 
@@ -267,3 +265,4 @@ def test_the_api_is_in_the_openapi_schema(db, api_client):
         "/api/v1/asset-syncs/{pk}/",
     ]:
         assert path in paths, path
+

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.core.jobs import jobs_sweep
 from apps.instances.client import instance_budget, shared_governor
 from apps.leads import services
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
@@ -47,7 +48,7 @@ def test_a_lookup_of_1000_emails_half_present_costs_4_calls_and_stores_everythin
 
 
 def test_a_crashed_job_resumes_without_repeating_finished_batches(
-    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks
+    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks, job_messages
 ):
     lookup = _started(
         instance, otto, sandbox_emails(sandbox, 1500), django_capture_on_commit_callbacks
@@ -65,14 +66,22 @@ def test_a_crashed_job_resumes_without_repeating_finished_batches(
         services.lead_lookup_run(lookup_id=lookup.pk)
     assert LeadLookupBatch.objects.filter(lookup=lookup, done=True).count() == 2
     monkeypatch.setattr(services, "_fetch", real_fetch)
-    lookup = services.lead_lookup_run(lookup_id=lookup.pk)  # the task, delivered again
+    # Delivered again while its heartbeat is fresh, it waits: the worker may still be alive.
+    assert services.lead_lookup_run(lookup_id=lookup.pk).status == "running"
+    # Once the heartbeat is stale, the sweeper hands it to a new task, which resumes it.
+    LeadLookup.objects.filter(pk=lookup.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert jobs_sweep() == {"leads.LeadLookup": 1}
+    assert job_messages == [("leads.LeadLookup", lookup.pk, None)]
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)
     assert lookup.status == "done" and lookup.found_count == 1500
     assert leads_calls(sandbox) == 5 == lookup.calls_used
     assert LeadLookupResult.objects.filter(lookup=lookup).count() == 1500
 
 
 def test_a_marketo_failure_pauses_the_job_and_says_so(
-    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks
+    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks, job_messages
 ):
     lookup = _started(
         instance, otto, sandbox_emails(sandbox, 10), django_capture_on_commit_callbacks
@@ -82,11 +91,12 @@ def test_a_marketo_failure_pauses_the_job_and_says_so(
         raise TransientError("Temporarily unavailable", code="608")
 
     monkeypatch.setattr(services, "_fetch", fails)
-    with pytest.raises(services.LookupPaused):
-        services.lead_lookup_run(lookup_id=lookup.pk)
-    lookup.refresh_from_db()
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)
     assert lookup.status == "paused"
     assert "Retrying in 30 s; finished batches are kept." in lookup.message
+    # It goes on by itself: a message in 30 s, and the sweeper once resume_at has passed.
+    assert 25 < (lookup.resume_at - timezone.now()).total_seconds() <= 30
+    assert job_messages == [("leads.LeadLookup", lookup.pk, 30)]
 
 
 def test_a_cancelled_job_stops_before_its_next_batch(
@@ -235,3 +245,4 @@ def test_old_lookups_are_deleted_with_their_results(
     assert "Deleted 1 lead lookup(s) older than 7 days." in out.getvalue()
     assert list(LeadLookup.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not LeadLookupResult.objects.exists()
+
