@@ -1,8 +1,10 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
@@ -266,3 +268,43 @@ def test_the_api_is_in_the_openapi_schema(db, api_client):
     ]:
         assert path in paths, path
 
+
+def _paused_sync(instance):
+    sync = asset_sync_start(instance=instance)
+    AssetSync.objects.filter(pk=sync.pk).update(
+        status="paused",
+        error="Marketo answered 611: System error.",
+        resume_at=timezone.now() + timedelta(minutes=5),
+    )
+    return sync
+
+
+def test_a_paused_sync_says_why_and_operators_can_resume_it_now(
+    mirrored, client_for, operator, viewer, job_messages
+):
+    sync = _paused_sync(mirrored)
+    resume = reverse("assets_sync_resume", args=[mirrored.pk, sync.pk])
+    panel = client_for(viewer).get(reverse("assets_browse", args=[mirrored.pk])).content.decode()
+    assert "Marketo answered 611: System error. It tries again by itself in" in panel
+    assert resume not in panel  # viewers see why, but may not act
+    assert client_for(viewer).post(resume).status_code == 403
+    client = client_for(operator)
+    assert resume in client.get(reverse("assets_browse", args=[mirrored.pk])).content.decode()
+    answer = client.post(resume, HTTP_HX_REQUEST="true")
+    assert "data-sync-progress" in answer.content.decode()
+    sync.refresh_from_db()
+    assert sync.status == "queued"
+    assert job_messages == [("assets.AssetSync", sync.pk, None)]
+
+
+def test_api_resumes_a_paused_sync_with_202_and_refuses_others(
+    mirrored, api_client, operator, viewer, job_messages
+):
+    sync = _paused_sync(mirrored)
+    api_client.force_authenticate(viewer)
+    assert api_client.post(f"/api/v1/asset-syncs/{sync.pk}/resume/").status_code == 403
+    api_client.force_authenticate(operator)
+    answer = api_client.post(f"/api/v1/asset-syncs/{sync.pk}/resume/")
+    assert answer.status_code == 202 and answer.json()["status"] == "queued"
+    again = api_client.post(f"/api/v1/asset-syncs/{sync.pk}/resume/")
+    assert again.status_code == 409 and again.json()["code"] == "not_paused"

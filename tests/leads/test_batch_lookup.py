@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
@@ -246,3 +247,51 @@ def test_old_lookups_are_deleted_with_their_results(
     assert list(LeadLookup.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not LeadLookupResult.objects.exists()
 
+
+def _paused(lookup, minutes=10):
+    LeadLookup.objects.filter(pk=lookup.pk).update(
+        status="paused",
+        message="Marketo is not answering properly right now.",
+        resume_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+def test_a_paused_lookup_shows_when_it_goes_on_and_resume_now_queues_it_at_once(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks, job_messages
+):
+    emails = sandbox_emails(sandbox, 10)
+    lookup = _started(instance, otto, emails, django_capture_on_commit_callbacks)
+    _paused(lookup)
+    client = client_for(otto)
+    page = client.get(reverse("lead_lookup_detail", args=[lookup.pk])).content.decode()
+    assert "It tries again by itself in" in page
+    assert reverse("lead_lookup_resume", args=[lookup.pk]) in page and "Resume now" in page
+    response = client.post(reverse("lead_lookup_resume", args=[lookup.pk]), follow=True)
+    assert "The lookup is queued again; finished batches are kept." in response.content.decode()
+    lookup.refresh_from_db()
+    assert (lookup.status, lookup.resume_at) == ("queued", None)
+    assert job_messages == [("leads.LeadLookup", lookup.pk, None)]
+    assert AuditEvent.objects.filter(action="leads.lookup_resume", target_id=lookup.pk).exists()
+    page = client.get(reverse("lead_lookup_detail", args=[lookup.pk])).content.decode()
+    assert "Resume now" not in page
+
+
+def test_the_api_resumes_a_paused_lookup_and_refuses_one_that_is_not_paused(
+    api_client, otto, instance, sandbox, django_capture_on_commit_callbacks, job_messages
+):
+    emails = sandbox_emails(sandbox, 10)
+    lookup = _started(instance, otto, emails, django_capture_on_commit_callbacks)
+    _paused(lookup)
+    api_client.force_authenticate(otto)
+    described = api_client.get(f"/api/v1/lead-lookups/{lookup.pk}/").json()
+    assert described["status"] == "paused" and described["resume_at"]
+    answer = api_client.post(f"/api/v1/lead-lookups/{lookup.pk}/resume/")
+    assert answer.status_code == 202
+    assert answer.json()["status"] == "queued"
+    again = api_client.post(f"/api/v1/lead-lookups/{lookup.pk}/resume/")
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": "Only a paused lookup can be resumed; this one is queued.",
+        "code": "not_paused",
+    }
+    assert job_messages == [("leads.LeadLookup", lookup.pk, None)]
