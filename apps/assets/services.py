@@ -7,6 +7,7 @@ from apps.assets.models import AssetAction, AssetSync, AssetType, MirroredAsset
 from apps.assets.sync import INCREMENTAL_OVERLAP
 from apps.audit.services import audit_record
 from apps.core import jobs
+from apps.core.outages import queue_or_explain
 from apps.instances.models import MarketoInstance
 from apps.marketo.assets import APPROVABLE, CLONEABLE
 
@@ -145,4 +146,12 @@ def asset_action_start(
 def _queue_action(action_id: int) -> None:
     from apps.assets.tasks import asset_action_run_task
 
-    asset_action_run_task.apply_async(args=[action_id], queue="interactive")
+    def explain(message):  # the broker is down: the page shows why, instead of waiting
+        AssetAction.objects.filter(pk=action_id).update(
+            status=AssetAction.Status.FAILED, message=message, finished_at=timezone.now()
+        )
+
+    queue_or_explain(
+        lambda: asset_action_run_task.apply_async(args=[action_id], queue="interactive"),
+        explain=explain,
+    )

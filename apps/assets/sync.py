@@ -22,6 +22,7 @@ from apps.assets.mirror import (
 from apps.assets.models import SYNC_STEPS, AssetSync, MirroredAsset, MirroredFolder
 from apps.audit.services import audit_record
 from apps.core import jobs
+from apps.core.outages import GOVERNOR_DOWN
 from apps.instances.client import InstanceDisabled, marketo_client
 from apps.instances.credentials import CredentialsUnavailable
 from apps.marketo import assets as marketo_assets
@@ -77,8 +78,8 @@ def asset_sync_run(*, sync_id: int) -> AssetSync | None:
     except RetryLater as exc:
         # The governor asks for a wait: the budget is in use, nothing failed.
         _pause(sync, claim, exc.seconds, "Waiting for the instance's API budget.", failure=False)
-    except GovernorUnavailable as exc:
-        message = f"{exc}. The sync goes on by itself when it is back."
+    except GovernorUnavailable:
+        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
         _pause(sync, claim, TRANSIENT_RETRY_SECONDS, message, failure=False)
     except MarketoError as exc:
         if exc.retryable:

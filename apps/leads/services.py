@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core import jobs
+from apps.core.outages import GOVERNOR_DOWN, TRY_AGAIN
 from apps.instances.client import (
     InstanceDisabled,
     instance_budget,
@@ -50,7 +51,7 @@ def problem_message(exc: Exception) -> str:
     if isinstance(exc, (CredentialsUnavailable, InstanceDisabled)):
         return str(exc)
     if isinstance(exc, GovernorUnavailable):
-        return "The call governor (Redis) cannot be reached, so no call was made. Try again soon."
+        return f"{GOVERNOR_DOWN} {TRY_AGAIN}"
     if isinstance(exc, RetryLater):
         return f"The instance's API budget is in use right now; try again in {exc.seconds:.0f} s."
     if isinstance(exc, QuotaExhausted):
@@ -312,8 +313,8 @@ def _run_batches(lookup: LeadLookup, claim: str) -> None:
             # The governor asks for a wait: not a failure, the budget is just in use.
             _pause(lookup, claim, exc.seconds, problem_message(exc), failure=False)
             return
-        except GovernorUnavailable as exc:
-            message = problem_message(exc) + " The lookup will go on by itself."
+        except GovernorUnavailable:
+            message = f"{GOVERNOR_DOWN} The lookup goes on by itself when it is back."
             _pause(lookup, claim, TRANSIENT_RETRY_SECONDS, message, failure=False)
             return
         except QuotaExhausted as exc:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from apps.accounts.permissions import Role
 from apps.audit.services import audit_record
 from apps.core import jobs
+from apps.core.outages import GOVERNOR_DOWN
 from apps.instances.client import (
     InstanceDisabled,
     instance_budget,
@@ -107,9 +108,14 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
         )
         sync.refresh_from_db()
         return sync
+    except GovernorUnavailable:
+        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
+        jobs.job_pause(UsageSync, sync.pk, claim, seconds=30, message=message, failure=False)
+        sync.refresh_from_db()
+        return sync
     except AccessDenied as exc:
         return _fail(sync, claim, f"{USAGE_603} ({exc.message})")
-    except (MarketoError, CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
+    except (MarketoError, CredentialsUnavailable, InstanceDisabled) as exc:
         return _fail(sync, claim, str(exc))
     with transaction.atomic():
         days = usage_days_store(instance=instance, result=usage)

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    # A view that fails because Redis is unreachable answers 503 with the reason, not 500.
+    "apps.core.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,9 +159,13 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, except that while Redis is unreachable each process answers
+            # from its own memory instead of failing the request (apps/core/cache.py).
+            "BACKEND": "apps.core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "marketo-admin",
+            # An unreachable Redis costs a request a second at most, never a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
