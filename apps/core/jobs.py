@@ -224,8 +224,18 @@ def job_publish(model: type[TrackedJob], pk: int, *, countdown: float | None = N
             type(exc).__name__,
             exc,
         )
+        _message_lost(model, pk)
         return False
     return True
+
+
+def _message_lost(model, pk) -> None:
+    """A queued job without a message: the next sweep sends one at once, instead of waiting
+    for the job to look stale. (A paused one is due at its resume_at anyway.)"""
+    try:
+        model.objects.filter(pk=pk, status=QUEUED).update(heartbeat_at=None)
+    except Exception:
+        logger.warning("could not mark %s %s for the sweeper", model._meta.label, pk)
 
 
 # --- the sweeper -----------------------------------------------------------------------

@@ -139,6 +139,22 @@ def test_a_retry_that_cannot_be_published_leaves_the_job_paused_for_the_sweeper(
     assert sent == [{"args": [job.pk], "countdown": None}]
 
 
+def test_a_job_queued_while_the_broker_was_down_is_sent_at_the_next_sweep(
+    instance, owner, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(lead_lookup_run_task, "apply_async", broker_down)
+    job = _lookup(instance, owner, status="queued", heartbeat_ago=0)
+    assert not jobs.job_publish(LeadLookup, job.pk)
+    sent = []
+    monkeypatch.setattr(lead_lookup_run_task, "apply_async", lambda **kw: sent.append(kw))
+    # Not JOB_STALE_SECONDS later: the first sweep once the broker is back.
+    assert jobs.jobs_sweep() == {"leads.LeadLookup": 1}
+    assert sent == [{"args": [job.pk], "countdown": None}]
+
+
 def test_a_long_pause_sends_no_delayed_message_and_is_left_to_the_sweeper(
     instance, owner, job_messages
 ):
