@@ -187,8 +187,8 @@ class Web:
         if not self.process.alive:
             raise AssertionError(f"the web server exited:\n{self.process.log()[-3000:]}")
         try:
-            return requests.get(f"{self.url}/healthz/live", timeout=2).ok
-        except requests.ConnectionError:
+            return requests.get(f"{self.url}/healthz/live", timeout=5).ok
+        except requests.RequestException:  # not listening yet, or still loading the app
             return False
 
     def stop(self) -> None:
