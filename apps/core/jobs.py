@@ -3,7 +3,8 @@ minutes (lead lookups, asset syncs, usage syncs, and any job added later).
 
 A job is a row of a model built on `TrackedJob`, in one of three live states:
 
-- queued:  a task message is (or should be) on its way; `heartbeat_at` says since when.
+- queued:  a task message is (or should be) on its way; `heartbeat_at` says since when, and
+           is empty when the message could not be sent (the broker was down).
 - running: a worker claimed it with a conditional UPDATE that wrote a new `claim` token, and
            touches `heartbeat_at` while it works (`keep_alive`, and each write of progress).
 - paused:  it cannot go on now (Marketo failing, the governor unreachable, the quota spent);
@@ -34,7 +35,6 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 QUEUED, RUNNING, PAUSED, FAILED = "queued", "running", "paused", "failed"
-LIVE = (QUEUED, RUNNING, PAUSED)
 # A paused job gets a delayed task message only for waits up to this long. The Redis broker
 # hands a message that is not acknowledged within its visibility_timeout to another worker,
 # and a worker holding a delayed message has not acknowledged it, so longer waits are left to
