@@ -181,7 +181,11 @@ class Web:
             env=env,
             log_dir=log_dir,
         )
-        wait_until(self._answers, timeout=60, what="the web server start")
+        try:
+            wait_until(self._answers, timeout=60, what="the web server start")
+        except BaseException:
+            self.process.stop()  # not handed to the test yet: nobody else would stop it
+            raise
 
     def _answers(self) -> bool:
         if not self.process.alive:
