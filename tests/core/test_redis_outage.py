@@ -36,10 +36,16 @@ def redis_gone(settings):
     settings.REDIS_URL = dead
     settings.GOVERNOR_BACKEND = "redis"
     settings.CACHES = {"default": {**configured, "LOCATION": dead}}
-    for cached in (instance_client._redis_client, instance_client.shared_governor, coalesce._redis):
+    built_on_redis = (
+        instance_client._redis_client,
+        instance_client.shared_governor,
+        instance_client.shared_token_broker,
+        coalesce._redis,
+    )
+    for cached in built_on_redis:
         cached.cache_clear()
     yield dead
-    for cached in (instance_client._redis_client, instance_client.shared_governor, coalesce._redis):
+    for cached in built_on_redis:  # later tests get clients of the real Redis again
         cached.cache_clear()
 
 
