@@ -44,6 +44,20 @@ def fresh_shared_clients():
         function.cache_clear()
 
 
+def job_messages(monkeypatch):
+    """The task messages of long jobs, recorded as (model, id, countdown) instead of sent."""
+    from apps.core import jobs
+
+    sent = []
+
+    def record(model, pk, *, countdown=None):
+        sent.append((model._meta.label, pk, countdown))
+        return True
+
+    monkeypatch.setattr(jobs, "job_publish", record)
+    return sent
+
+
 @pytest.fixture
 def role_groups(transactional_db):
     """The role groups, for transactional tests: their flush removes what migrations made."""

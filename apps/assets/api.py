@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,7 +17,12 @@ from apps.assets.models import (
     MirroredFolder,
 )
 from apps.assets.selectors import AssetFilters, asset_get, asset_list, asset_sync_get, folder_get
-from apps.assets.services import ActionNotAllowed, asset_action_start, asset_sync_start
+from apps.assets.services import (
+    ActionNotAllowed,
+    asset_action_start,
+    asset_sync_resume,
+    asset_sync_start,
+)
 from apps.core.api import Pagination
 from apps.core.dates import BoundedDateSerializerField
 from apps.instances.selectors import instance_get
@@ -100,6 +105,7 @@ class AssetSyncSerializer(serializers.ModelSerializer):
             "requested_at",
             "started_at",
             "finished_at",
+            "resume_at",
             "updated_since",
             "calls",
             "deleted",
@@ -260,6 +266,28 @@ class AssetSyncDetailView(generics.RetrieveAPIView):
         # 404 for syncs of instances the caller may not see, before the role check.
         _instance(self.request, sync.instance_id)
         return sync
+
+
+class NotPaused(exceptions.APIException):
+    status_code = 409
+    default_code = "not_paused"
+
+
+@extend_schema(
+    tags=["assets"],
+    summary="Resume a paused sync now",
+    description="A paused sync also resumes by itself at `resume_at`; this does it now.",
+    request=None,
+    responses={202: AssetSyncSerializer},
+)
+class AssetSyncResumeView(APIView):
+    def post(self, request, pk):
+        sync = asset_sync_get(pk=pk)
+        _instance(request, sync.instance_id, Action.MANAGE_ASSETS)
+        if sync.status != AssetSync.Status.PAUSED:
+            raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
+        sync = asset_sync_resume(sync=sync, user=request.user, request=request)
+        return Response(AssetSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
 
 def _action_view(kind: str, request_serializer=None):

@@ -18,5 +18,10 @@ urlpatterns = [
         name="api_asset_sync_start",
     ),
     path("asset-syncs/<int:pk>/", api.AssetSyncDetailView.as_view(), name="api_asset_sync"),
+    path(
+        "asset-syncs/<int:pk>/resume/",
+        api.AssetSyncResumeView.as_view(),
+        name="api_asset_sync_resume",
+    ),
     path("asset-actions/<int:pk>/", api.AssetActionDetailView.as_view(), name="api_asset_action"),
 ]

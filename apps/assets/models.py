@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.jobs import TrackedJob
+
 
 class AssetType(models.TextChoices):
     PROGRAM = "program", "Program"
@@ -138,9 +140,13 @@ class MirroredAsset(models.Model):
 SYNC_STEPS = ["folders", *AssetType.values, "tokens"]
 
 
-class AssetSync(models.Model):
-    """One pass over an instance's asset tree. At most one is queued or running per instance
-    (a partial unique constraint); the task claims it with a conditional UPDATE."""
+class AssetSync(TrackedJob):
+    """One pass over an instance's asset tree. At most one is live (queued, running or paused)
+    per instance (a partial unique constraint); the task claims it with a conditional UPDATE
+    (apps.core.jobs)."""
+
+    job_task = "apps.assets.tasks.asset_sync_run_task"
+    job_message_field = "error"
 
     class Mode(models.TextChoices):
         FULL = "full", "Full"
@@ -149,10 +155,11 @@ class AssetSync(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        PAUSED = "paused", "Waiting to retry"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
 
     instance = models.ForeignKey(
         "instances.MarketoInstance", on_delete=models.CASCADE, related_name="asset_syncs"
@@ -165,9 +172,6 @@ class AssetSync(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    # Who holds the claim: a new token per claim, so that a stale worker cannot write on.
-    claim = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     # Incremental passes ask for assets updated since this moment.
     updated_since = models.DateTimeField(null=True, blank=True)
@@ -184,7 +188,7 @@ class AssetSync(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["instance"],
-                condition=Q(status__in=["queued", "running"]),
+                condition=Q(status__in=["queued", "running", "paused"]),
                 name="assets_one_active_sync_per_instance",
             )
         ]

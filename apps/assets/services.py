@@ -1,13 +1,13 @@
-"""Writes and workflows of the asset mirror: start syncs, resume dead ones, ask for actions."""
+"""Writes and workflows of the asset mirror: start and resume syncs, ask for actions."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from apps.assets.models import AssetAction, AssetSync, AssetType, MirroredAsset
-from apps.assets.sync import INCREMENTAL_OVERLAP, STALE_AFTER
+from apps.assets.sync import INCREMENTAL_OVERLAP
 from apps.audit.services import audit_record
+from apps.core import jobs
+from apps.core.outages import queue_or_explain
 from apps.instances.models import MarketoInstance
 from apps.marketo.assets import APPROVABLE, CLONEABLE
 
@@ -17,14 +17,13 @@ class ActionNotAllowed(ValueError):
 
 
 def asset_sync_start(*, instance, user=None, mode=AssetSync.Mode.FULL, request=None) -> AssetSync:
-    """Queue a sync of `instance`, or hand back the one already queued or running.
+    """Queue a sync of `instance`, or hand back the one already queued, running or paused.
 
-    An incremental sync with no earlier successful sync becomes a full one.
+    An incremental sync with no earlier successful sync becomes a full one. A sync whose
+    worker died is not restarted here: the job sweeper (apps.core.jobs) hands it on.
     """
     active = _active_sync(instance)
     if active is not None:
-        if _is_stale(active):
-            asset_sync_requeue(sync=active)
         return active
     updated_since = None
     if mode == AssetSync.Mode.INCREMENTAL:
@@ -36,7 +35,11 @@ def asset_sync_start(*, instance, user=None, mode=AssetSync.Mode.FULL, request=N
     try:
         with transaction.atomic():
             sync = AssetSync.objects.create(
-                instance=instance, mode=mode, requested_by=user, updated_since=updated_since
+                instance=instance,
+                mode=mode,
+                requested_by=user,
+                updated_since=updated_since,
+                heartbeat_at=timezone.now(),
             )
             if request is not None:
                 audit_record(
@@ -47,52 +50,35 @@ def asset_sync_start(*, instance, user=None, mode=AssetSync.Mode.FULL, request=N
                     target_id=sync.pk,
                     details={"mode": mode},
                 )
-            transaction.on_commit(lambda: _queue_sync(sync.pk))
+            # With the broker down nothing is sent; the sweeper queues it once it is back.
+            transaction.on_commit(lambda: jobs.job_publish(AssetSync, sync.pk))
     except IntegrityError:
         # Someone else queued one between our look and our insert: the constraint held.
         return _active_sync(instance)
     return sync
 
 
-def _queue_sync(sync_id: int) -> None:
-    from apps.assets.tasks import asset_sync_run_task
-
-    asset_sync_run_task.delay(sync_id)
+def asset_sync_resume(*, sync: AssetSync, user, request=None) -> AssetSync:
+    """ "Resume now": a paused sync is queued at once instead of at its retry time."""
+    if jobs.job_resume_now(sync):
+        audit_record(
+            action="assets.sync_resume",
+            actor=user,
+            request=request,
+            instance=sync.instance,
+            target_type="asset_sync",
+            target_id=sync.pk,
+        )
+    sync.refresh_from_db()
+    return sync
 
 
 def _active_sync(instance) -> AssetSync | None:
     return AssetSync.objects.filter(instance=instance, status__in=AssetSync.ACTIVE).first()
 
 
-def _is_stale(sync: AssetSync) -> bool:
-    moment = sync.heartbeat_at or sync.requested_at
-    return moment is not None and moment < timezone.now() - STALE_AFTER
-
-
-def asset_sync_requeue(*, sync: AssetSync) -> bool:
-    """Hand a dead sync (its worker was killed) to a new task; it resumes at its checkpoint."""
-    cutoff = timezone.now() - STALE_AFTER
-    updated = (
-        AssetSync.objects.filter(pk=sync.pk, status__in=AssetSync.ACTIVE)
-        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff))
-        .update(status=AssetSync.Status.QUEUED, claim="", heartbeat_at=Now())
-    )
-    if updated:
-        transaction.on_commit(lambda: _queue_sync(sync.pk))
-    return bool(updated)
-
-
-def asset_syncs_resume_stale() -> int:
-    cutoff = timezone.now() - STALE_AFTER
-    stale = AssetSync.objects.filter(status__in=AssetSync.ACTIVE).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, requested_at__lt=cutoff)
-    )
-    return sum(asset_sync_requeue(sync=sync) for sync in stale)
-
-
 def asset_syncs_scheduled(*, mode: str) -> int:
-    """The schedule's entry point: resume dead syncs, then sync every enabled instance."""
-    asset_syncs_resume_stale()
+    """The schedule's entry point: sync every enabled instance that has no live sync."""
     started = 0
     for instance in MarketoInstance.objects.filter(enabled=True):
         if _active_sync(instance) is None:
@@ -160,4 +146,12 @@ def asset_action_start(
 def _queue_action(action_id: int) -> None:
     from apps.assets.tasks import asset_action_run_task
 
-    asset_action_run_task.apply_async(args=[action_id], queue="interactive")
+    def explain(message):  # the broker is down: the page shows why, instead of waiting
+        AssetAction.objects.filter(pk=action_id).update(
+            status=AssetAction.Status.FAILED, message=message, finished_at=timezone.now()
+        )
+
+    queue_or_explain(
+        lambda: asset_action_run_task.apply_async(args=[action_id], queue="interactive"),
+        explain=explain,
+    )

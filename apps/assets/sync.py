@@ -6,7 +6,6 @@ with its own id; rows left unmarked at the end were deleted in Marketo.
 """
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.db import transaction
@@ -22,6 +21,8 @@ from apps.assets.mirror import (
 )
 from apps.assets.models import SYNC_STEPS, AssetSync, MirroredAsset, MirroredFolder
 from apps.audit.services import audit_record
+from apps.core import jobs
+from apps.core.outages import GOVERNOR_DOWN
 from apps.instances.client import InstanceDisabled, marketo_client
 from apps.instances.credentials import CredentialsUnavailable
 from apps.marketo import assets as marketo_assets
@@ -37,8 +38,10 @@ STEPS = SYNC_STEPS
 # Incremental passes ask for a little more than "since the last pass": Marketo's clock and
 # ours may differ, and an asset saved while the last pass ran must not slip through.
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
-# A running sync whose heartbeat is older than this is taken to be dead and is resumed.
-STALE_AFTER = timedelta(minutes=5)
+# After a transient failure (604, 608, 611, 502 ... past the client's own retries) the sync
+# waits this long; it fails after this many such pauses without storing a page in between.
+TRANSIENT_RETRY_SECONDS = 30
+MAX_FAILED_PAUSES = 8
 # What a 603 means for the asset API (help/rest-api/error-codes.md; the role permission
 # names as Marketo's Admin > Users & Roles shows them).
 MISSING_PERMISSION = (
@@ -48,61 +51,53 @@ MISSING_PERMISSION = (
 )
 
 
-class LostClaim(Exception):
-    """Another worker holds this sync now: stop writing."""
-
-
-class SyncPaused(Exception):
-    """A transient failure: the sync is queued again and the task retries after `seconds`."""
-
-    def __init__(self, seconds: float, reason: str):
-        super().__init__(reason)
-        self.seconds = seconds
-
-
 def asset_sync_run(*, sync_id: int) -> AssetSync | None:
-    """Claim the sync (a conditional UPDATE: only one worker wins) and run it to the end."""
-    claim = uuid.uuid4().hex
-    claimed = AssetSync.objects.filter(pk=sync_id, status=AssetSync.Status.QUEUED).update(
-        status=AssetSync.Status.RUNNING,
-        claim=claim,
-        heartbeat_at=Now(),
+    """Claim the sync (a conditional UPDATE: only one worker wins) and run it to the end, or
+    until it must wait: then it is paused and goes on by itself (apps.core.jobs)."""
+    claim = jobs.job_claim(
+        AssetSync,
+        sync_id,
         started_at=Coalesce(F("started_at"), Now()),
         attempts=F("attempts") + 1,
     )
-    if not claimed:
+    if claim is None:
         return None
     sync = AssetSync.objects.select_related("instance", "requested_by").get(pk=sync_id)
     try:
-        client = marketo_client(
-            sync.instance,
-            priority=Priority.BACKGROUND,
-            feature="asset_sync",
-            user=sync.requested_by,
-            job=f"asset_sync:{sync.pk}",
-        )
-        _Runner(sync, client, claim).run()
-    except LostClaim:
+        with jobs.keep_alive(AssetSync, sync.pk, claim):
+            client = marketo_client(
+                sync.instance,
+                priority=Priority.BACKGROUND,
+                feature="asset_sync",
+                user=sync.requested_by,
+                job=f"asset_sync:{sync.pk}",
+            )
+            _Runner(sync, client, claim).run()
+    except jobs.LostClaim:
         return None
-    except RetryLater:
-        _release(sync, claim)
-        raise
+    except RetryLater as exc:
+        # The governor asks for a wait: the budget is in use, nothing failed.
+        _pause(sync, claim, exc.seconds, "Waiting for the instance's API budget.", failure=False)
+    except GovernorUnavailable:
+        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
+        _pause(sync, claim, TRANSIENT_RETRY_SECONDS, message, failure=False)
     except MarketoError as exc:
         if exc.retryable:
-            _release(sync, claim)
-            raise SyncPaused(30, str(exc)) from exc
-        _fail(sync, claim, _explain(exc), code=exc.code)
-    except (CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
+            _pause(sync, claim, TRANSIENT_RETRY_SECONDS, f"Marketo answered {exc}", failure=True)
+        else:
+            _fail(sync, claim, _explain(exc), code=exc.code)
+    except (CredentialsUnavailable, InstanceDisabled) as exc:
         _fail(sync, claim, str(exc), code="setup")
     sync.refresh_from_db()
     return sync
 
 
-def asset_sync_give_up(*, sync_id: int, reason: str) -> None:
-    """The task ran out of retries: the sync fails with the last reason."""
-    AssetSync.objects.filter(pk=sync_id, status__in=AssetSync.ACTIVE).update(
-        status=AssetSync.Status.FAILED, finished_at=Now(), error=reason, claim=""
-    )
+def _pause(sync, claim, seconds: float, message: str, *, failure: bool) -> None:
+    sync.refresh_from_db(fields=["failures_in_a_row"])
+    if failure and sync.failures_in_a_row + 1 >= MAX_FAILED_PAUSES:
+        _fail(sync, claim, f"Marketo kept failing: {message}", code="transient")
+        return
+    jobs.job_pause(AssetSync, sync.pk, claim, seconds=seconds, message=message, failure=failure)
 
 
 def _explain(exc: MarketoError) -> str:
@@ -116,20 +111,15 @@ def _explain(exc: MarketoError) -> str:
     return f"Marketo answered {exc}"
 
 
-def _release(sync, claim) -> None:
-    AssetSync.objects.filter(pk=sync.pk, claim=claim).update(
-        status=AssetSync.Status.QUEUED, claim="", heartbeat_at=Now()
-    )
-
-
 def _fail(sync, claim, message: str, *, code: str = "") -> None:
     with transaction.atomic():
-        updated = AssetSync.objects.filter(pk=sync.pk, claim=claim).update(
+        updated = jobs.job_finish(
+            AssetSync,
+            sync.pk,
+            claim,
             status=AssetSync.Status.FAILED,
-            finished_at=Now(),
             error=message,
             error_code=code or "",
-            claim="",
         )
         if updated:
             audit_record(
@@ -208,7 +198,7 @@ class _Runner:
                         )
                 if last:
                     state["state"] = "done"
-                self._save(step=step, offset=offset + marketo_assets.MAX_RETURN)
+                self._save(step=step, offset=offset + marketo_assets.MAX_RETURN, stored=True)
 
     def _tokens(self) -> None:
         """My Tokens of every program that changed since its tokens were read (tokens.md):
@@ -232,7 +222,7 @@ class _Runner:
                 MirroredAsset.objects.filter(pk=pk).update(
                     tokens=tokens, tokens_synced_at=timezone.now()
                 )
-                self._save(step=step, offset=0)
+                self._save(step=step, offset=0, stored=True)
         self.progress[step]["state"] = "done"
         self._save(step=step, offset=0)
 
@@ -249,19 +239,19 @@ class _Runner:
                 deleted = stale_assets.count() + stale_folders.count()
                 stale_assets.delete()
                 stale_folders.delete()
-            updated = AssetSync.objects.filter(pk=self.sync.pk, claim=self.claim).update(
+            updated = jobs.job_finish(
+                AssetSync,
+                self.sync.pk,
+                self.claim,
                 status=AssetSync.Status.SUCCEEDED,
-                finished_at=Now(),
-                heartbeat_at=Now(),
                 progress=self.progress,
                 checkpoint={},
                 calls=self.calls,
                 deleted=deleted,
-                claim="",
                 error="",
             )
             if not updated:
-                raise LostClaim
+                raise jobs.LostClaim
             audit_record(
                 action="assets.sync",
                 actor=self.sync.requested_by,
@@ -276,13 +266,16 @@ class _Runner:
                 },
             )
 
-    def _save(self, *, step: str, offset: int) -> None:
+    def _save(self, *, step: str, offset: int, stored: bool = False) -> None:
+        """The checkpoint, with the heartbeat; LostClaim when another worker holds the sync.
+        `stored`: a page was stored, so the failures before it no longer count."""
         self.checkpoint = {"step": step, "offset": offset}
-        updated = AssetSync.objects.filter(pk=self.sync.pk, claim=self.claim).update(
+        jobs.job_touch(
+            AssetSync,
+            self.sync.pk,
+            self.claim,
             progress=self.progress,
             checkpoint=self.checkpoint,
             calls=self.calls,
-            heartbeat_at=Now(),
+            **({"failures_in_a_row": 0} if stored else {}),
         )
-        if not updated:
-            raise LostClaim

@@ -2,22 +2,14 @@ from celery import shared_task
 
 from apps.assets.actions import asset_action_run
 from apps.assets.services import asset_syncs_scheduled
-from apps.assets.sync import SyncPaused, asset_sync_give_up, asset_sync_run
+from apps.assets.sync import asset_sync_run
 from apps.instances.tasks import GovernedTask
 
-# A sync that keeps meeting transient failures (604, 608, 611, 502 ...) tries this often.
-MAX_TRANSIENT_RETRIES = 8
 
-
-@shared_task(name="assets.sync_run", base=GovernedTask, bind=True)
-def asset_sync_run_task(self, sync_id: int) -> None:
-    try:
-        asset_sync_run(sync_id=sync_id)
-    except SyncPaused as paused:
-        if self.request.retries >= MAX_TRANSIENT_RETRIES:
-            asset_sync_give_up(sync_id=sync_id, reason=f"Marketo kept failing: {paused}")
-            return
-        raise self.retry(countdown=paused.seconds, max_retries=MAX_TRANSIENT_RETRIES) from paused
+@shared_task(name="assets.sync_run", base=GovernedTask)
+def asset_sync_run_task(sync_id: int) -> None:
+    # Pauses, retries and recovery are the job's own (apps.core.jobs), not Celery retries.
+    asset_sync_run(sync_id=sync_id)
 
 
 @shared_task(name="assets.action_run", base=GovernedTask)

@@ -33,4 +33,9 @@ urlpatterns = [
         views.assets_sync_status_view,
         name="assets_sync_status",
     ),
+    path(
+        "<int:instance_id>/syncs/<int:pk>/resume/",
+        views.assets_sync_resume_view,
+        name="assets_sync_resume",
+    ),
 ]

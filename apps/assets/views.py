@@ -29,6 +29,7 @@ from apps.assets.services import (
     ActionNotAllowed,
     allowed_actions,
     asset_action_start,
+    asset_sync_resume,
     asset_sync_start,
 )
 from apps.core.csv_export import csv_response
@@ -264,6 +265,23 @@ def assets_sync_start_view(request, instance_id):
         "can_manage": True,
     }
     if request.htmx:
+        return render(request, "assets/partials/sync_panel.html", context)
+    return redirect("assets_browse", instance_id=instance.pk)
+
+
+@require_POST
+def assets_sync_resume_view(request, instance_id, pk):
+    instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
+    sync = asset_sync_resume(
+        sync=asset_sync_get(instance=instance, pk=pk), user=request.user, request=request
+    )
+    if request.htmx:
+        context = {
+            "instance": instance,
+            "sync": sync,
+            "freshness": mirror_freshness(instance=instance),
+            "can_manage": True,
+        }
         return render(request, "assets/partials/sync_panel.html", context)
     return redirect("assets_browse", instance_id=instance.pk)
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.services import audit_record
+from apps.core.outages import queue_or_explain
 from apps.instances import vault
 from apps.instances.client import InstanceDisabled, marketo_client
 from apps.instances.connection_test import connection_check
@@ -128,8 +129,6 @@ def grant_revoke(*, grant: InstanceGrant, actor, request=None) -> None:
 
 def connection_test_start(*, instance: MarketoInstance, actor, request=None) -> ConnectionTest:
     """Queue a connection test; the page polls it. The task gets the test's id only."""
-    from apps.instances.tasks import connection_test_run_task
-
     with transaction.atomic():
         test = ConnectionTest.objects.create(instance=instance, requested_by=actor)
         audit_record(
@@ -140,8 +139,19 @@ def connection_test_start(*, instance: MarketoInstance, actor, request=None) -> 
             target_type="connection_test",
             target_id=test.pk,
         )
-        transaction.on_commit(lambda: connection_test_run_task.delay(test.pk))
+        transaction.on_commit(lambda: _queue_test(test.pk))
     return test
+
+
+def _queue_test(test_id: int) -> None:
+    from apps.instances.tasks import connection_test_run_task
+
+    def explain(message):  # the broker is down: the page shows why, instead of waiting
+        ConnectionTest.objects.filter(pk=test_id).update(
+            status=ConnectionTest.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+
+    queue_or_explain(lambda: connection_test_run_task.delay(test_id), explain=explain)
 
 
 def connection_test_run(*, test_id: int) -> ConnectionTest:

@@ -79,6 +79,7 @@ class LeadLookupSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "resume_at",
             "results_csv",
             "not_found_csv",
         ]
@@ -199,6 +200,28 @@ class LeadLookupDetailView(APIView):
     def get(self, request, pk):
         lookup = _lookup(request, pk)
         return Response(LeadLookupSerializer(lookup, context={"request": request}).data)
+
+
+class NotPaused(exceptions.APIException):
+    status_code = 409
+    default_code = "not_paused"
+
+
+@extend_schema(tags=["leads"])
+class LeadLookupResumeView(APIView):
+    @extend_schema(
+        summary="Resume a paused lead lookup now",
+        description="A paused lookup also resumes by itself at `resume_at`; this does it now.",
+        request=None,
+        responses={202: LeadLookupSerializer},
+    )
+    def post(self, request, pk):
+        lookup = _lookup(request, pk)
+        if lookup.status != LeadLookup.Status.PAUSED:
+            raise NotPaused(f"Only a paused lookup can be resumed; this one is {lookup.status}.")
+        lookup = services.lead_lookup_resume(lookup=lookup, user=request.user, request=request)
+        data = LeadLookupSerializer(lookup, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
 CSV_RESPONSE = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}

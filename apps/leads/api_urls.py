@@ -18,6 +18,11 @@ urlpatterns = [
         "lead-lookups/<int:pk>/", api.LeadLookupDetailView.as_view(), name="api_lead_lookup_detail"
     ),
     path(
+        "lead-lookups/<int:pk>/resume/",
+        api.LeadLookupResumeView.as_view(),
+        name="api_lead_lookup_resume",
+    ),
+    path(
         "lead-lookups/<int:pk>/results.csv",
         api.LeadLookupResultsCsvView.as_view(),
         name="api_lead_lookup_results_csv",

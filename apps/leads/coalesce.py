@@ -12,6 +12,7 @@ The call is ledgered to the leader; the audit trail records each requester.
 """
 
 import json
+import logging
 import time
 import uuid
 from functools import cache
@@ -21,6 +22,8 @@ from django.conf import settings
 
 from apps.marketo import leads as marketo_leads
 from apps.marketo.errors import InvalidRequest, MarketoError
+
+logger = logging.getLogger(__name__)
 
 WAIT_SLICE_SECONDS = 1
 REPLY_TTL_SECONDS = 60
@@ -48,6 +51,16 @@ def coalesced_find(*, instance_id: int, field: str, value: str, fields: list[str
     call for a batch (it is only called in the process that leads the round)."""
     if not settings.REDIS_URL:
         return _matching(call([value], fields), field, value)
+    try:
+        return _coalesced(instance_id, field, value, fields, call)
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        # Sharing needs Redis; the lookup does not. Its call still goes through the governor,
+        # which says so clearly if it is down too.
+        logger.warning("single lookups are not shared while Redis is unreachable (%s)", exc)
+        return _matching(call([value], fields), field, value)
+
+
+def _coalesced(instance_id: int, field: str, value: str, fields: list[str], call):
     r = _redis()
     base = f"marketo-admin:leads:coalesce:{instance_id}:{field}"
     rid = uuid.uuid4().hex

@@ -4,10 +4,14 @@ that a job resumes where it stopped and its results outlive the tab that started
 from django.conf import settings
 from django.db import models
 
+from apps.core.jobs import TrackedJob
 from apps.instances.models import MarketoInstance
 
 
-class LeadLookup(models.Model):
+class LeadLookup(TrackedJob):
+    job_task = "apps.leads.tasks.lead_lookup_run_task"
+    job_message_field = "message"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Not started"  # the cost is shown; the user has not confirmed
         QUEUED = "queued", "Queued"

@@ -7,9 +7,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core import jobs
+from apps.core.outages import GOVERNOR_DOWN, TRY_AGAIN
 from apps.instances.client import (
     InstanceDisabled,
     instance_budget,
@@ -38,14 +41,9 @@ logger = logging.getLogger(__name__)
 FEATURE = "lead_lookup"
 # How long a job waits before trying again after Marketo failed transiently.
 TRANSIENT_RETRY_SECONDS = 30
-
-
-class LookupPaused(Exception):
-    """The job cannot go on now; its task retries after `seconds`."""
-
-    def __init__(self, seconds: float, message: str):
-        super().__init__(message)
-        self.seconds = max(1.0, seconds)
+# A job that fails this many times in a row without progress stops (a spent quota counts
+# once a day, so this also bounds how long it waits for quota).
+MAX_FAILED_PAUSES = 200
 
 
 def problem_message(exc: Exception) -> str:
@@ -53,7 +51,7 @@ def problem_message(exc: Exception) -> str:
     if isinstance(exc, (CredentialsUnavailable, InstanceDisabled)):
         return str(exc)
     if isinstance(exc, GovernorUnavailable):
-        return "The call governor (Redis) cannot be reached, so no call was made. Try again soon."
+        return f"{GOVERNOR_DOWN} {TRY_AGAIN}"
     if isinstance(exc, RetryLater):
         return f"The instance's API budget is in use right now; try again in {exc.seconds:.0f} s."
     if isinstance(exc, QuotaExhausted):
@@ -202,8 +200,6 @@ def lead_lookup_prepare(
 
 def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
     """Start a prepared lookup, unless it would spend more than today's share."""
-    from apps.leads.tasks import lead_lookup_run_task
-
     if lookup.status != LeadLookup.Status.DRAFT:
         return lookup
     cost = lookup_cost(lookup)
@@ -211,7 +207,7 @@ def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
         raise BadInput(cost["reason"])
     with transaction.atomic():
         updated = LeadLookup.objects.filter(pk=lookup.pk, status=LeadLookup.Status.DRAFT).update(
-            status=LeadLookup.Status.QUEUED, message="Waiting for a worker."
+            message="Waiting for a worker.", **jobs.queued_fields()
         )
         if not updated:  # started twice (a double click): the first one counts
             lookup.refresh_from_db()
@@ -231,7 +227,9 @@ def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
                 "calls": cost["calls"],
             },
         )
-        transaction.on_commit(lambda: lead_lookup_run_task.delay(lookup.pk))
+        # With the broker down the message is not sent; the job stays queued and the
+        # sweeper sends it once the broker is back.
+        transaction.on_commit(lambda: jobs.job_publish(LeadLookup, lookup.pk))
     lookup.refresh_from_db()
     return lookup
 
@@ -244,6 +242,8 @@ def lead_lookup_cancel(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
             status=LeadLookup.Status.CANCELLED,
             message="Cancelled.",
             finished_at=timezone.now(),
+            claim="",  # the worker running it stops at its next write
+            resume_at=None,
         )
         if updated:
             audit_record(
@@ -258,22 +258,41 @@ def lead_lookup_cancel(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
     return lookup
 
 
-def _set(lookup_id: int, **changes) -> None:
-    LeadLookup.objects.filter(pk=lookup_id).exclude(status__in=LeadLookup.FINISHED).update(
-        **changes
-    )
+def lead_lookup_resume(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
+    """ "Resume now": a paused lookup is queued at once instead of at its retry time."""
+    if jobs.job_resume_now(lookup):
+        audit_record(
+            action="leads.lookup_resume",
+            actor=user,
+            request=request,
+            instance=lookup.instance,
+            target_type="lead_lookup",
+            target_id=lookup.pk,
+        )
+    lookup.refresh_from_db()
+    return lookup
 
 
-def lead_lookup_run(*, lookup_id: int) -> LeadLookup:
-    """Look up every batch not done yet. Safe to run again: a done batch is never repeated.
+def lead_lookup_run(*, lookup_id: int) -> LeadLookup | None:
+    """Look up every batch not done yet. Safe to run again: a done batch is never repeated,
+    and a delivery that finds the lookup running elsewhere (or finished) does nothing.
 
-    Raises LookupPaused (and RetryLater) when the job should be retried later."""
-    lookup = LeadLookup.objects.select_related("instance", "user").get(pk=lookup_id)
-    if lookup.status not in LeadLookup.ACTIVE:
-        return lookup
-    now = timezone.now()
-    LeadLookup.objects.filter(pk=lookup.pk, started_at__isnull=True).update(started_at=now)
-    _set(lookup.pk, status=LeadLookup.Status.RUNNING, message="")
+    When it cannot go on now, the lookup is paused with the reason and the time it goes on
+    by itself (apps.core.jobs)."""
+    claim = jobs.job_claim(LeadLookup, lookup_id, started_at=Coalesce(F("started_at"), Now()))
+    lookup = LeadLookup.objects.select_related("instance", "user").filter(pk=lookup_id).first()
+    if claim is None:
+        return lookup  # None when it was deleted meanwhile (retention)
+    try:
+        with jobs.keep_alive(LeadLookup, lookup.pk, claim):
+            _run_batches(lookup, claim)
+    except jobs.LostClaim:
+        pass  # cancelled, or handed to another worker after this one was taken for dead
+    lookup.refresh_from_db()
+    return lookup
+
+
+def _run_batches(lookup: LeadLookup, claim: str) -> None:
     try:
         client = _client(
             lookup.instance,
@@ -282,49 +301,44 @@ def lead_lookup_run(*, lookup_id: int) -> LeadLookup:
             job=f"lead_lookup:{lookup.pk}",
         )
     except (CredentialsUnavailable, InstanceDisabled) as exc:
-        return _fail(lookup, str(exc))
+        _fail(lookup, claim, str(exc))
+        return
     pending = list(lookup.batches.filter(done=False).values_list("pk", flat=True))
     for batch_id in pending:
-        status = LeadLookup.objects.values_list("status", flat=True).get(pk=lookup.pk)
-        if status not in LeadLookup.ACTIVE:
-            lookup.refresh_from_db()
-            return lookup  # cancelled
+        jobs.job_touch(LeadLookup, lookup.pk, claim, message="")  # LostClaim when cancelled
         batch = LeadLookupBatch.objects.get(pk=batch_id)
         try:
             leads, calls = _fetch(client, lookup, batch.values)
         except RetryLater as exc:
-            _pause(lookup, problem_message(exc))
-            raise
-        except GovernorUnavailable as exc:
-            _pause(lookup, problem_message(exc) + " The lookup will go on by itself.")
-            raise LookupPaused(TRANSIENT_RETRY_SECONDS, str(exc)) from exc
+            # The governor asks for a wait: not a failure, the budget is just in use.
+            _pause(lookup, claim, exc.seconds, problem_message(exc), failure=False)
+            return
+        except GovernorUnavailable:
+            message = f"{GOVERNOR_DOWN} The lookup goes on by itself when it is back."
+            _pause(lookup, claim, TRANSIENT_RETRY_SECONDS, message, failure=False)
+            return
         except QuotaExhausted as exc:
             seconds = quota_day(timezone.now().timestamp()).seconds_left + 60
-            _pause(lookup, problem_message(exc) + " The lookup will go on by itself then.")
-            raise LookupPaused(seconds, str(exc)) from exc
+            message = problem_message(exc) + " The lookup will go on by itself then."
+            _pause(lookup, claim, seconds, message, failure=True)
+            return
         except AccessDenied as exc:
-            return _fail(lookup, problem_message(exc))
+            _fail(lookup, claim, problem_message(exc))
+            return
         except (InvalidRequest, NotFound) as exc:
             # Our request was wrong for these values (e.g. 1003, too many matches): record
             # it against the batch and go on with the others.
-            _store(lookup, batch, [], 1, error=problem_message(exc))
+            _store(lookup, claim, batch, [], 1, error=problem_message(exc))
             continue
         except MarketoError as exc:
-            _pause(
-                lookup,
+            message = (
                 f"{problem_message(exc)} Retrying in {TRANSIENT_RETRY_SECONDS} s; "
-                "finished batches are kept.",
+                "finished batches are kept."
             )
-            raise LookupPaused(TRANSIENT_RETRY_SECONDS, str(exc)) from exc
-        _store(lookup, batch, leads, calls)
-    _set(
-        lookup.pk,
-        status=LeadLookup.Status.DONE,
-        message="",
-        finished_at=timezone.now(),
-    )
-    lookup.refresh_from_db()
-    return lookup
+            _pause(lookup, claim, TRANSIENT_RETRY_SECONDS, message, failure=True)
+            return
+        _store(lookup, claim, batch, leads, calls)
+    jobs.job_finish(LeadLookup, lookup.pk, claim, status=LeadLookup.Status.DONE, message="")
 
 
 def _fetch(client, lookup: LeadLookup, values: list[str]) -> tuple[list[dict], int]:
@@ -340,7 +354,9 @@ def _fetch(client, lookup: LeadLookup, values: list[str]) -> tuple[list[dict], i
     return leads, calls
 
 
-def _store(lookup, batch, leads, calls, *, error="") -> None:
+def _store(lookup, claim, batch, leads, calls, *, error="") -> None:
+    """Store one batch's results and count them, in one transaction, only while this task
+    holds the lookup: a worker that lost it (taken for dead, cancelled) writes nothing."""
     wanted = {marketo_leads.match_key(value): value for value in batch.values}
     matched = {marketo_leads.match_key(lead.get(lookup.field)) for lead in leads}
     found = [key for key in wanted if key in matched]
@@ -349,6 +365,17 @@ def _store(lookup, batch, leads, calls, *, error="") -> None:
         locked = LeadLookupBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.done:  # another delivery of the task finished it first
             return
+        jobs.job_touch(
+            LeadLookup,
+            lookup.pk,
+            claim,
+            done_values=F("done_values") + len(batch.values),
+            found_count=F("found_count") + len(found),
+            not_found_count=F("not_found_count") + len(not_found),
+            lead_count=F("lead_count") + len(leads),
+            calls_used=F("calls_used") + calls,
+            failures_in_a_row=0,
+        )
         LeadLookupResult.objects.bulk_create(
             [
                 LeadLookupResult(lookup=lookup, batch=batch, lead_id=lead["id"], data=lead)
@@ -359,23 +386,18 @@ def _store(lookup, batch, leads, calls, *, error="") -> None:
         )
         locked.done, locked.not_found, locked.calls, locked.error = True, not_found, calls, error
         locked.save(update_fields=["done", "not_found", "calls", "error"])
-        LeadLookup.objects.filter(pk=lookup.pk).update(
-            done_values=F("done_values") + len(batch.values),
-            found_count=F("found_count") + len(found),
-            not_found_count=F("not_found_count") + len(not_found),
-            lead_count=F("lead_count") + len(leads),
-            calls_used=F("calls_used") + calls,
-        )
 
 
-def _pause(lookup, message: str) -> None:
-    _set(lookup.pk, status=LeadLookup.Status.PAUSED, message=message)
+def _pause(lookup, claim, seconds: float, message: str, *, failure: bool) -> None:
+    lookup.refresh_from_db(fields=["failures_in_a_row"])
+    if failure and lookup.failures_in_a_row + 1 >= MAX_FAILED_PAUSES:
+        _fail(lookup, claim, f"{message} Stopped after {MAX_FAILED_PAUSES} tries in a row.")
+        return
+    jobs.job_pause(LeadLookup, lookup.pk, claim, seconds=seconds, message=message, failure=failure)
 
 
-def _fail(lookup, message: str) -> LeadLookup:
-    _set(lookup.pk, status=LeadLookup.Status.FAILED, message=message, finished_at=timezone.now())
-    lookup.refresh_from_db()
-    return lookup
+def _fail(lookup, claim, message: str) -> None:
+    jobs.job_finish(LeadLookup, lookup.pk, claim, status=LeadLookup.Status.FAILED, message=message)
 
 
 def retention_days() -> int:

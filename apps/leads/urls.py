@@ -10,6 +10,7 @@ urlpatterns = [
     path("lookups/<int:pk>/", views.lead_lookup_detail_view, name="lead_lookup_detail"),
     path("lookups/<int:pk>/start/", views.lead_lookup_start_view, name="lead_lookup_start"),
     path("lookups/<int:pk>/cancel/", views.lead_lookup_cancel_view, name="lead_lookup_cancel"),
+    path("lookups/<int:pk>/resume/", views.lead_lookup_resume_view, name="lead_lookup_resume"),
     path(
         "lookups/<int:pk>/progress/", views.lead_lookup_progress_view, name="lead_lookup_progress"
     ),

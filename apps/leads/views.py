@@ -168,6 +168,17 @@ def lead_lookup_cancel_view(request, pk):
     return redirect("lead_lookup_detail", pk=lookup.pk)
 
 
+@require_POST
+def lead_lookup_resume_view(request, pk):
+    lookup = _lookup(request, pk)
+    lookup = services.lead_lookup_resume(lookup=lookup, user=request.user, request=request)
+    if lookup.status == lookup.Status.QUEUED:
+        messages.success(request, "The lookup is queued again; finished batches are kept.")
+    else:
+        messages.info(request, f"The lookup is {lookup.get_status_display().lower()}.")
+    return redirect("lead_lookup_detail", pk=lookup.pk)
+
+
 def lead_lookup_detail_view(request, pk):
     lookup = _lookup(request, pk)
     context = {"lookup": lookup, "progress": selectors.lookup_progress(lookup)}

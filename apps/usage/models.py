@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.jobs import TrackedJob
+
 
 class LedgerEntry(models.Model):
     """One call (one attempt) this deployment made to Marketo, whatever its outcome.
@@ -113,8 +115,11 @@ class ErrorDay(models.Model):
         return f"{self.date} {self.code} {self.count}"
 
 
-class UsageSync(models.Model):
+class UsageSync(TrackedJob):
     """One run of the usage collection for one instance: what it fetched and how it ended."""
+
+    job_task = "apps.usage.tasks.usage_sync_run_task"
+    job_message_field = "error"
 
     class Kind(models.TextChoices):
         TODAY = "today", "Today's usage and errors"
@@ -124,6 +129,7 @@ class UsageSync(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        PAUSED = "paused", "Waiting to retry"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 

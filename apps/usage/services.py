@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from apps.accounts.permissions import Role
 from apps.audit.services import audit_record
+from apps.core import jobs
+from apps.core.outages import GOVERNOR_DOWN
 from apps.instances.client import (
     InstanceDisabled,
     instance_budget,
@@ -41,10 +43,10 @@ def usage_sync_start(
     *, instance: MarketoInstance, kind: str, actor=None, request=None
 ) -> UsageSync:
     """Queue one collection run; the task gets the run's id only."""
-    from apps.usage.tasks import usage_sync_run_task
-
     with transaction.atomic():
-        sync = UsageSync.objects.create(instance=instance, kind=kind, requested_by=actor)
+        sync = UsageSync.objects.create(
+            instance=instance, kind=kind, requested_by=actor, heartbeat_at=timezone.now()
+        )
         if actor is not None:
             audit_record(
                 action="usage.sync",
@@ -55,7 +57,8 @@ def usage_sync_start(
                 target_id=sync.pk,
                 details={"kind": kind},
             )
-        transaction.on_commit(lambda: usage_sync_run_task.delay(sync.pk))
+        # With the broker down nothing is sent; the sweeper queues it once it is back.
+        transaction.on_commit(lambda: jobs.job_publish(UsageSync, sync.pk))
     return sync
 
 
@@ -75,48 +78,62 @@ def usage_sync_due(*, kind: str) -> list[UsageSync]:
     return syncs
 
 
-def usage_sync_run(*, sync_id: int) -> UsageSync:
-    """Fetch, store, reconcile. Raises RetryLater (the task retries after the wait)."""
-    sync = UsageSync.objects.select_related("instance", "requested_by").get(pk=sync_id)
-    if sync.status in (UsageSync.Status.SUCCEEDED, UsageSync.Status.FAILED):
-        return sync  # a redelivered task: the outcome stands
-    UsageSync.objects.filter(pk=sync.pk).update(status=UsageSync.Status.RUNNING)
+def usage_sync_run(*, sync_id: int) -> UsageSync | None:
+    """Fetch, store, reconcile. A delivery that finds the run finished, or running in a live
+    worker, does nothing; when the governor asks for a wait, the run is paused until then."""
+    claim = jobs.job_claim(UsageSync, sync_id)
+    sync = UsageSync.objects.select_related("instance", "requested_by").filter(pk=sync_id).first()
+    if claim is None:
+        return sync  # None when it was deleted meanwhile
     instance = sync.instance
     try:
-        client = marketo_client(
-            instance,
-            priority=Priority.BACKGROUND,
-            feature=FEATURE,
-            user=sync.requested_by,
-            job=f"usage_sync:{sync.pk}",
+        with jobs.keep_alive(UsageSync, sync.pk, claim):
+            client = marketo_client(
+                instance,
+                priority=Priority.BACKGROUND,
+                feature=FEATURE,
+                user=sync.requested_by,
+                job=f"usage_sync:{sync.pk}",
+            )
+            if sync.kind == UsageSync.Kind.TODAY:
+                usage = marketo_usage.usage_today(client)
+                errors = marketo_usage.errors_today(client)
+            else:
+                usage = marketo_usage.usage_last_7_days(client)
+                errors = marketo_usage.errors_last_7_days(client)
+    except RetryLater as exc:
+        message = "Waiting for the instance's API budget."
+        jobs.job_pause(
+            UsageSync, sync.pk, claim, seconds=exc.seconds, message=message, failure=False
         )
-        if sync.kind == UsageSync.Kind.TODAY:
-            usage, errors = marketo_usage.usage_today(client), marketo_usage.errors_today(client)
-        else:
-            usage = marketo_usage.usage_last_7_days(client)
-            errors = marketo_usage.errors_last_7_days(client)
-    except RetryLater:
-        UsageSync.objects.filter(pk=sync.pk).update(status=UsageSync.Status.QUEUED)
-        raise
+        sync.refresh_from_db()
+        return sync
+    except GovernorUnavailable:
+        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
+        jobs.job_pause(UsageSync, sync.pk, claim, seconds=30, message=message, failure=False)
+        sync.refresh_from_db()
+        return sync
     except AccessDenied as exc:
-        return _fail(sync, f"{USAGE_603} ({exc.message})")
-    except (MarketoError, CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
-        return _fail(sync, str(exc))
+        return _fail(sync, claim, f"{USAGE_603} ({exc.message})")
+    except (MarketoError, CredentialsUnavailable, InstanceDisabled) as exc:
+        return _fail(sync, claim, str(exc))
     with transaction.atomic():
         days = usage_days_store(instance=instance, result=usage)
         error_days_store(instance=instance, result=errors)
-        sync.status, sync.days, sync.error = UsageSync.Status.SUCCEEDED, days, ""
-        sync.finished_at = timezone.now()
-        sync.save()
+        # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
+        jobs.job_finish(
+            UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
+        )
     quota_reconcile(instance=instance)
     quota_alert_check(instance=instance)
+    sync.refresh_from_db()
     return sync
 
 
-def _fail(sync: UsageSync, error: str) -> UsageSync:
-    sync.status, sync.error, sync.finished_at = UsageSync.Status.FAILED, error, timezone.now()
-    sync.save()
+def _fail(sync: UsageSync, claim: str, error: str) -> UsageSync:
+    jobs.job_finish(UsageSync, sync.pk, claim, status=UsageSync.Status.FAILED, error=error)
     logger.warning("usage sync %s of instance %s failed: %s", sync.pk, sync.instance_id, error)
+    sync.refresh_from_db()
     return sync
 
 

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    # A view that fails because Redis is unreachable answers 503 with the reason, not 500.
+    "apps.core.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.core.middleware.PermissionsPolicyMiddleware",
@@ -230,9 +232,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, except that while Redis is unreachable each process answers
+            # from its own memory instead of failing the request (apps/core/cache.py).
+            "BACKEND": "apps.core.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "marketo-admin",
+            # An unreachable Redis costs a request a second at most, never a hang.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -289,19 +295,36 @@ if not REDIS_URL:
         "store_processed": False,
     }
 else:
-    # A task that a worker took and never acknowledged is delivered again after this
-    # long; it must outlast the longest task, or acks_late would run it twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 6}
+    # A task that a worker took and did not acknowledge (acks_late) is delivered again after
+    # this long. It used to outlast the longest job (6 hours), so a job whose worker was killed
+    # waited that long. Now the job sweeper resumes such a job within about
+    # JOB_STALE_SECONDS + JOB_SWEEP_SECONDS, and a second delivery is safe: a job is claimed
+    # with a conditional UPDATE (a copy finds it running with a live heartbeat and does
+    # nothing), and it resumes from its stored checkpoints. So this only has to bring back the
+    # messages of other tasks a dead worker held (asset actions, connection tests, the sweep)
+    # and must outlast the delayed messages of short pauses
+    # (apps.core.jobs.LONGEST_DELAYED_MESSAGE_SECONDS, 2 minutes).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 5}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker rides out a broker outage (Redis restarting) instead of exiting: it keeps trying to
+# connect, for as long as it takes, at start-up too.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the connection drops go on: a thread cannot be cancelled anyway, and a
+# job keeps its state in the database, so a second delivery of its message changes nothing.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # tasks record their outcome in our own tables
 CELERY_TASK_DEFAULT_QUEUE = "background"
 # Tasks are named "<app>.<action>"; a task a person waits for is routed to `interactive`.
 CELERY_TASK_ROUTES = {
+    # The sweep takes a moment, and must not wait behind the long jobs it looks after.
+    "core.jobs_sweep": {"queue": "interactive"},
     "core.*": {"queue": "background"},
     "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
@@ -314,7 +337,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 WORKER_HEARTBEAT_SECONDS = 15
 WORKER_HEARTBEAT_STALE_SECONDS = 90
 BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default="/tmp/marketo-admin-beat"))  # noqa: S108
+# Long jobs (apps.core.jobs): a running job touches its heartbeat this often; one whose
+# heartbeat is older than JOB_STALE_SECONDS lost its worker (or, queued, its message) and is
+# handed to a new task by the sweep that beat runs every JOB_SWEEP_SECONDS.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
+JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "sweep-jobs": {"task": "core.jobs_sweep", "schedule": float(JOB_SWEEP_SECONDS)},
     "prune-worker-heartbeats": {"task": "core.worker_heartbeat_prune", "schedule": 60.0},
     "roll-up-the-call-ledger": {"task": "usage.ledger_roll_up", "schedule": 60.0 * 60},
     # Lead lookups hold personal data: deleted after LEAD_LOOKUP_RETENTION_DAYS (default 30).

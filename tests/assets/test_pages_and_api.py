@@ -1,8 +1,10 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
@@ -143,17 +145,15 @@ def test_instances_not_granted_are_invisible(db, sandbox, client_for, viewer):
 
 
 def test_sync_now_queues_one_sync_and_shows_the_progress_panel(
-    mirrored, client_for, operator, django_capture_on_commit_callbacks, monkeypatch
+    mirrored, client_for, operator, django_capture_on_commit_callbacks, job_messages
 ):
-    queued = []
-    monkeypatch.setattr("apps.assets.services._queue_sync", queued.append)
     client = client_for(operator)
     url = reverse("assets_sync_start", args=[mirrored.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, HTTP_HX_REQUEST="true")
         client.post(url, HTTP_HX_REQUEST="true")
     assert "data-sync-progress" in response.content.decode()
-    assert len(queued) == 1
+    assert len(job_messages) == 1
     assert AssetSync.objects.filter(instance=mirrored, status="queued").count() == 1
 
 
@@ -350,3 +350,44 @@ def test_an_operator_may_refresh_an_asset(mirrored, api_client, operator):
     )
     assert answer.status_code == 202
     assert answer.json()["kind"] == "refresh"
+
+
+def _paused_sync(instance):
+    sync = asset_sync_start(instance=instance)
+    AssetSync.objects.filter(pk=sync.pk).update(
+        status="paused",
+        error="Marketo answered 611: System error.",
+        resume_at=timezone.now() + timedelta(minutes=5),
+    )
+    return sync
+
+
+def test_a_paused_sync_says_why_and_operators_can_resume_it_now(
+    mirrored, client_for, operator, viewer, job_messages
+):
+    sync = _paused_sync(mirrored)
+    resume = reverse("assets_sync_resume", args=[mirrored.pk, sync.pk])
+    panel = client_for(viewer).get(reverse("assets_browse", args=[mirrored.pk])).content.decode()
+    assert "Marketo answered 611: System error. It tries again by itself in" in panel
+    assert resume not in panel  # viewers see why, but may not act
+    assert client_for(viewer).post(resume).status_code == 403
+    client = client_for(operator)
+    assert resume in client.get(reverse("assets_browse", args=[mirrored.pk])).content.decode()
+    answer = client.post(resume, HTTP_HX_REQUEST="true")
+    assert "data-sync-progress" in answer.content.decode()
+    sync.refresh_from_db()
+    assert sync.status == "queued"
+    assert job_messages == [("assets.AssetSync", sync.pk, None)]
+
+
+def test_api_resumes_a_paused_sync_with_202_and_refuses_others(
+    mirrored, api_client, operator, viewer, job_messages
+):
+    sync = _paused_sync(mirrored)
+    api_client.force_authenticate(viewer)
+    assert api_client.post(f"/api/v1/asset-syncs/{sync.pk}/resume/").status_code == 403
+    api_client.force_authenticate(operator)
+    answer = api_client.post(f"/api/v1/asset-syncs/{sync.pk}/resume/")
+    assert answer.status_code == 202 and answer.json()["status"] == "queued"
+    again = api_client.post(f"/api/v1/asset-syncs/{sync.pk}/resume/")
+    assert again.status_code == 409 and again.json()["code"] == "not_paused"

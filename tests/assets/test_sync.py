@@ -5,9 +5,10 @@ import pytest
 
 from apps.assets import sync as sync_module
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
-from apps.assets.services import asset_sync_requeue, asset_sync_start
-from apps.assets.sync import MISSING_PERMISSION, SyncPaused, asset_sync_run
+from apps.assets.services import asset_sync_start
+from apps.assets.sync import MISSING_PERMISSION, asset_sync_run
 from apps.audit.models import AuditEvent
+from apps.core.jobs import jobs_sweep
 from apps.marketo import client as marketo_client_module
 from apps.marketo.assets import BROWSE_PATHS
 from apps.marketo.governor import Priority
@@ -157,7 +158,9 @@ class _Killed(BaseException):
     """Stands for the worker dying: nothing in the sync may catch it."""
 
 
-def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(instance, sandbox, monkeypatch):
+def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(
+    instance, sandbox, monkeypatch, job_messages
+):
     counts = sandbox_counts(sandbox)
     original = sync_module.assets_upsert
     pages = {"n": 0}
@@ -182,9 +185,10 @@ def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(instance, sandbox, mo
 
     # The worker is gone; its heartbeat goes stale and the sweep hands the sync on.
     AssetSync.objects.filter(pk=sync.pk).update(
-        heartbeat_at=datetime.now(UTC) - timedelta(minutes=10)
+        heartbeat_at=datetime.now(UTC) - timedelta(minutes=2)
     )
-    assert asset_sync_requeue(sync=killed)
+    assert jobs_sweep() == {"assets.AssetSync": 1}
+    assert job_messages == [("assets.AssetSync", sync.pk, None)]
     resumed = asset_sync_run(sync_id=sync.pk)
     assert resumed.status == "succeeded"
     assert resumed.attempts == 2
@@ -210,19 +214,32 @@ def test_a_sync_that_meets_603_stops_and_names_the_missing_permission(instance, 
 
 
 def test_a_transient_failure_pauses_the_sync_for_a_retry_and_it_then_finishes(
-    instance, sandbox, monkeypatch
+    instance, sandbox, monkeypatch, job_messages
 ):
     # The client retries transient errors within its deadline; past it, the sync pauses.
     monkeypatch.setitem(marketo_client_module.DEADLINE_SECONDS, Priority.BACKGROUND, 0.5)
     sandbox.script_fault(path="forms.json", error="611", times=1000)
     sync = asset_sync_start(instance=instance)
-    with pytest.raises(SyncPaused):
-        asset_sync_run(sync_id=sync.pk)
-    paused = AssetSync.objects.get(pk=sync.pk)
-    assert paused.status == "queued"
+    paused = asset_sync_run(sync_id=sync.pk)
+    assert paused.status == "paused"
     assert paused.checkpoint["step"] == "form"
+    assert paused.error.startswith("Marketo answered")
+    assert 25 < (paused.resume_at - datetime.now(UTC)).total_seconds() <= 30
+    assert job_messages == [("assets.AssetSync", sync.pk, 30)]
     sandbox.clear_faults()
     assert asset_sync_run(sync_id=sync.pk).status == "succeeded"
+
+
+def test_a_sync_that_keeps_failing_gives_up_with_the_reason(instance, sandbox, monkeypatch):
+    monkeypatch.setitem(marketo_client_module.DEADLINE_SECONDS, Priority.BACKGROUND, 0.5)
+    monkeypatch.setattr(sync_module, "MAX_FAILED_PAUSES", 2)
+    monkeypatch.setattr(sync_module.jobs, "job_publish", lambda *args, **kwargs: True)
+    sandbox.script_fault(path="forms.json", error="611")
+    sync = asset_sync_start(instance=instance)
+    assert asset_sync_run(sync_id=sync.pk).status == "paused"
+    failed = asset_sync_run(sync_id=sync.pk)
+    assert failed.status == "failed"
+    assert failed.error.startswith("Marketo kept failing: Marketo answered")
 
 
 def test_calls_per_thousand_assets_are_reported(instance, sandbox, capsys):

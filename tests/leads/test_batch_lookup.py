@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.core.jobs import jobs_sweep
 from apps.instances.client import instance_budget, shared_governor
 from apps.leads import services
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
@@ -47,7 +49,7 @@ def test_a_lookup_of_1000_emails_half_present_costs_4_calls_and_stores_everythin
 
 
 def test_a_crashed_job_resumes_without_repeating_finished_batches(
-    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks
+    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks, job_messages
 ):
     lookup = _started(
         instance, otto, sandbox_emails(sandbox, 1500), django_capture_on_commit_callbacks
@@ -65,14 +67,22 @@ def test_a_crashed_job_resumes_without_repeating_finished_batches(
         services.lead_lookup_run(lookup_id=lookup.pk)
     assert LeadLookupBatch.objects.filter(lookup=lookup, done=True).count() == 2
     monkeypatch.setattr(services, "_fetch", real_fetch)
-    lookup = services.lead_lookup_run(lookup_id=lookup.pk)  # the task, delivered again
+    # Delivered again while its heartbeat is fresh, it waits: the worker may still be alive.
+    assert services.lead_lookup_run(lookup_id=lookup.pk).status == "running"
+    # Once the heartbeat is stale, the sweeper hands it to a new task, which resumes it.
+    LeadLookup.objects.filter(pk=lookup.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert jobs_sweep() == {"leads.LeadLookup": 1}
+    assert job_messages == [("leads.LeadLookup", lookup.pk, None)]
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)
     assert lookup.status == "done" and lookup.found_count == 1500
     assert leads_calls(sandbox) == 5 == lookup.calls_used
     assert LeadLookupResult.objects.filter(lookup=lookup).count() == 1500
 
 
 def test_a_marketo_failure_pauses_the_job_and_says_so(
-    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks
+    otto, instance, sandbox, monkeypatch, django_capture_on_commit_callbacks, job_messages
 ):
     lookup = _started(
         instance, otto, sandbox_emails(sandbox, 10), django_capture_on_commit_callbacks
@@ -82,11 +92,12 @@ def test_a_marketo_failure_pauses_the_job_and_says_so(
         raise TransientError("Temporarily unavailable", code="608")
 
     monkeypatch.setattr(services, "_fetch", fails)
-    with pytest.raises(services.LookupPaused):
-        services.lead_lookup_run(lookup_id=lookup.pk)
-    lookup.refresh_from_db()
+    lookup = services.lead_lookup_run(lookup_id=lookup.pk)
     assert lookup.status == "paused"
     assert "Retrying in 30 s; finished batches are kept." in lookup.message
+    # It goes on by itself: a message in 30 s, and the sweeper once resume_at has passed.
+    assert 25 < (lookup.resume_at - timezone.now()).total_seconds() <= 30
+    assert job_messages == [("leads.LeadLookup", lookup.pk, 30)]
 
 
 def test_a_cancelled_job_stops_before_its_next_batch(
@@ -235,3 +246,52 @@ def test_old_lookups_are_deleted_with_their_results(
     assert "Deleted 1 lead lookup(s) older than 7 days." in out.getvalue()
     assert list(LeadLookup.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not LeadLookupResult.objects.exists()
+
+
+def _paused(lookup, minutes=10):
+    LeadLookup.objects.filter(pk=lookup.pk).update(
+        status="paused",
+        message="Marketo is not answering properly right now.",
+        resume_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+def test_a_paused_lookup_shows_when_it_goes_on_and_resume_now_queues_it_at_once(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks, job_messages
+):
+    emails = sandbox_emails(sandbox, 10)
+    lookup = _started(instance, otto, emails, django_capture_on_commit_callbacks)
+    _paused(lookup)
+    client = client_for(otto)
+    page = client.get(reverse("lead_lookup_detail", args=[lookup.pk])).content.decode()
+    assert "It tries again by itself in" in page
+    assert reverse("lead_lookup_resume", args=[lookup.pk]) in page and "Resume now" in page
+    response = client.post(reverse("lead_lookup_resume", args=[lookup.pk]), follow=True)
+    assert "The lookup is queued again; finished batches are kept." in response.content.decode()
+    lookup.refresh_from_db()
+    assert (lookup.status, lookup.resume_at) == ("queued", None)
+    assert job_messages == [("leads.LeadLookup", lookup.pk, None)]
+    assert AuditEvent.objects.filter(action="leads.lookup_resume", target_id=lookup.pk).exists()
+    page = client.get(reverse("lead_lookup_detail", args=[lookup.pk])).content.decode()
+    assert "Resume now" not in page
+
+
+def test_the_api_resumes_a_paused_lookup_and_refuses_one_that_is_not_paused(
+    api_client, otto, instance, sandbox, django_capture_on_commit_callbacks, job_messages
+):
+    emails = sandbox_emails(sandbox, 10)
+    lookup = _started(instance, otto, emails, django_capture_on_commit_callbacks)
+    _paused(lookup)
+    api_client.force_authenticate(otto)
+    described = api_client.get(f"/api/v1/lead-lookups/{lookup.pk}/").json()
+    assert described["status"] == "paused" and described["resume_at"]
+    answer = api_client.post(f"/api/v1/lead-lookups/{lookup.pk}/resume/")
+    assert answer.status_code == 202
+    assert answer.json()["status"] == "queued"
+    again = api_client.post(f"/api/v1/lead-lookups/{lookup.pk}/resume/")
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": "Only a paused lookup can be resumed; this one is queued.",
+        "code": "not_paused",
+    }
+    assert job_messages == [("leads.LeadLookup", lookup.pk, None)]

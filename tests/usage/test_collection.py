@@ -2,6 +2,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from apps.instances.client import instance_budget, shared_governor
+from apps.marketo.client import RetryLater
 from apps.marketo.errors import AccessDenied
 from apps.sandbox.endpoints.usage import days as sandbox_usage_days
 from apps.sandbox.endpoints.usage import errors as sandbox_error_days
@@ -106,6 +107,28 @@ def test_a_603_names_what_to_check_and_the_last_success_stays(sandbox_instance, 
     assert "603" in failed.error and "IP allow-list" in failed.error
     state = selectors.last_syncs(instance=sandbox_instance)
     assert state["last_success"] == ok and state["last_failure"] == failed
+
+
+@pytest.mark.django_db
+def test_a_sync_the_governor_asks_to_wait_is_paused_and_goes_on_by_itself(
+    sandbox_instance, monkeypatch, job_messages
+):
+    from apps.marketo import usage as marketo_usage
+
+    real = marketo_usage.usage_today
+
+    def budget_spent(client):
+        raise RetryLater(4, "window")
+
+    monkeypatch.setattr(marketo_usage, "usage_today", budget_spent)
+    paused = _run(sandbox_instance, UsageSync.Kind.TODAY)
+    assert (paused.status, paused.error) == ("paused", "Waiting for the instance's API budget.")
+    assert job_messages == [("usage.UsageSync", paused.pk, 4)]
+    monkeypatch.setattr(marketo_usage, "usage_today", real)
+    done = usage_sync_run(sync_id=paused.pk)
+    assert done.status == "succeeded"
+    # A later delivery of the same message finds it finished and changes nothing.
+    assert usage_sync_run(sync_id=paused.pk).finished_at == done.finished_at
 
 
 @pytest.mark.django_db
