@@ -210,3 +210,30 @@ def test_a_cluster_in_redis_url_is_refused_with_where_it_belongs():
     result = _settings_in_a_fresh_process(["REDIS_URL"], REDIS_URL="redis+cluster://a:7000")
     assert result.returncode != 0
     assert "put a Redis Cluster in GOVERNOR_REDIS_URL" in result.stderr
+
+
+def test_the_embedded_state_lives_in_marketo_admin_var_dir_and_an_empty_database_url_is_unset(
+    tmp_path,
+):
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.DATABASES['default']['NAME']); print(settings.CELERY_BROKER_FOLDER)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DJANGO_SETTINGS_MODULE"] = "marketo_admin.settings.local"
+    env["DATABASE_URL"] = ""  # as `DATABASE_URL= make run`, or a blank line in .env, leaves it
+    env["MARKETO_ADMIN_VAR_DIR"] = str(tmp_path / "state")
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        str(tmp_path / "state" / "db.sqlite3"),
+        str(tmp_path / "state" / "broker"),
+    ]
