@@ -90,6 +90,22 @@ def asset_syncs_resume_stale() -> int:
     return sum(asset_sync_requeue(sync=sync) for sync in stale)
 
 
+def asset_syncs_resume_interrupted() -> int:
+    """Queue again, at once, every sync marked running. Only for a start when no worker
+    runs (the embedded default's single worker): such a sync was cut off when the last
+    worker stopped, and its claim would turn away the task it left in the queue."""
+    resumed = 0
+    for pk in AssetSync.objects.filter(status=AssetSync.Status.RUNNING).values_list(
+        "pk", flat=True
+    ):
+        if AssetSync.objects.filter(pk=pk, status=AssetSync.Status.RUNNING).update(
+            status=AssetSync.Status.QUEUED, claim="", heartbeat_at=Now()
+        ):
+            transaction.on_commit(lambda pk=pk: _queue_sync(pk))
+            resumed += 1
+    return resumed
+
+
 def asset_syncs_scheduled(*, mode: str) -> int:
     """The schedule's entry point: resume dead syncs, then sync every enabled instance."""
     asset_syncs_resume_stale()

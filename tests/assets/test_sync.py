@@ -3,9 +3,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from apps.assets import services as asset_services
 from apps.assets import sync as sync_module
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
-from apps.assets.services import asset_sync_requeue, asset_sync_start
+from apps.assets.services import (
+    asset_sync_requeue,
+    asset_sync_start,
+    asset_syncs_resume_interrupted,
+)
 from apps.assets.sync import MISSING_PERMISSION, SyncPaused, asset_sync_run
 from apps.audit.models import AuditEvent
 from apps.marketo import client as marketo_client_module
@@ -197,6 +202,28 @@ def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(instance, sandbox, mo
     browse = resumed.calls - resumed.progress["tokens"]["calls"]
     assert browse <= _minimum_calls(counts) + 1
     assert resumed.deleted == 0
+
+
+def test_a_sync_cut_off_by_the_last_stop_is_queued_again_at_the_next_embedded_start(
+    instance, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The worker handed its task back when it stopped, but the row still says running with
+    # its claim, which turns that task away: at once, not after STALE_AFTER.
+    cut_off = asset_sync_start(instance=instance)
+    AssetSync.objects.filter(pk=cut_off.pk).update(
+        status="running", claim="the-stopped-worker", heartbeat_at=datetime.now(UTC)
+    )
+    assert asset_sync_run(sync_id=cut_off.pk) is None
+    queued = []
+    monkeypatch.setattr(asset_services, "_queue_sync", queued.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert asset_syncs_resume_interrupted() == 1
+
+    resumed = AssetSync.objects.get(pk=cut_off.pk)
+    assert (resumed.status, resumed.claim) == ("queued", "")
+    assert queued == [cut_off.pk]
+    assert run_sync(cut_off.pk).status == "succeeded"
 
 
 def test_a_sync_that_meets_603_stops_and_names_the_missing_permission(instance, sandbox):
