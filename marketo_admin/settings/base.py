@@ -288,6 +288,8 @@ if not REDIS_URL:
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
     }
+    # Short drains, so that a worker begins to stop at once (apps.core.broker).
+    CELERY_BROKER_TRANSPORT = "apps.core.broker:FilesystemTransport"
 else:
     # A task that a worker took and never acknowledged is delivered again after this
     # long; it must outlast the longest task, or acks_late would run it twice.
