@@ -4,9 +4,11 @@ A warm shutdown waits for every running task, and a sync or a batch lookup can r
 minutes (the threads pool cannot cancel a task: Celery's cold shutdown fails on it). With
 this option the worker waits `SECONDS` for running tasks to finish; then it closes its
 broker connection, which puts every message it took and did not acknowledge (tasks are
-acks_late) back in the queue, and exits. The jobs start again on the next worker from
-their last checkpoint. A task killed this way may have made a call whose answer it never
-stored; every task here is safe to run again (they claim their row or skip done work).
+acks_late) back in the queue, and exits. When a message comes back, lead lookups and usage
+syncs go on from their last stored batch or day; an asset sync's row still holds the
+stopped worker's claim, so it resumes when that claim goes stale (assets.sync.STALE_AFTER),
+or at once when `run_embedded` starts again. A task stopped this way may have made a call
+whose answer it never stored; every task here is safe to run again.
 
 Without the option the worker shuts down as Celery does by default. `run_embedded` uses
 it; a production worker can too (keep it below the orchestrator's kill timeout).
