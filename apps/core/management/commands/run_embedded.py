@@ -6,6 +6,7 @@ SIGHUP, SIGQUIT) it stops them all within STOP_SECONDS, stops the demo sandbox, 
 "stopped" and exits 0; when a child dies on its own, it stops the others and fails.
 """
 
+import logging
 import os
 import signal
 import sys
@@ -44,8 +45,15 @@ class Command(BaseCommand):
             signal.signal(signum, _raise_stop)
         with foreground():
             self._run(host, port, worker_threads)
+        # Stopped, and nothing is left to do: skip the interpreter's teardown, which frees the
+        # sandbox's objects one by one (measured 0.5 s, over 1 s on a busy machine).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(0)
 
     def _run(self, host, port, worker_threads):
+        """Returns once everything is stopped after Ctrl-C; raises when something failed."""
         output_lock = threading.Lock()
         children, sandbox = [], None
         try:
