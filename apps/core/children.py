@@ -13,19 +13,33 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 # A child that exits this way was stopped by us, not broken.
 CLEAN_STOP_CODES = {0, -signal.SIGTERM}
 
 
 class Child:
-    def __init__(self, name: str, argv: list[str], *, output_lock: threading.Lock):
+    """One child process. `started`, when given, tells whether it has finished starting: a
+    child stopped before that is killed, having nothing to save (see stop)."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        output_lock: threading.Lock,
+        env: dict[str, str] | None = None,
+        started: Callable[[], bool] | None = None,
+    ):
         self.name = name
         self.killed = False
+        self.killed_while_starting = False
+        self._started = started
         self._quiet = threading.Event()
         self._held: list[str] = []
         self._lock = output_lock
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(  # noqa: S603 (our own argv)
             argv,
             stdin=subprocess.DEVNULL,
@@ -60,10 +74,17 @@ class Child:
                     pass  # our output is gone (a closed pipe): keep reading, or the child blocks
 
     def stop(self):
-        """Ask the child to stop (SIGTERM); from now on its output is held back."""
+        """Ask the child to stop (SIGTERM); from now on its output is held back. One that has
+        not finished starting is killed instead: its SIGTERM handler may not be ready for it
+        (Celery beat's, run while beat loads its schedule, hangs on SQLite's lock)."""
         self._quiet.set()
-        if self.process.poll() is None:
+        if self.process.poll() is not None:
+            return
+        if self._started is None or self._started():
             self.process.terminate()
+        else:
+            self.killed_while_starting = True
+            self.process.kill()
 
     def kill(self):
         if self.process.poll() is None:
@@ -71,6 +92,8 @@ class Child:
             self.process.kill()
 
     def stopped_cleanly(self) -> bool:
+        if self.killed_while_starting:
+            return True
         return not self.killed and self.process.returncode in CLEAN_STOP_CODES
 
     def held_output(self) -> str:

@@ -59,7 +59,7 @@ class Command(BaseCommand):
         try:
             _resume_interrupted_syncs()
             for name, argv in _commands(host, port, worker_threads).items():
-                children.append(Child(name, argv, output_lock=output_lock))
+                children.append(Child(name, argv, output_lock=output_lock, **_extras(name)))
             sandbox = self._start_sandbox()
             self._wait_until_served(host, port, children[0])
             with output_lock:
@@ -141,6 +141,18 @@ def _commands(host, port, worker_threads) -> dict[str, list[str]]:
         ],
         "beat": [*celery, "beat", "--loglevel=INFO"],
     }
+
+
+def _extras(name) -> dict:
+    if name != "beat":
+        return {}
+    # Beat touches its heartbeat file once its schedule is loaded (apps.core.worker_signals):
+    # a file of this copy's own, so that another beat on the machine cannot touch it.
+    from django.conf import settings
+
+    heartbeat = settings.VAR_DIR / "beat-heartbeat"
+    heartbeat.unlink(missing_ok=True)
+    return {"env": {"BEAT_HEARTBEAT_FILE": str(heartbeat)}, "started": heartbeat.exists}
 
 
 def _resume_interrupted_syncs():
