@@ -26,6 +26,10 @@ install-test: $(VENV)/.installed-test system-deps
 
 # Debian packages the tests use: Chromium for the browser tests, docker-compose to validate
 # the compose file (no Docker engine is needed for `config`).
+# When another apt-get or dpkg runs (unattended-upgrades on a fresh machine), wait for it, up
+# to 10 minutes, instead of failing: `install` waits for the dpkg lock by itself given
+# DPkg::Lock::Timeout, but `update` (apt 2.6) fails at once on the package lists' lock, with
+# or without it, so it is tried again every 10 s while that lock is held.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -33,7 +37,14 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    tries=60; \
+	    until out=$$(apt-get -o DPkg::Lock::Timeout=600 update -qq 2>&1); do \
+	      case "$$out" in *"Could not get lock"*) ;; *) echo "$$out" >&2; exit 1;; esac; \
+	      tries=$$((tries - 1)); [ $$tries -gt 0 ] || { echo "$$out" >&2; exit 1; }; \
+	      echo "Waiting for another apt-get to finish..."; sleep 10; \
+	    done; \
+	    DEBIAN_FRONTEND=noninteractive \
+	      apt-get -o DPkg::Lock::Timeout=600 install -y -qq $$missing >/dev/null; \
 	  else \
 	    echo "The tests need these Debian packages: sudo apt-get install$$missing"; exit 1; \
 	  fi; \

@@ -1,6 +1,11 @@
-"""What /healthz reports: each dependency's state, and whether the deployment can work."""
+"""What /healthz reports: each dependency's state, and whether the deployment can work.
+
+A monitor polls /healthz every few seconds: a check that fails is logged when it starts
+failing and when it is ok again, once per process, not on every poll.
+"""
 
 import logging
+import threading
 import time
 
 import redis
@@ -46,10 +51,21 @@ def check_worker():
 
     beat = WorkerHeartbeat.objects.order_by("-last_seen_at").first()
     if beat is None:
-        return {"ok": False, "error": "no worker has reported yet", "age_seconds": None}
+        # A worker writes its first heartbeat when it is ready: until then, say so.
+        return {
+            "ok": False,
+            "state": "no heartbeat yet",
+            "error": "no worker has reported yet",
+            "age_seconds": None,
+        }
     age = (timezone.now() - beat.last_seen_at).total_seconds()
     ok = age <= settings.WORKER_HEARTBEAT_STALE_SECONDS
-    result = {"ok": ok, "age_seconds": round(age, 1), "hostname": beat.hostname}
+    result = {
+        "ok": ok,
+        "state": "alive" if ok else "heartbeat stale",
+        "age_seconds": round(age, 1),
+        "hostname": beat.hostname,
+    }
     if not ok:
         result["error"] = f"last heartbeat {round(age)} s ago"
     return result
@@ -68,15 +84,36 @@ def check_governor():
 
 
 def _run(check):
+    """The check's result, and the exception that failed it (None when it answered)."""
     started = time.monotonic()
     try:
-        result = check()
+        result, failure = check(), None
     except Exception as exc:  # any failure of a probe is a finding, not a crash
         # The endpoint is public: it names the failure, the log keeps the details.
-        logger.warning("health check %s failed", check.__name__, exc_info=True)
-        result = {"ok": False, "error": type(exc).__name__}
+        result, failure = {"ok": False, "error": type(exc).__name__}, exc
     result["ms"] = round((time.monotonic() - started) * 1000, 1)
-    return result
+    return result, failure
+
+
+# Whether each check passed at this process's last report; not there before the first.
+_last_ok: dict[str, bool] = {}
+_last_ok_lock = threading.Lock()
+
+
+def _log_changes(outcomes) -> None:
+    with _last_ok_lock:
+        changes = [
+            (name, result, failure, _last_ok.get(name))
+            for name, (result, failure) in outcomes.items()
+            if _last_ok.get(name) is not result["ok"]
+        ]
+        _last_ok.update({name: result["ok"] for name, (result, _) in outcomes.items()})
+    for name, result, failure, was_ok in changes:
+        if not result["ok"]:
+            reason = result.get("state") or result.get("error")
+            logger.warning("health: %s is failing (%s)", name, reason, exc_info=failure)
+        elif was_ok is False:
+            logger.info("health: %s is ok again", name)
 
 
 def health_report():
@@ -85,5 +122,7 @@ def health_report():
     if settings.REDIS_URL:
         checks["redis"] = check_redis
     checks["governor"] = check_governor
-    results = {name: _run(check) for name, check in checks.items()}
+    outcomes = {name: _run(check) for name, check in checks.items()}
+    _log_changes(outcomes)
+    results = {name: result for name, (result, _) in outcomes.items()}
     return {"ok": all(r["ok"] for r in results.values()), "checks": results}

@@ -299,6 +299,23 @@ def _hand_over(model: type[TrackedJob], pk: int) -> bool:
     return True
 
 
+def jobs_release_interrupted() -> dict[str, int]:
+    """Queue again, at once, every job marked running. Only for a start when no worker runs
+    (the embedded default's single worker, `run_embedded`): such a job was cut off when the
+    last worker stopped, and its claim would turn away the message it handed back, until
+    the sweeper found its heartbeat stale."""
+    released = {}
+    for model in tracked_job_models():
+        count = 0
+        for pk in list(model.objects.filter(status=RUNNING).values_list("pk", flat=True)):
+            if model.objects.filter(pk=pk, status=RUNNING).update(**queued_fields()):
+                job_publish(model, pk)
+                count += 1
+        if count:
+            released[model._meta.label] = count
+    return released
+
+
 def job_resume_now(job: TrackedJob) -> bool:
     """A person's "Resume now": a paused job is queued at once. False if it was not paused."""
     model = type(job)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +25,13 @@ class SandboxServer(ThreadingHTTPServer):
     def __init__(self, address, instance: Instance) -> None:
         self.instance = instance
         super().__init__(address, SandboxHandler)
+
+    def handle_error(self, request, client_address):
+        # A client that went away (a worker that exited with an answer unread resets the
+        # connection) is no fault of the simulator: socketserver would print a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class SandboxHandler(BaseHTTPRequestHandler):

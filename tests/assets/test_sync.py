@@ -8,7 +8,7 @@ from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
 from apps.assets.sync import MISSING_PERMISSION, asset_sync_run
 from apps.audit.models import AuditEvent
-from apps.core.jobs import jobs_sweep
+from apps.core.jobs import jobs_release_interrupted, jobs_sweep
 from apps.marketo import client as marketo_client_module
 from apps.marketo.assets import BROWSE_PATHS
 from apps.marketo.governor import Priority
@@ -201,6 +201,26 @@ def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(
     browse = resumed.calls - resumed.progress["tokens"]["calls"]
     assert browse <= _minimum_calls(counts) + 1
     assert resumed.deleted == 0
+
+
+def test_a_sync_cut_off_by_the_last_stop_is_queued_again_at_the_next_embedded_start(
+    instance, job_messages
+):
+    # The worker handed its task back when it stopped, but the row still says running with
+    # its claim, which turns that task away: at once, not once its heartbeat is stale.
+    cut_off = asset_sync_start(instance=instance)
+    AssetSync.objects.filter(pk=cut_off.pk).update(
+        status="running", claim="the-stopped-worker", heartbeat_at=datetime.now(UTC)
+    )
+    assert asset_sync_run(sync_id=cut_off.pk) is None
+    job_messages.clear()
+
+    assert jobs_release_interrupted() == {"assets.AssetSync": 1}
+
+    resumed = AssetSync.objects.get(pk=cut_off.pk)
+    assert (resumed.status, resumed.claim) == ("queued", "")
+    assert job_messages == [("assets.AssetSync", cut_off.pk, None)]
+    assert run_sync(cut_off.pk).status == "succeeded"
 
 
 def test_a_sync_that_meets_603_stops_and_names_the_missing_permission(instance, sandbox):

@@ -1,11 +1,19 @@
 import datetime as dt
+import logging
 
 import pytest
 from django.utils import timezone
 
+from apps.core import health
 from apps.core.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process(monkeypatch):
+    # Which checks passed at the last report is kept per process: each test starts afresh.
+    monkeypatch.setattr(health, "_last_ok", {})
 
 
 def _beat(age_seconds):
@@ -91,3 +99,59 @@ def test_healthz_is_503_when_the_governors_cluster_is_unreachable(
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"
+
+
+def test_healthz_before_the_first_worker_heartbeat_says_so(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    worker = response.json()["checks"]["worker"]
+    assert worker == {**worker, "ok": False, "state": "no heartbeat yet", "age_seconds": None}
+
+
+def _lines_logged(caplog):
+    # What a deployment at LOG_LEVEL=INFO would write (client libraries chat at DEBUG).
+    return [r for r in caplog.records if r.levelno >= logging.INFO]
+
+
+def test_five_polls_without_a_worker_log_one_line_not_an_error_each(client, caplog):
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(5):
+            assert client.get("/healthz").status_code == 503
+    lines = _lines_logged(caplog)
+    assert [(r.levelname, r.getMessage()) for r in lines] == [
+        ("WARNING", "health: worker is failing (no heartbeat yet)")
+    ]
+
+
+def test_five_polls_in_good_health_log_nothing(client, caplog):
+    _beat(age_seconds=1)
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(5):
+            assert client.get("/healthz").status_code == 200
+    assert _lines_logged(caplog) == []
+
+
+def test_a_worker_coming_back_is_logged_once(client, caplog):
+    client.get("/healthz")
+    _beat(age_seconds=1)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+    assert [r.getMessage() for r in _lines_logged(caplog)] == ["health: worker is ok again"]
+
+
+def test_a_failing_probe_is_logged_with_its_details_once(client, caplog, monkeypatch):
+    _beat(age_seconds=1)
+
+    def broker_down():
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    monkeypatch.setattr(health, "check_broker", broker_down)
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(5):
+            body = client.get("/healthz").json()
+    assert body["checks"]["broker"] == {**body["checks"]["broker"], "ok": False}
+    (line,) = _lines_logged(caplog)
+    assert line.getMessage() == "health: broker is failing (ConnectionRefusedError)"
+    assert line.exc_info[0] is ConnectionRefusedError

@@ -113,7 +113,7 @@ def test_the_api_refuses_it_on_a_change_too(production, api_client, admin_user):
 
 @pytest.mark.parametrize("url", REFUSED)
 def test_the_command_refuses_what_production_may_not_call(production, monkeypatch, url):
-    with pytest.raises(CommandError, match=r"The instance was not added\. rest_url: "):
+    with pytest.raises(CommandError, match=r"The instance was not added\. --rest-url: "):
         add_instance(monkeypatch, rest_url=url)
     assert not MarketoInstance.objects.exists()
 

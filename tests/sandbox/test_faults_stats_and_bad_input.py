@@ -1,5 +1,9 @@
 """Faults on demand, the stats endpoint, and Marketo's answers to malformed requests."""
 
+import socket
+import struct
+import time
+
 import pytest
 import requests
 
@@ -77,3 +81,14 @@ def test_more_than_300_filter_values_get_1003(api):
         data={"filterType": "id", "filterValues": values},
     )
     assert code(response) == "1003"
+
+
+def test_a_client_that_resets_its_connection_is_not_reported_as_an_error(sandbox, capfd):
+    # As a worker that exits with an answer unread: its kernel resets the connection.
+    host, port = sandbox.server.server_address[:2]
+    for _ in range(5):
+        with socket.create_connection((host, port), timeout=5) as client:
+            client.sendall(b"GET /rest/v1/leads.json HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(0.3)  # the handler threads meet the reset
+    assert "Traceback" not in capfd.readouterr().err
