@@ -44,6 +44,7 @@ def fresh_shared_clients():
         function.cache_clear()
 
 
+@pytest.fixture
 def job_messages(monkeypatch):
     """The task messages of long jobs, recorded as (model, id, countdown) instead of sent."""
     from apps.core import jobs

@@ -33,7 +33,7 @@ def redis_gone(settings):
     configured = settings.CACHES["default"]
     assert "Redis" in configured["BACKEND"], "these tests need REDIS_URL, as a deployment has"
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    settings.REDIS_URL = dead
+    settings.REDIS_URL = settings.GOVERNOR_REDIS_URL = dead
     settings.GOVERNOR_BACKEND = "redis"
     settings.CACHES = {"default": {**configured, "LOCATION": dead}}
     built_on_redis = (
