@@ -162,9 +162,12 @@ class SqliteGovernor(BlockingAcquire):
                 return Wait(day.seconds_left, "daily")
             # A row neither in the window nor in flight belongs to a call long over, or to a
             # process that died holding it.
+            # By admission time: the rows to forget are the oldest, a short range at the
+            # start of that index. The planner, left alone, picks the expiry index, where every
+            # finished call of the window (lease_until 0) matches and must be read (0.35 ms).
             db.execute(
-                "DELETE FROM governor_admission WHERE instance_id = ? AND admitted_at <= ? "
-                "AND lease_until <= ?",
+                "DELETE FROM governor_admission INDEXED BY governor_admission_by_time "
+                "WHERE instance_id = ? AND admitted_at <= ? AND lease_until <= ?",
                 (budget.instance_id, now - budget.window_span, now),
             )
             in_flight = instance.in_flight(now)
