@@ -1,8 +1,9 @@
 """The usage API: history per API user, errors, the quota now, our own calls, syncs."""
 
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,7 +14,7 @@ from apps.usage import selectors
 from apps.usage.days import today
 from apps.usage.forms import quota_range
 from apps.usage.models import UsageSync
-from apps.usage.services import usage_sync_start
+from apps.usage.services import usage_sync_resume, usage_sync_start
 
 
 class RangeQuery(serializers.Serializer):
@@ -234,7 +235,9 @@ class UsageSyncSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(
         default=UsageSync.Kind.TODAY, help_text="today (default), settle or backfill"
     )
-    status = serializers.CharField(read_only=True, help_text="queued, running, succeeded or failed")
+    status = serializers.CharField(
+        read_only=True, help_text="queued, running, paused, succeeded or failed"
+    )
 
     def validate_kind(self, value):
         if value not in UsageSync.Kind.values:
@@ -243,8 +246,19 @@ class UsageSyncSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = UsageSync
-        fields = ["id", "kind", "status", "requested_at", "finished_at", "days", "error"]
-        read_only_fields = ["id", "status", "requested_at", "finished_at", "days", "error"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "requested_at",
+            "finished_at",
+            "days",
+            "error",
+            "resume_at",
+        ]
+        read_only_fields = [
+            "id", "status", "requested_at", "finished_at", "days", "error", "resume_at"
+        ]  # fmt: skip
 
 
 @extend_schema(tags=["usage"])
@@ -274,4 +288,27 @@ class UsageSyncListView(_InstanceView):
                 actor=request.user,
                 request=request,
             )
+        return Response(UsageSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
+
+
+class NotPaused(exceptions.APIException):
+    status_code = 409
+    default_code = "not_paused"
+
+
+@extend_schema(
+    tags=["usage"],
+    summary="Resume a paused usage sync now (admins)",
+    description="A paused sync also resumes by itself at `resume_at`; this does it now.",
+    request=None,
+    responses={202: UsageSyncSerializer},
+)
+class UsageSyncResumeView(APIView):
+    def post(self, request, pk):
+        sync = get_object_or_404(UsageSync, pk=pk)
+        instance = instance_get(user=request.user, pk=sync.instance_id)
+        require(request.user, Action.MANAGE_INSTANCES, instance)
+        if sync.status != UsageSync.Status.PAUSED:
+            raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
+        sync = usage_sync_resume(sync=sync, actor=request.user, request=request)
         return Response(UsageSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)

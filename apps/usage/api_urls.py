@@ -10,4 +10,9 @@ urlpatterns = [
     path(
         "instances/<int:pk>/usage-syncs/", api.UsageSyncListView.as_view(), name="api_usage_syncs"
     ),
+    path(
+        "usage-syncs/<int:pk>/resume/",
+        api.UsageSyncResumeView.as_view(),
+        name="api_usage_sync_resume",
+    ),
 ]

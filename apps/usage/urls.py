@@ -14,5 +14,10 @@ urlpatterns = [
     path("instances/<int:pk>/errors/", views.usage_errors_view, name="usage_errors"),
     path("instances/<int:pk>/calls/", views.usage_calls_view, name="usage_calls"),
     path("instances/<int:pk>/sync/", views.usage_sync_start_view, name="usage_sync_start"),
+    path(
+        "instances/<int:pk>/syncs/<int:sync_pk>/resume/",
+        views.usage_sync_resume_view,
+        name="usage_sync_resume",
+    ),
     path("instances/<int:pk>/alert/", views.usage_alert_set_view, name="usage_alert_set"),
 ]

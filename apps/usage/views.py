@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import Action, is_admin, may, require
@@ -8,7 +8,12 @@ from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.forms import AlertForm, RangeForm
 from apps.usage.models import UsageSync
-from apps.usage.services import email_configured, quota_alert_set, usage_sync_start
+from apps.usage.services import (
+    email_configured,
+    quota_alert_set,
+    usage_sync_resume,
+    usage_sync_start,
+)
 
 CALL_GROUPS = [
     ("feature", "Feature"),
@@ -272,6 +277,22 @@ def usage_sync_start_view(request, pk):
         kind = UsageSync.Kind.TODAY
     usage_sync_start(instance=instance, kind=kind, actor=request.user, request=request)
     messages.success(request, "The usage sync is queued: reload in a few seconds.")
+    return redirect("usage_overview", pk=instance.pk)
+
+
+@require_POST
+def usage_sync_resume_view(request, pk, sync_pk):
+    instance = _instance(request, pk)
+    require(request.user, Action.MANAGE_INSTANCES, instance)
+    sync = usage_sync_resume(
+        sync=get_object_or_404(UsageSync, instance=instance, pk=sync_pk),
+        actor=request.user,
+        request=request,
+    )
+    if sync.status == UsageSync.Status.QUEUED:
+        messages.success(request, "The usage sync is queued again: reload in a few seconds.")
+    else:
+        messages.info(request, f"That usage sync is {sync.get_status_display().lower()}.")
     return redirect("usage_overview", pk=instance.pk)
 
 
