@@ -48,6 +48,7 @@ from apps.assets.services import asset_action_start, asset_sync_start
 from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
 from apps.leads import services as lead_services
+from apps.usage.services import usage_sync_start
 from tests.assets.conftest import run_sync
 from tests.factories import UserFactory, make_instance
 from tests.leads.conftest import sandbox_emails
@@ -160,6 +161,7 @@ def world(db, sandbox):
     lookup = lead_services.lead_lookup_prepare(
         instance=instance, user=admin, field="email", raw_values=sandbox_emails(sandbox, 5)
     )
+    usage_sync = usage_sync_start(instance=instance, kind="today")
     lead_id = sandbox.instance.leads.render(0, ["id"])["id"]
     return World(
         admin=admin,
@@ -170,6 +172,7 @@ def world(db, sandbox):
                 "lead-lookups": lookup.pk,
                 "asset-syncs": sync.pk,
                 "asset-actions": action.pk,
+                "usage-syncs": usage_sync.pk,
             },
             "username": operator.username,
             "lead_id": lead_id,
