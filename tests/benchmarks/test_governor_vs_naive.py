@@ -76,37 +76,45 @@ def _row(stats, seconds):
     }
 
 
-@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the governor's benchmark needs Redis")
-@pytest.mark.django_db(transaction=True)
-def test_the_governor_against_a_per_process_limiter():
-    sandbox = start_sandbox(
+def _bench_sandbox(*other_users):
+    """The sandbox at Marketo's limits, with a spread of latency; the product is admin-client."""
+    return start_sandbox(
         port=0,
-        api_users=[
-            ApiUser("admin-client", "admin-secret", "admin@sandbox.example"),
-            ApiUser("bench", "bench-secret", "naive@sandbox.example"),
-        ],
+        api_users=[ApiUser("admin-client", "admin-secret", "admin@sandbox.example"), *other_users],
         leads=2000,
         latency_ms=(50, 300),
     )
+
+
+def _mixed_load(sandbox):
+    """PROCESSES x THREADS of background lookups and one interactive lookup a second, all
+    through the product's client and governor. Returns both groups' results."""
+    instance = make_instance(
+        "Bench",
+        client_id="admin-client",
+        secret="admin-secret",
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+        calls_per_20s=CALLS_PER_20S,
+        concurrent_calls=CONCURRENCY,
+    )
+    return run_load(
+        instance_id=instance.pk,
+        groups=[
+            LoadGroup(processes=PROCESSES, threads=THREADS, priority="background"),
+            LoadGroup(processes=1, threads=1, priority="interactive", interval=1.0),
+        ],
+        seconds=SECONDS,
+        endpoint="leads",
+    )
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the governor's benchmark needs Redis")
+@pytest.mark.django_db(transaction=True)
+def test_the_governor_against_a_per_process_limiter():
+    sandbox = _bench_sandbox(ApiUser("bench", "bench-secret", "naive@sandbox.example"))
     try:
-        instance = make_instance(
-            "Bench",
-            client_id="admin-client",
-            secret="admin-secret",
-            rest_url=sandbox.rest_url,
-            identity_url=sandbox.identity_url,
-            calls_per_20s=CALLS_PER_20S,
-            concurrent_calls=CONCURRENCY,
-        )
-        background, interactive = run_load(
-            instance_id=instance.pk,
-            groups=[
-                LoadGroup(processes=PROCESSES, threads=THREADS, priority="background"),
-                LoadGroup(processes=1, threads=1, priority="interactive", interval=1.0),
-            ],
-            seconds=SECONDS,
-            endpoint="leads",
-        )
+        background, interactive = _mixed_load(sandbox)
         product = _row(sandbox.stats(), SECONDS)
         waits = interactive.summary()["admission_wait_ms"]
         product["interactive wait p50 / p95 (ms)"] = f"{waits['p50']} / {waits['p95']}"
@@ -146,44 +154,16 @@ def test_the_governor_against_a_per_process_limiter():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_embedded_governor_under_the_same_load(settings, tmp_path):
+def test_the_embedded_governor_under_the_same_load(settings, tmp_path, fresh_shared_clients):
     """The same mixed load through the embedded default's SQLite governor (issue 11)."""
-    from apps.instances import client as instance_clients
-
     settings.GOVERNOR_BACKEND = "sqlite"
     settings.GOVERNOR_SQLITE_PATH = tmp_path / "governor.sqlite3"
-    for cached in (instance_clients.shared_governor, instance_clients.shared_token_broker):
-        cached.cache_clear()
-    sandbox = start_sandbox(
-        port=0,
-        api_users=[ApiUser("admin-client", "admin-secret", "admin@sandbox.example")],
-        leads=2000,
-        latency_ms=(50, 300),
-    )
+    sandbox = _bench_sandbox()
     try:
-        instance = make_instance(
-            "Bench",
-            client_id="admin-client",
-            secret="admin-secret",
-            rest_url=sandbox.rest_url,
-            identity_url=sandbox.identity_url,
-            calls_per_20s=CALLS_PER_20S,
-            concurrent_calls=CONCURRENCY,
-        )
-        _, interactive = run_load(
-            instance_id=instance.pk,
-            groups=[
-                LoadGroup(processes=PROCESSES, threads=THREADS, priority="background"),
-                LoadGroup(processes=1, threads=1, priority="interactive", interval=1.0),
-            ],
-            seconds=SECONDS,
-            endpoint="leads",
-        )
+        _, interactive = _mixed_load(sandbox)
         embedded = _row(sandbox.stats(), SECONDS)
     finally:
         sandbox.stop()
-        for cached in (instance_clients.shared_governor, instance_clients.shared_token_broker):
-            cached.cache_clear()
     waits = interactive.summary()["admission_wait_ms"]
     embedded["interactive wait p50 / p95 (ms)"] = f"{waits['p50']} / {waits['p95']}"
     print(f"\nembedded (SQLite) governor, {PROCESSES} x {THREADS} background + 1 interactive/s")
