@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +23,7 @@ from apps.assets.services import (
     asset_sync_resume,
     asset_sync_start,
 )
-from apps.core.api import Pagination
+from apps.core.api import NotPaused, Pagination
 from apps.core.dates import BoundedDateSerializerField
 from apps.instances.selectors import instance_get
 
@@ -266,11 +266,6 @@ class AssetSyncDetailView(generics.RetrieveAPIView):
         # 404 for syncs of instances the caller may not see, before the role check.
         _instance(self.request, sync.instance_id)
         return sync
-
-
-class NotPaused(exceptions.APIException):
-    status_code = 409
-    default_code = "not_paused"
 
 
 @extend_schema(

@@ -11,6 +11,14 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 500
 
 
+class NotPaused(exceptions.APIException):
+    """ "Resume now" on a job that is not paused (apps.core.jobs): it is running, queued or
+    over, so there is nothing to resume."""
+
+    status_code = 409
+    default_code = "not_paused"
+
+
 def exception_handler(exc, context):
     """Every API error answers `{"detail": "...", "code": "..."}`.
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import Action, require
+from apps.core.api import NotPaused
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.instances.selectors import instance_get
 from apps.leads import detail, selectors, services, views
@@ -200,11 +201,6 @@ class LeadLookupDetailView(APIView):
     def get(self, request, pk):
         lookup = _lookup(request, pk)
         return Response(LeadLookupSerializer(lookup, context={"request": request}).data)
-
-
-class NotPaused(exceptions.APIException):
-    status_code = 409
-    default_code = "not_paused"
 
 
 @extend_schema(tags=["leads"])

@@ -3,11 +3,12 @@
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import Action, require
+from apps.core.api import NotPaused
 from apps.core.dates import BoundedDateSerializerField
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
@@ -289,11 +290,6 @@ class UsageSyncListView(_InstanceView):
                 request=request,
             )
         return Response(UsageSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
-
-
-class NotPaused(exceptions.APIException):
-    status_code = 409
-    default_code = "not_paused"
 
 
 @extend_schema(
