@@ -180,6 +180,8 @@ class MarketoClient:
             )
             record.http_status = response.status_code
             envelope = transport.parse_envelope(response)
+            # Before the ledger writes the record; files.md shows a null requestId.
+            record.request_id = envelope.get("requestId") or ""
         except MarketoError as exc:
             record.code = exc.code
             record.request_id = exc.request_id
@@ -190,7 +192,6 @@ class MarketoClient:
             record.duration_ms = round((time.monotonic() - started) * 1000)
             if self.ledger is not None:
                 self.ledger(record)
-        record.request_id = envelope.get("requestId", "")
         self.governor.release(lease, counted=True)
         return envelope
 
