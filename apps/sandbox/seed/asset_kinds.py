@@ -119,9 +119,10 @@ def fill_design_studio(store, zone, workspace: str) -> None:
             status=status,
         )
         name = f"{workspace} Form {number + 1}"
-        store.add_asset(
+        record = store.add_asset(
             "form", name, pick(folders["form"]), workspace, **form_fields(store, name, status)
         )
+        del record["workspace"]  # forms.md shows no workspace member (nor does the Swagger file)
     for number in range(4):
         name = f"{workspace} Shared Email {number + 1}"
         store.add_asset(
@@ -171,8 +172,9 @@ def fill_program(store, folder, workspace: str, number: int) -> None:
         type=program_type,
         channel=rng.choice(channels),
         status=status,
-        costs=[],
-        tags=[],
+        # programs.md: costs and tags are null when a program has none (By Id, Clone).
+        costs=None,
+        tags=[{"tagType": "Region", "tagValue": workspace}] if number % 3 == 0 else None,
         headStart=False,
     )
     program["url"] = f"{store.host}/#PG{program['id']}A1"
@@ -202,28 +204,31 @@ def fill_program(store, folder, workspace: str, number: int) -> None:
                 **landing_page_fields(store, f"{name} {page}", rng.choice(["approved", "draft"])),
             )
         if rng.random() < 0.6:
-            store.add_asset(
+            record = store.add_asset(
                 "form",
                 "Registration Form",
                 key,
                 workspace,
                 **form_fields(store, "Registration Form", rng.choice(["approved", "draft"])),
             )
+            del record["workspace"]  # forms.md shows no workspace member
     for index in range(rng.randrange(1, 4)):
         campaign = f"{['Send', 'Score', 'Route', 'Invite'][index % 4]} Campaign"
-        store.add_asset(
+        record = store.add_asset(
             "smartCampaign",
             campaign,
             key,
             workspace,
             **smart_campaign_fields(store, campaign, program["id"]),
         )
+        del record["url"]  # smart-campaigns.md shows computedUrl only
     for index in range(rng.randrange(1, 3)):
         store.add_asset("smartList", f"Audience {index + 1}", key, workspace)
     if rng.random() < 0.7:
-        store.add_asset(
+        record = store.add_asset(
             "staticList", "Attendees" if "Event" in program_type else "Members", key, workspace
         )
+        record["computedUrl"] = record["url"]  # static-lists.md; the Swagger file has url
     store.tokens[key] = [
         {"name": "Event Date", "type": "date", "value": f"2026-0{rng.randrange(1, 10)}-15"},
         {"name": "Headline", "type": "text", "value": name},
