@@ -10,6 +10,7 @@ from functools import cache
 
 from django.conf import settings
 
+from apps.core.redaction import remember_secret
 from apps.instances import vault
 from apps.instances.credentials import instance_config
 from apps.instances.models import MarketoInstance
@@ -66,7 +67,7 @@ def shared_token_broker():
         store = SqliteTokenStore(settings.GOVERNOR_SQLITE_PATH, **sealed)
     else:
         store = MemoryTokenStore()
-    return TokenBroker(store)
+    return TokenBroker(store, remember_secret=remember_secret)
 
 
 # The share of each 20-second window that background work leaves to people waiting in the
