@@ -4,9 +4,9 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from apps.accounts.permissions import user_role
 from apps.core.health import health_report
 from apps.core.navigation import menu_for
+from apps.core.permissions import user_role
 
 
 def home_view(request):

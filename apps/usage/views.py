@@ -2,8 +2,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, is_admin, may, require
 from apps.core.csv_export import csv_response
+from apps.core.permissions import Action, is_admin, may, require
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.forms import AlertForm, RangeForm

@@ -3,8 +3,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from apps.accounts.permissions import Role
 from apps.accounts.services import user_create
+from apps.core.permissions import Role
 
 
 class Command(BaseCommand):
