@@ -1,10 +1,13 @@
+from apps.accounts.selectors import profile_get
+from apps.instances.models import MarketoInstance
+from apps.instances.selectors import current_instance
+from apps.site.navigation import menu_for
+from apps.usage.selectors import quota_alerts
 from marketo_admin import __version__
 
 
 def shell(request):
     """What the base layout needs on every page: the menu and the instance switcher."""
-    from apps.core.navigation import menu_for
-
     user = getattr(request, "user", None)
     context = {
         "app_version": __version__,
@@ -14,21 +17,11 @@ def shell(request):
     if user is not None and user.is_authenticated:
         context["menu"] = menu_for(user)
         context.update(_switcher(user))
-        context["quota_alerts"] = _quota_alerts(user)
+        context["quota_alerts"] = quota_alerts(user=user)
     return context
 
 
 def _switcher(user):
-    from apps.accounts.selectors import profile_get
-    from apps.instances.models import MarketoInstance
-    from apps.instances.selectors import current_instance
-
     instances = list(MarketoInstance.objects.visible_to(user).filter(enabled=True).only("name"))
     current = current_instance(user=user, profile=profile_get(user=user)) if instances else None
     return {"switcher_instances": instances, "current_instance": current}
-
-
-def _quota_alerts(user):
-    from apps.usage.selectors import quota_alerts
-
-    return quota_alerts(user=user)
