@@ -37,7 +37,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", include("apps.site.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("instances/", include("apps.instances.urls")),

@@ -1,8 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from apps.accounts.permissions import Role
 from apps.accounts.services import user_set_role
+from apps.core.permissions import Role
 
 PASSWORD = "correct horse battery staple"
 

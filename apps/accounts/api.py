@@ -4,9 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import TIME_ZONE_CHOICES
-from apps.accounts.permissions import ROLE_ACTIONS, user_role
 from apps.accounts.selectors import profile_get
 from apps.accounts.services import profile_update
+from apps.core.permissions import ROLE_ACTIONS, user_role
 
 
 class MeSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 
-from apps.accounts.permissions import Action
+from apps.core.permissions import Action
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 

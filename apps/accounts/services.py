@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken
-from apps.accounts.permissions import Role
 from apps.accounts.selectors import profile_get
 from apps.audit.services import audit_record
+from apps.core.permissions import Role
 
 
 def api_token_create(*, user, name: str, request=None) -> tuple[ApiToken, str]:

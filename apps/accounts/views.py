@@ -6,10 +6,10 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import ApiTokenForm, ProfileForm
 from apps.accounts.models import ApiToken
-from apps.accounts.permissions import user_role
 from apps.accounts.selectors import api_token_list, profile_get
 from apps.accounts.services import api_token_create, api_token_revoke, profile_update
 from apps.audit.services import audit_record
+from apps.core.permissions import user_role
 
 
 def profile_view(request):

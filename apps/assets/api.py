@@ -7,7 +7,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import ASSET_ACTIONS, Action, require
 from apps.assets.models import (
     AssetAction,
     AssetSync,
@@ -25,6 +24,7 @@ from apps.assets.services import (
 )
 from apps.core.api import NotPaused, Pagination
 from apps.core.dates import BoundedDateSerializerField
+from apps.core.permissions import ASSET_ACTIONS, Action, require
 from apps.instances.selectors import instance_get
 
 

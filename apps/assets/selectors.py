@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.http import Http404
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from apps.assets.models import AssetSync, AssetType, FolderKind, MirroredAsset, MirroredFolder
 
@@ -207,8 +208,6 @@ def mirror_freshness(*, instance) -> Freshness:
 
 def schedule_max_age() -> timedelta:
     """The longest gap the enabled schedules allow, plus half of it for a slow sync."""
-    from django_celery_beat.models import PeriodicTask
-
     tasks = PeriodicTask.objects.filter(task="assets.sync_scheduled", enabled=True).select_related(
         "crontab", "interval"
     )

@@ -144,6 +144,8 @@ def asset_action_start(
 
 
 def _queue_action(action_id: int) -> None:
+    # Imported here: apps.assets.tasks imports this module (a task runs a service, a service
+    # queues a task), the one cycle Celery's layout makes.
     from apps.assets.tasks import asset_action_run_task
 
     def explain(message):  # the broker is down: the page shows why, instead of waiting

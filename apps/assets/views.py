@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import ASSET_ACTIONS, Action, may, require
 from apps.accounts.selectors import profile_get
 from apps.assets.forms import AssetFilterForm, CloneForm, SyncForm
 from apps.assets.models import AssetAction, AssetType
@@ -33,6 +32,7 @@ from apps.assets.services import (
     asset_sync_start,
 )
 from apps.core.csv_export import csv_response
+from apps.core.permissions import ASSET_ACTIONS, Action, may, require
 from apps.instances.selectors import current_instance, instance_get
 
 PAGE_SIZE = 50

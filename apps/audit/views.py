@@ -4,9 +4,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.accounts.permissions import Action, require
 from apps.audit.selectors import audit_event_list
 from apps.core.csv_export import csv_response
+from apps.core.permissions import Action, require
 
 PAGE_SIZE = 50
 

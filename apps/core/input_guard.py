@@ -14,6 +14,7 @@ from apps.core.inputs import (
     check_form_values,
     refuse_control_characters,
 )
+from apps.core.views import error_response
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -43,8 +44,6 @@ def _megabytes(size: int) -> str:
 
 
 def _refusal(request, status: int, message: str, code: str):
-    from apps.core.views import error_response  # views import the app's templates and menus
-
     return error_response(request, status, message, code=code)
 
 

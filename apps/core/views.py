@@ -2,39 +2,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.views.decorators.cache import never_cache
-
-from apps.accounts.permissions import user_role
-from apps.core.health import health_report
-from apps.core.navigation import menu_for
-
-
-def home_view(request):
-    return render(
-        request,
-        "core/home.html",
-        {"role": user_role(request.user), "sections": menu_for(request.user)},
-    )
-
-
-@login_not_required
-@never_cache
-def healthz_view(request):
-    report = health_report()
-    response = JsonResponse(report, status=200 if report["ok"] else 503)
-    # health_report logs a failing check when it starts failing; Django would log every
-    # 503 as an ERROR ("Service Unavailable: /healthz"), on every poll of a monitor.
-    response._has_been_logged = True
-    return response
-
-
-@login_not_required
-@never_cache
-def livez_view(request):
-    """The web process answers: for a container's health check, which must not fail
-    because a worker elsewhere is down."""
-    return JsonResponse({"ok": True})
-
 
 # --- error pages: HTML for people, JSON for the API -------------------------------------
 

@@ -6,7 +6,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, may, require
+from apps.core.permissions import Action, may, require
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
 from apps.instances.selectors import instance_get, instance_list
 from apps.instances.services import (

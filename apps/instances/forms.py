@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.instances.models import InstanceGrant, MarketoInstance
 from apps.instances.services import EDITABLE_FIELDS
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 from django import db
 
+from apps.instances import client as instance_clients
+from apps.instances.client import marketo_client, shared_token_broker
+from apps.instances.models import MarketoInstance
 from apps.marketo.client import RetryLater
 from apps.marketo.errors import MarketoError
 from apps.marketo.governor import Priority
@@ -91,10 +94,6 @@ class LoadGroup:
 
 
 def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: str) -> LoadResult:
-    from apps.instances import client as instance_clients
-    from apps.instances.client import marketo_client, shared_token_broker
-    from apps.instances.models import MarketoInstance
-
     # A forked child must open its own Redis connections, not reuse its parent's sockets.
     for cached in (
         instance_clients._redis_client,

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role, is_admin
 from apps.instances.outbound import check_marketo_url
 
 QUOTA_TIME_ZONE = "America/Chicago"  # Marketo's quota day ends at midnight US Central
@@ -22,8 +22,6 @@ def validate_marketo_url(value: str) -> None:
 class MarketoInstanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The instances `user` may know exist: all for admins, granted ones for others."""
-        from apps.accounts.permissions import is_admin
-
         if is_admin(user):
             return self
         return self.filter(grants__user=user)

@@ -4,8 +4,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, may, require
 from apps.accounts.selectors import profile_get
+from apps.core.permissions import Action, may, require
 from apps.core.views import error_response
 from apps.instances.credentials import credentials_problem
 from apps.instances.forms import GrantForm, InstanceForm, SwitchForm

@@ -11,9 +11,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, require
 from apps.core.api import NotPaused
 from apps.core.input_guard import accepts_bodies_up_to
+from apps.core.permissions import Action, require
 from apps.instances.selectors import instance_get
 from apps.leads import detail, selectors, services, views
 from apps.leads.models import LeadLookup

@@ -4,7 +4,7 @@ from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.permissions import is_admin
+from apps.core.permissions import is_admin
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
 
 PAGE_SIZE = 50

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, require
 from apps.accounts.selectors import profile_get
 from apps.core.csv_export import csv_response
 from apps.core.input_guard import accepts_bodies_up_to
+from apps.core.permissions import Action, require
 from apps.instances.client import InstanceDisabled
 from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.selectors import current_instance, instance_get

@@ -1,7 +1,10 @@
 """Asset API: folders and every asset type, browsed with offset/maxReturn
 (help/rest-api/assets.md and the page of each type)."""
 
-from apps.marketo.paging import pages_by_offset
+import json
+
+from apps.marketo.errors import NotFound
+from apps.marketo.paging import NO_ASSETS_WARNING, pages_by_offset
 
 # Asset type -> the browse endpoint that lists every asset of that type.
 BROWSE_PATHS = {
@@ -79,8 +82,6 @@ def assets_of_type(client, asset_type: str, *, params: dict | None = None):
 
 def asset_get(client, asset_type: str, asset_id: int) -> dict | None:
     """One asset by id, or None when Marketo has no such asset (an empty result or 702)."""
-    from apps.marketo.errors import NotFound
-
     path = f"/asset/v1/{SINGULAR_PATHS[asset_type]}/{int(asset_id)}.json"
     try:
         result = client.get(path).get("result")
@@ -115,16 +116,12 @@ def _action(client, asset_type, asset_id, action):
 
 
 def _folder_ref(folder: dict) -> str:
-    import json
-
     return json.dumps({"id": int(folder["id"]), "type": folder.get("type", "Folder")})
 
 
 def browse_pages(client, path: str, params: dict | None = None, *, start: int = 0):
     """Like pages_by_offset, but resumable: starts at offset `start` and yields
     (offset, rows, is_last) for every call made, so a caller can checkpoint each page."""
-    from apps.marketo.paging import NO_ASSETS_WARNING
-
     offset = max(int(start), 0)
     while True:
         envelope = client.get(path, {**(params or {}), "maxReturn": MAX_RETURN, "offset": offset})

@@ -1,5 +1,7 @@
 """Lead database: leads, lead fields, memberships (help/rest-api/leads.md)."""
 
+from urllib.parse import quote
+
 from apps.marketo.paging import pages_by_token
 
 # help/rest-api/leads.md: at most 300 filterValues per call.
@@ -54,8 +56,6 @@ MAX_FILTER_VALUES_BYTES = 512 * 1024
 def filter_value_batches(values: list[str], *, max_values: int = MAX_FILTER_VALUES, max_bytes=None):
     """Split `values` into the batches one Get Leads by Filter Type call each takes: at most
     300 values, and fewer when their comma-joined, URL-encoded length would be too long."""
-    from urllib.parse import quote
-
     max_bytes = max_bytes or MAX_FILTER_VALUES_BYTES
     batch, size = [], 0
     for value in values:

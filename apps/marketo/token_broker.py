@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from apps.core.redaction import remember_secret
 from apps.marketo import identity
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import TransientError
@@ -196,10 +195,29 @@ def _open_token(decrypt, sealed: str) -> CachedToken | None:
     return CachedToken(data["value"], data["expires_at"], data["scope"])
 
 
+def _keep_nothing(value: str) -> None:
+    pass
+
+
 class TokenBroker:
-    def __init__(self, store, *, fetch=identity.token_request, clock=time.time, sleep=time.sleep):
+    """Hands out one shared token per instance and client id.
+
+    `remember_secret` is told each token the broker fetches or hands out, so that the
+    product's log filter can redact it: apps.instances.client passes apps.core.redaction's.
+    """
+
+    def __init__(
+        self,
+        store,
+        *,
+        fetch=identity.token_request,
+        clock=time.time,
+        sleep=time.sleep,
+        remember_secret: Callable[[str], None] = _keep_nothing,
+    ):
         self.store = store
         self._fetch, self._clock, self._sleep = fetch, clock, sleep
+        self._remember_secret = remember_secret
         self.identity_calls = 0  # for tests and the load command
 
     def token(self, config: InstanceConfig) -> CachedToken:
@@ -223,7 +241,7 @@ class TokenBroker:
     def _usable(self, key):
         cached = self.store.get(key)
         if cached and cached.seconds_left(self._clock()) > MIN_SECONDS_LEFT:
-            remember_secret(cached.value)
+            self._remember_secret(cached.value)
             return cached
         return None
 
@@ -241,5 +259,5 @@ class TokenBroker:
     def _call_identity(self, config):
         self.identity_calls += 1
         answer = self._fetch(config)
-        remember_secret(answer.value)
+        self._remember_secret(answer.value)
         return answer

@@ -7,9 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, require
 from apps.core.api import NotPaused
 from apps.core.dates import BoundedDateSerializerField
+from apps.core.permissions import Action, require
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.days import today

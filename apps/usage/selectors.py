@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import TruncDate, TruncHour
 
+from apps.core.permissions import is_admin
 from apps.instances.client import instance_budget, shared_governor
 from apps.instances.models import MarketoInstance
 from apps.marketo.governor import CHICAGO, UNCOUNTED_CODES, GovernorUnavailable
@@ -367,8 +368,6 @@ def instances_summary(*, user) -> list[dict]:
 
 def quota_alerts(*, user) -> list[dict]:
     """For the banner on every page: admins' instances past their alert threshold today."""
-    from apps.accounts.permissions import is_admin
-
     if not is_admin(user):
         return []
     used = dict(

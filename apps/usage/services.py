@@ -11,10 +11,10 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from apps.accounts.permissions import Role
 from apps.audit.services import audit_record
 from apps.core import jobs
 from apps.core.outages import GOVERNOR_DOWN
+from apps.core.permissions import Role
 from apps.instances.client import (
     InstanceDisabled,
     instance_budget,

@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, is_admin, may, require
 from apps.core.csv_export import csv_response
+from apps.core.permissions import Action, is_admin, may, require
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
+from apps.usage.days import today
 from apps.usage.forms import AlertForm, RangeForm
 from apps.usage.models import UsageSync
 from apps.usage.services import (
@@ -103,15 +104,9 @@ def usage_overview_view(request, pk):
         **selectors.last_syncs(instance=instance),
     }
     context["today_users"] = selectors.usage_report(
-        instance=instance, start=_today(), end=_today()
+        instance=instance, start=today(), end=today()
     ).users
     return render(request, "usage/overview.html", context)
-
-
-def _today():
-    from apps.usage.days import today
-
-    return today()
 
 
 def _range(request, default="30"):

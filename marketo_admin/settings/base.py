@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "apps.usage",
     "apps.leads",
     "apps.assets",
+    "apps.site",
 ]
 
 MIDDLEWARE = [
@@ -126,7 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.shell",
+                "apps.site.context_processors.shell",
             ],
         },
     },
@@ -358,7 +359,7 @@ CELERY_BEAT_SCHEDULE = {
     # Lead lookups hold personal data: deleted after LEAD_LOOKUP_RETENTION_DAYS (default 30).
     "prune-lead-lookups": {"task": "leads.lead_lookup_prune", "schedule": 60.0 * 60},
 }
-# The port of the demo sandbox that `make run` starts (apps.sandbox.demo).
+# The port of the demo sandbox that `make run` starts (apps.site.demo).
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # Lead lookups hold personal data: they are deleted, with their results, after this many days.
 LEAD_LOOKUP_RETENTION_DAYS = env.int("LEAD_LOOKUP_RETENTION_DAYS", default=30)

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.db.models import Count
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.leads import selectors, services
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
 from tests.factories import UserFactory

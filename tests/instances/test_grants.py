@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.accounts.permissions import Action, may
+from apps.core.permissions import Action, may
 from apps.instances.services import grant_set
 from tests.factories import make_instance
 

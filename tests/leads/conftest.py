@@ -1,6 +1,6 @@
 import pytest
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.factories import UserFactory, make_instance
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from apps.usage.days import today
 from apps.usage.models import ErrorDay, UsageDay, UsageSync

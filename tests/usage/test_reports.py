@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from apps.usage import selectors
 from apps.usage.days import today

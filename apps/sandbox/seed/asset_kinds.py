@@ -1,8 +1,38 @@
-"""The fields of each seeded asset type, in the shape the prose pages show them."""
+"""What the seeded assets are made of: program types, Design Studio folders, names, and the
+fields of each asset type, in the shape the prose pages show them."""
 
 from __future__ import annotations
 
-from apps.sandbox.seed.assets import DESIGN, PROGRAM_TYPES, TOPICS
+# Program types and their channels as programs.md shows them.
+PROGRAM_TYPES = [
+    ("Default", ["Content", "Online Advertising", "Operational"], ""),
+    ("Event", ["Tradeshow", "Field Event"], ""),
+    ("Event with Webinar", ["Webinar"], ""),
+    ("Engagement", ["Nurture"], "on"),
+    ("Email", ["Email Send"], "unlocked"),
+]
+# Design Studio folders per asset kind: (folder name, folderType).
+DESIGN = {
+    "email": ("Emails", "Email"),
+    "emailTemplate": ("Email Templates", "Email Template"),
+    "landingPage": ("Landing Pages", "Landing Page"),
+    "landingPageTemplate": ("Landing Page Templates", "Landing Page Template"),
+    "form": ("Forms", "Landing Page Form"),
+    "snippet": ("Snippets", "Snippet"),
+    "file": ("Images and Files", "File"),
+}
+TOPICS = [
+    "Spring Launch",
+    "Customer Summit",
+    "Product Webinar",
+    "Onboarding",
+    "Renewal",
+    "Newsletter",
+    "Partner Day",
+    "Analyst Brief",
+    "Holiday Promo",
+    "Roadshow",
+]
 
 
 def email_fields(store, name: str, status: str) -> dict:

@@ -13,6 +13,7 @@ from array import array
 from bisect import bisect_right
 from datetime import UTC, datetime
 
+from apps.sandbox.seed.activity_types import PRIMARY_SOURCES
 from apps.sandbox.seed.fields import FIELD_BY_NAME, SLOT, STORED
 
 FIRST = [
@@ -263,8 +264,6 @@ class LeadStore:
     # --- activities -------------------------------------------------------------------------
     def _seed_activities(self, rng: random.Random, assets) -> None:
         """About four activities per lead, sorted by time, in parallel arrays."""
-        from apps.sandbox.seed.activity_types import PRIMARY_SOURCES
-
         rows = []
         kinds = list(PRIMARY_SOURCES)
         for position, values in enumerate(self.leads):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from apps.core.models import WorkerHeartbeat
+
 
 class Command(BaseCommand):
     help = "Check one process of this container: web, worker or beat."
@@ -29,8 +31,6 @@ class Command(BaseCommand):
             raise CommandError(f"web: {url} did not answer: {exc}") from exc
 
     def check_worker(self):
-        from apps.core.models import WorkerHeartbeat
-
         hostname = f"celery@{socket.gethostname()}"
         beat = WorkerHeartbeat.objects.filter(hostname=hostname).first()
         if beat is None:

@@ -1,3 +1,4 @@
+import getpass
 import sys
 
 from django.core.exceptions import ValidationError
@@ -53,8 +54,6 @@ class Command(BaseCommand):
         }
         if sys.stdin.isatty():
             self.stderr.write("Client secret (input hidden): ", ending="")
-            import getpass
-
             secret = getpass.getpass(prompt="")
         else:
             secret = sys.stdin.readline()

@@ -1,3 +1,5 @@
+import json as jsonlib  # `json` is the name of the --json option below
+
 from django.core.management.base import BaseCommand
 
 from apps.instances.load import ENDPOINTS, LoadGroup, run_load
@@ -36,8 +38,6 @@ class Command(BaseCommand):
         )
         summary = result.summary()
         if json:
-            import json as jsonlib
-
             self.stdout.write(jsonlib.dumps(summary, indent=2))
             return
         waits = summary["admission_wait_ms"]

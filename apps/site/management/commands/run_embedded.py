@@ -14,11 +14,13 @@ import threading
 import time
 import urllib.request
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.children import Child, stop_all
 from apps.core.jobs import jobs_release_interrupted
 from apps.core.terminal import foreground
+from apps.site.demo import DEMO_NAME, start_demo_sandbox
 
 READY_TIMEOUT_SECONDS = 60
 # From Ctrl-C to the prompt: the worker hands back what still runs after its grace (see
@@ -101,8 +103,6 @@ class Command(BaseCommand):
     def _start_sandbox(self):
         """The demo instance's Marketo: a sandbox in this process (threads), not a child
         process, so its credentials never appear on a command line."""
-        from apps.sandbox.demo import DEMO_NAME, start_demo_sandbox
-
         try:
             sandbox = start_demo_sandbox()
         except OSError as exc:
@@ -151,8 +151,6 @@ def _extras(name) -> dict:
         return {}
     # Beat touches its heartbeat file once its schedule is loaded (apps.core.worker_signals):
     # a file of this copy's own, so that another beat on the machine cannot touch it.
-    from django.conf import settings
-
     heartbeat = settings.VAR_DIR / "beat-heartbeat"
     heartbeat.unlink(missing_ok=True)
     return {"env": {"BEAT_HEARTBEAT_FILE": str(heartbeat)}, "started": heartbeat.exists}
