@@ -281,7 +281,7 @@ def lead_lookup_run(*, lookup_id: int) -> LeadLookup | None:
     by itself (apps.core.jobs)."""
     claim = jobs.job_claim(LeadLookup, lookup_id, started_at=Coalesce(F("started_at"), Now()))
     lookup = LeadLookup.objects.select_related("instance", "user").filter(pk=lookup_id).first()
-    if claim is None:
+    if claim is None or lookup is None:
         return lookup  # None when it was deleted meanwhile (retention)
     try:
         with jobs.keep_alive(LeadLookup, lookup.pk, claim):
