@@ -30,7 +30,8 @@ from apps.instances.selectors import instance_get
 
 class FolderSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="marketo_id", read_only=True)
-    parent = serializers.SerializerMethodField()
+    # A declared field (the serializer's metaclass takes it out), not Field.parent.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = MirroredFolder

@@ -62,7 +62,7 @@ class Child:
         return self.process.poll()
 
     def _pass_output(self):
-        for line in self.process.stdout:
+        for line in self.process.stdout:  # type: ignore[union-attr]  # started with stdout=PIPE
             if self._quiet.is_set():
                 self._held.append(line)
                 continue

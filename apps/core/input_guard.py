@@ -34,7 +34,7 @@ def _body_limit(view_func) -> tuple[int, str]:
     for holder in (view_func, getattr(view_func, "view_class", None)):
         limit = getattr(holder, "max_body_bytes", None)
         if limit:
-            return limit, holder.max_body_what
+            return limit, holder.max_body_what  # type: ignore[union-attr]  # it has a limit
     return settings.REQUEST_BODY_MAX_BYTES, "requests here"
 
 

@@ -24,7 +24,7 @@ def healthz_view(request):
     response = JsonResponse(report, status=200 if report["ok"] else 503)
     # health_report logs a failing check when it starts failing; Django would log every
     # 503 as an ERROR ("Service Unavailable: /healthz"), on every poll of a monitor.
-    response._has_been_logged = True
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag
     return response
 
 

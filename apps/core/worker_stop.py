@@ -53,7 +53,7 @@ class StopGrace(bootsteps.Step):
 
 
 def _hand_back_and_exit(worker, grace):
-    from celery.bootsteps import RUN
+    from celery.bootsteps import RUN  # type: ignore[attr-defined]  # missing from celery-types
     from celery.worker.state import active_requests
 
     # Until the consumer's loop has ended, the main thread may be taking a message off the

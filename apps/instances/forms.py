@@ -42,7 +42,7 @@ class GrantForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Admins see every instance anyway; a grant is for operators and viewers.
-        self.fields["user"].queryset = (
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             get_user_model()
             .objects.filter(is_active=True, is_superuser=False)
             .filter(groups__name__in=[Role.OPERATOR, Role.VIEWER])

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import db
 
@@ -17,7 +18,7 @@ from apps.marketo.client import RetryLater
 from apps.marketo.errors import MarketoError
 from apps.marketo.governor import Priority
 
-ENDPOINTS = {
+ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "leads": ("/v1/leads.json", {"filterType": "email", "filterValues": "nobody@example.com"}),
     "assets": ("/asset/v1/folders.json", {"maxReturn": 20}),
     "usage": ("/v1/stats/usage.json", {}),

@@ -215,7 +215,7 @@ def _results_context(request, lookup):
     rows = selectors.result_rows(lookup=lookup, sort=sort, descending=descending)
     page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {}
-    with contextlib.suppress(CALL_PROBLEMS):
+    with contextlib.suppress(*CALL_PROBLEMS):
         labels = {
             item["name"]: item["label"]
             for item in metadata.lead_fields_get(instance=lookup.instance, user=request.user)

@@ -48,7 +48,8 @@ class RangeForm(forms.Form):
         super().__init__(data, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         preset = cleaned.get("range") or "30"
         if preset != "custom":
             cleaned["end"] = today()

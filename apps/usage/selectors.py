@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import TruncDate, TruncHour
@@ -71,8 +72,9 @@ class UsageReport:
 def usage_report(*, instance, start: date, end: date) -> UsageReport:
     rows = UsageDay.objects.filter(instance=instance, date__gte=start, date__lte=end)
     days = date_range(start, end)
-    users = list(
-        rows.values("api_user")
+    # Plain dicts: the loop below adds average and unusual, _add_peak_dates peak_date.
+    users: list[dict[str, Any]] = list(
+        rows.values("api_user")  # type: ignore[arg-type]
         .annotate(total=Sum("calls"), peak=Max("calls"))
         .order_by("-total", "api_user")
     )
@@ -131,7 +133,7 @@ def _add_peak_dates(rows, users: list[dict]) -> None:
     at_peak = Q()
     for user in users:
         at_peak |= Q(api_user=user["api_user"], calls=user["peak"])
-    first = {}
+    first: dict[str, date] = {}
     for name, on in rows.filter(at_peak).order_by("date").values_list("api_user", "date"):
         first.setdefault(name, on)
     for user in users:

@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 dest=field_name,
                 type=int,
                 metavar="N",
-                help=f"{field.help_text} Default: {field.default}.".replace("%", "%%"),
+                help=f"{field.help_text} Default: {field.default}.".replace("%", "%%"),  # type: ignore[union-attr]  # not a relation
             )
 
     def handle(self, *args, name, munchkin_id, client_id, rest_url, identity_url, **options):
