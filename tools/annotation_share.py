@@ -1,8 +1,9 @@
 """Print the share of functions in apps/ and marketo_admin/ that carry type annotations.
 
 A function counts as having a return hint when it declares its return type, and as fully
-annotated when, besides, every parameter but a method's first has a type. Migrations are
-left out (Django writes them). Usage: python tools/annotation_share.py [--by-app]
+annotated when, besides, every parameter but a method's first has a type. As for mypy, an
+`__init__` with an annotated parameter needs no `-> None`. Migrations are left out (Django
+writes them). Usage: python tools/annotation_share.py [--by-app]
 """
 
 import ast
@@ -48,10 +49,11 @@ def main() -> None:
             app = "/".join(parts[:2]) if parts[0] == "apps" and len(parts) > 2 else parts[0]
             counts = per_app.setdefault(app, Counter())
             for function, in_class in _functions(ast.parse(path.read_text())):
-                returns = function.returns is not None
-                full = returns and all(
-                    p.annotation is not None for p in _parameters(function, in_class=in_class)
+                parameters = _parameters(function, in_class=in_class)
+                returns = function.returns is not None or (
+                    function.name == "__init__" and any(p.annotation for p in parameters)
                 )
+                full = returns and all(p.annotation is not None for p in parameters)
                 for counter in (totals, counts):
                     counter["functions"] += 1
                     counter["returns"] += returns
