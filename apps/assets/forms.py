@@ -53,7 +53,7 @@ class CloneForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of the folders in the list."},
     )
 
-    def __init__(self, *args, instance, asset, **kwargs):
+    def __init__(self, *args, instance, asset, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # programs.md: a program is cloned into a Folder of the same workspace; an email
         # into a folder or program that holds emails.

@@ -149,7 +149,7 @@ def asset_action_start(
 def _queue_action(action_id: int) -> None:
     from apps.assets.tasks import asset_action_run_task
 
-    def explain(message):  # the broker is down: the page shows why, instead of waiting
+    def explain(message: str) -> None:  # the broker is down: the page shows why, instead of waiting
         AssetAction.objects.filter(pk=action_id).update(
             status=AssetAction.Status.FAILED, message=message, finished_at=timezone.now()
         )

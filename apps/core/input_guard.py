@@ -52,7 +52,7 @@ class InputGuardMiddleware:
     """Listed before CsrfViewMiddleware: its process_view must see the body's size before
     anything reads the body."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):

@@ -191,7 +191,7 @@ def keep_alive(model: type[TrackedJob], pk: int, claim: str):
             thread.join(timeout=5)
 
 
-def _beat(model, pk, claim, stop):
+def _beat(model, pk, claim, stop) -> None:
     try:
         while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
             try:

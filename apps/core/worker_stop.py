@@ -37,14 +37,14 @@ OPTION = Option(
 class StopGrace(bootsteps.Step):
     """Arms a timer when the worker is asked to stop (SIGTERM, or Ctrl-C in a terminal)."""
 
-    def __init__(self, worker, stop_grace=None, **options):
+    def __init__(self, worker, stop_grace=None, **options) -> None:
         super().__init__(worker, **options)
         self.grace = stop_grace
         if stop_grace is not None:
             self.worker = worker
             signals.worker_shutting_down.connect(self._arm, weak=False)
 
-    def _arm(self, **kwargs):
+    def _arm(self, **kwargs) -> None:
         # Called in the signal handler: the timer thread does the waiting.
         watchdog = threading.Thread(
             target=_hand_back_and_exit, args=(self.worker, self.grace), daemon=True
@@ -52,7 +52,7 @@ class StopGrace(bootsteps.Step):
         watchdog.start()
 
 
-def _hand_back_and_exit(worker, grace):
+def _hand_back_and_exit(worker, grace) -> None:
     from celery.bootsteps import RUN  # type: ignore[attr-defined]  # missing from celery-types
     from celery.worker.state import active_requests
 

@@ -31,7 +31,7 @@ class LoadResult:
     waits: list = field(default_factory=list)  # seconds each admission took
     identity_calls: int = 0
 
-    def merge(self, other: "LoadResult"):
+    def merge(self, other: "LoadResult") -> None:
         self.calls += other.calls
         self.waits += other.waits
         self.identity_calls += other.identity_calls
@@ -65,7 +65,7 @@ def max_in_window(times: list[float], window: float) -> int:
 class _TimedGovernor:
     """Wraps the shared governor to measure how long each admission took."""
 
-    def __init__(self, inner, waits, lock):
+    def __init__(self, inner, waits, lock) -> None:
         self._inner, self._waits, self._lock = inner, waits, lock
 
     def acquire(self, budget, priority, *, timeout):
@@ -111,7 +111,7 @@ def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: st
     broker = shared_token_broker()
     identity_before = broker.identity_calls
 
-    def worker():
+    def worker() -> None:
         client = marketo_client(
             instance, priority=Priority(priority), feature="load_test", job="marketo_load"
         )
@@ -142,7 +142,7 @@ def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: st
     return result
 
 
-def _child(queue, *args):
+def _child(queue, *args) -> None:
     queue.put(run_process(*args))
 
 

@@ -108,7 +108,7 @@ class MarketoInstance(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
@@ -153,7 +153,7 @@ class InstanceGrant(models.Model):
             models.UniqueConstraint(fields=["instance", "user"], name="one_grant_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.instance}"
 
 
@@ -187,7 +187,7 @@ class ConnectionTest(models.Model):
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["instance", "-requested_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"connection test of {self.instance} at {self.requested_at:%Y-%m-%d %H:%M}"
 
     @property

@@ -41,7 +41,7 @@ class RangeForm(forms.Form):
     start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, data=None, *, default="30", **kwargs):
+    def __init__(self, data=None, *, default="30", **kwargs) -> None:
         data = data.copy() if data is not None else {}
         if not data.get("range"):
             data["range"] = "custom" if data.get("start") or data.get("end") else default

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import TruncDate, TruncHour
 
 from apps.instances.client import instance_budget, shared_governor
@@ -184,7 +184,9 @@ GROUPS = {
 }
 
 
-def _ledger_parts(*, instance, start: date, end: date):
+def _ledger_parts(
+    *, instance, start: date, end: date
+) -> tuple[QuerySet[LedgerHour], QuerySet[LedgerEntry]]:
     """The ledger over a range as two querysets that never overlap: the hourly roll-ups up
     to the last rolled-up hour, then the raw rows (which may be pruned before that hour)."""
     since, until = day_bounds(start, end)

@@ -13,10 +13,10 @@ class Command(BaseCommand):
         "printed once, when it is created)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--username", default="admin")
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, **options) -> None:
         from apps.sandbox.demo import DEMO_NAME, demo_first_syncs_queue, demo_instance_register
 
         demo_first_syncs_queue(demo_instance_register())

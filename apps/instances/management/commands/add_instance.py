@@ -31,7 +31,7 @@ class Command(BaseCommand):
         "(never from an argument, where `ps` and shell history would show it)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--name", required=True)
         parser.add_argument("--munchkin-id", required=True)
         parser.add_argument("--client-id", required=True)
