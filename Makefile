@@ -61,6 +61,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/hadolint docker/Dockerfile
 	docker-compose --env-file docker/example.env -f docker/compose.yaml config --quiet
 

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,11 +36,11 @@ class MeView(APIView):
     serializer_class = MeSerializer
 
     @extend_schema(summary="Who the request is authenticated as", responses=MeSerializer)
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(MeSerializer(_me(request.user)).data)
 
     @extend_schema(summary="Change your own settings", request=MeSerializer, responses=MeSerializer)
-    def patch(self, request):
+    def patch(self, request: Request) -> Response:
         serializer = MeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "time_zone" in serializer.validated_data:

@@ -1,5 +1,5 @@
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,7 +73,7 @@ def user_set_role(*, user, role: Role) -> None:
     user.__dict__.pop("_perm_cache", None)
 
 
-def user_create(*, username: str, password: str, role: Role, email: str = "", **extra):
+def user_create(*, username: str, password: str, role: Role, email: str = "", **extra) -> User:
     user = get_user_model().objects.create_user(
         username=username, password=password, email=email, **extra
     )

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from apps.audit.services import audit_record
 from apps.core.permissions import user_role
 
 
-def profile_view(request):
+def profile_view(request: HttpRequest) -> HttpResponse:
     profile = profile_get(user=request.user)
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -23,7 +24,7 @@ def profile_view(request):
 
 
 @require_POST
-def api_token_create_view(request):
+def api_token_create_view(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, token_form=form, status=400)
@@ -35,14 +36,16 @@ def api_token_create_view(request):
 
 
 @require_POST
-def api_token_revoke_view(request, pk):
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token, request=request)
     messages.success(request, f"The token “{token.name}” is revoked.")
     return redirect("profile")
 
 
-def _render_profile(request, *, profile_form=None, token_form=None, status=200, **extra):
+def _render_profile(
+    request: HttpRequest, *, profile_form=None, token_form=None, status=200, **extra
+):
     profile = profile_get(user=request.user)
     context = {
         "profile_form": profile_form or ProfileForm(instance=profile),

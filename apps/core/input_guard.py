@@ -35,7 +35,7 @@ def _body_limit(view_func) -> tuple[int, str]:
     for holder in (view_func, getattr(view_func, "view_class", None)):
         limit = getattr(holder, "max_body_bytes", None)
         if limit:
-            return limit, holder.max_body_what
+            return limit, holder.max_body_what  # type: ignore[union-attr]  # it has a limit
     return settings.REQUEST_BODY_MAX_BYTES, "requests here"
 
 
@@ -51,7 +51,7 @@ class InputGuardMiddleware:
     """Listed before CsrfViewMiddleware: its process_view must see the body's size before
     anything reads the body."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):

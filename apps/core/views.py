@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
@@ -14,7 +14,7 @@ ERRORS = {
 }
 
 
-def error_response(request, status, message=None, *, code=None):
+def error_response(request: HttpRequest, status, message=None, *, code=None) -> HttpResponse:
     """The API's `{"detail", "code"}` under /api/, the error page elsewhere."""
     default_code, title, default_message = ERRORS[status]
     message = message or default_message
@@ -27,24 +27,24 @@ def error_response(request, status, message=None, *, code=None):
 
 
 @login_not_required
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     return error_response(request, 400)
 
 
 @login_not_required
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     # Our own PermissionDenied messages are written for people; Django's defaults are not.
     message = str(exception) if exception and str(exception) else None
     return error_response(request, 403, message)
 
 
 @login_not_required
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return error_response(request, 404)
 
 
 @login_not_required
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """A static page: no database, session or user, because any of them may be what failed.
 
     The template is rendered without the request, so no context processor runs (they read
@@ -57,7 +57,7 @@ def server_error(request):
 
 
 @login_not_required
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason="") -> HttpResponse:
     message = (
         "The form was sent from a page that is out of date or from another site, so nothing "
         "was changed. Reload the page and try again."

@@ -29,6 +29,7 @@ from apps.marketo.token_broker import (
     RedisTokenStore,
     SqliteTokenStore,
     TokenBroker,
+    TokenStore,
 )
 
 REDIS_TIMEOUT_SECONDS = 2
@@ -71,6 +72,7 @@ def shared_governor():
 def shared_token_broker():
     sealed = {"encrypt": vault.encrypt, "decrypt": vault.decrypt}
     backend = settings.GOVERNOR_BACKEND
+    store: TokenStore
     if backend == "redis":
         store = RedisTokenStore(_redis_client(), **sealed)
     elif backend == "sqlite":

@@ -106,7 +106,7 @@ class MarketoInstance(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
@@ -151,7 +151,7 @@ class InstanceGrant(models.Model):
             models.UniqueConstraint(fields=["instance", "user"], name="one_grant_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.instance}"
 
 
@@ -185,7 +185,7 @@ class ConnectionTest(models.Model):
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["instance", "-requested_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"connection test of {self.instance} at {self.requested_at:%Y-%m-%d %H:%M}"
 
     @property

@@ -148,7 +148,7 @@ def _queue_test(test_id: int) -> None:
     # service queues a task), the one cycle Celery's layout makes.
     from apps.instances.tasks import connection_test_run_task
 
-    def explain(message):  # the broker is down: the page shows why, instead of waiting
+    def explain(message: str) -> None:  # the broker is down: the page shows why, instead of waiting
         ConnectionTest.objects.filter(pk=test_id).update(
             status=ConnectionTest.Status.FAILED, error=message, finished_at=timezone.now()
         )

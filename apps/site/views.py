@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -8,7 +8,7 @@ from apps.site.health import health_report
 from apps.site.navigation import menu_for
 
 
-def home_view(request):
+def home_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "site/home.html",
@@ -18,18 +18,18 @@ def home_view(request):
 
 @login_not_required
 @never_cache
-def healthz_view(request):
+def healthz_view(request: HttpRequest) -> HttpResponse:
     report = health_report()
     response = JsonResponse(report, status=200 if report["ok"] else 503)
     # health_report logs a failing check when it starts failing; Django would log every
     # 503 as an ERROR ("Service Unavailable: /healthz"), on every poll of a monitor.
-    response._has_been_logged = True
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own flag
     return response
 
 
 @login_not_required
 @never_cache
-def livez_view(request):
+def livez_view(request: HttpRequest) -> HttpResponse:
     """The web process answers: for a container's health check, which must not fail
     because a worker elsewhere is down."""
     return JsonResponse({"ok": True})

@@ -98,7 +98,7 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
     worker, does nothing; when the governor asks for a wait, the run is paused until then."""
     claim = jobs.job_claim(UsageSync, sync_id)
     sync = UsageSync.objects.select_related("instance", "requested_by").filter(pk=sync_id).first()
-    if claim is None:
+    if claim is None or sync is None:
         return sync  # None when it was deleted meanwhile
     instance = sync.instance
     try:

@@ -4,6 +4,7 @@ Each variable is documented in the README's configuration table; keep the two in
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -197,7 +198,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Browser features no page uses, turned off for the pages and anything they might embed.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -422,7 +423,7 @@ SPECTACULAR_SETTINGS = {
 # request id (or the Celery task's) so one request can be followed across processes.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {

@@ -144,7 +144,7 @@ class AssetStore:
         record = self.assets.get(kind, {}).get(asset_id)
         return record["name"] if record else None
 
-    def children(self, parent: tuple[str, int]) -> list[tuple[str, tuple[str, int]]]:
+    def children(self, parent: tuple[str, int]) -> list[tuple[str, int]]:
         """What folder/{id}/content.json lists: sub-folders, programs, then assets."""
         found = []
         for key, meta in self.meta.items():

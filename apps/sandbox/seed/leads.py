@@ -220,7 +220,8 @@ class LeadStore:
     def find(self, field: str, values: list[str]) -> list[int]:
         """Positions of leads whose `field` matches one of `values`, in id order."""
         if field == "id":
-            found = {self.position(key) for key in (self._key("id", v) for v in values) if key}
+            keys = (self._key("id", v) for v in values)  # ints, or None for a non-number
+            found = {self.position(key) for key in keys if key}  # type: ignore[arg-type]
             return sorted(p for p in found if p is not None)
         index = self._index(field)
         matches: set[int] = set()

@@ -15,10 +15,10 @@ from apps.core.models import WorkerHeartbeat
 class Command(BaseCommand):
     help = "Check one process of this container: web, worker or beat."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("role", choices=["web", "worker", "beat"])
 
-    def handle(self, *args, role, **options):
+    def handle(self, *args, role, **options) -> None:
         getattr(self, f"check_{role}")()
         self.stdout.write(f"{role}: ok")
 

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         "(never from an argument, where `ps` and shell history would show it)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--name", required=True)
         parser.add_argument("--munchkin-id", required=True)
         parser.add_argument("--client-id", required=True)
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 dest=field_name,
                 type=int,
                 metavar="N",
-                help=f"{field.help_text} Default: {field.default}.".replace("%", "%%"),
+                help=f"{field.help_text} Default: {field.default}.".replace("%", "%%"),  # type: ignore[union-attr]  # not a relation
             )
 
     def handle(self, *args, name, munchkin_id, client_id, rest_url, identity_url, **options):

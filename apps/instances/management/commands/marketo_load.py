@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "what happened: calls, answers by code, most calls in 20 s, admission waits."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--instance", required=True)
         parser.add_argument("--processes", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(
         self, *args, instance, processes, threads, seconds, endpoint, priority, json, **options
-    ):
+    ) -> None:
         target = find_instance(instance)
         self.stderr.write(
             f"{processes} process(es) x {threads} thread(s), {seconds:.0f} s of {endpoint} "

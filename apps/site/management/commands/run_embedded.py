@@ -38,12 +38,12 @@ class Stop(Exception):
 class Command(BaseCommand):
     help = "Run marketo-admin on this machine: web, worker (both queues) and beat."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--worker-threads", type=int, default=8)
 
-    def handle(self, *args, host, port, worker_threads, **options):
+    def handle(self, *args, host, port, worker_threads, **options) -> None:
         for signum in STOP_SIGNALS:
             signal.signal(signum, _raise_stop)
         with foreground():
@@ -87,7 +87,7 @@ class Command(BaseCommand):
             self._stop(children, sandbox, output_lock)
             raise
 
-    def _stop(self, children, sandbox, output_lock):
+    def _stop(self, children, sandbox, output_lock) -> None:
         # Ctrl-C again while stopping changes nothing: the stop is bounded already.
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)

@@ -14,10 +14,10 @@ class Command(BaseCommand):
         "printed once, when it is created)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--username", default="admin")
 
-    def handle(self, *args, username, **options):
+    def handle(self, *args, username, **options) -> None:
         demo_first_syncs_queue(demo_instance_register())
         self.stdout.write(f"Demo instance: {DEMO_NAME}, served by the sandbox on this machine.")
         if get_user_model().objects.filter(username=username).exists():
