@@ -3,6 +3,7 @@ from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
+from django_guid import get_guid
 
 from apps.accounts.permissions import user_role
 from apps.core.health import health_report
@@ -54,7 +55,7 @@ def error_response(request, status, message=None, *, code=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "code": code or default_code}, status=status)
     context = {"title": title, "message": message, "status": status}
-    context["request_id"] = getattr(request, "request_id", "")
+    context["request_id"] = get_guid()
     # The 4xx pages share one layout; a status without its own template uses the 400 one.
     return render(request, [f"{status}.html", "400.html"], context, status=status)
 
@@ -85,7 +86,7 @@ def server_error(request):
     """
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": ERRORS[500][2], "code": "server_error"}, status=500)
-    html = loader.render_to_string("500.html", {"request_id": getattr(request, "request_id", "")})
+    html = loader.render_to_string("500.html", {"request_id": get_guid()})
     return HttpResponseServerError(html)
 
 
