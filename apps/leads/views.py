@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import Action, require
@@ -331,7 +330,3 @@ def lead_memberships_view(request, instance_pk, lead_id):
     except CALL_PROBLEMS as exc:
         context["error"] = services.problem_message(exc)
     return render(request, "leads/partials/memberships.html", context)
-
-
-def lead_detail_url(instance_pk, lead_id) -> str:
-    return reverse("lead_detail", args=[instance_pk, lead_id])

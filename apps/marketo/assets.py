@@ -1,8 +1,6 @@
 """Asset API: folders and every asset type, browsed with offset/maxReturn
 (help/rest-api/assets.md and the page of each type)."""
 
-from apps.marketo.paging import pages_by_offset
-
 # Asset type -> the browse endpoint that lists every asset of that type.
 BROWSE_PATHS = {
     "program": "/asset/v1/programs.json",
@@ -40,41 +38,11 @@ CLONEABLE = {"program": "program", "email": "email"}
 UPDATED_SINCE_TYPES = frozenset({"program", "email", "smart_campaign", "smart_list", "static_list"})
 
 
-def folders(client, *, root: dict | None = None, max_depth: int | None = None, workspace=None):
-    params = {}
-    if root:
-        params["root"] = _folder_ref(root)
-    if max_depth:
-        params["maxDepth"] = max_depth
-    if workspace:
-        params["workSpace"] = workspace
-    for page in pages_by_offset(client, "/asset/v1/folders.json", params):
-        yield from page
-
-
-def folder_get(client, folder_id: int, *, folder_type: str = "Folder") -> dict | None:
-    result = client.get(f"/asset/v1/folder/{int(folder_id)}.json", {"type": folder_type}).get(
-        "result"
-    )
-    return result[0] if result else None
-
-
-def folder_contents(client, folder_id: int, *, folder_type: str = "Folder"):
-    path = f"/asset/v1/folder/{int(folder_id)}/content.json"
-    for page in pages_by_offset(client, path, {"type": folder_type}):
-        yield from page
-
-
 def folder_tokens(client, folder_id: int, *, folder_type: str = "Folder") -> list[dict]:
     result = client.get(
         f"/asset/v1/folder/{int(folder_id)}/tokens.json", {"folderType": folder_type}
     )
     return (result.get("result") or [{}])[0].get("tokens", [])
-
-
-def assets_of_type(client, asset_type: str, *, params: dict | None = None):
-    """Every asset of one type, page by page (maxReturn 200, the most Marketo allows)."""
-    yield from pages_by_offset(client, BROWSE_PATHS[asset_type], params)
 
 
 def asset_get(client, asset_type: str, asset_id: int) -> dict | None:
