@@ -223,7 +223,7 @@ class TokenBroker:
     def _usable(self, key):
         cached = self.store.get(key)
         if cached and cached.seconds_left(self._clock()) > MIN_SECONDS_LEFT:
-            remember_secret(cached.value)
+            remember_secret(cached.value, owner=key)
             return cached
         return None
 
@@ -241,5 +241,5 @@ class TokenBroker:
     def _call_identity(self, config):
         self.identity_calls += 1
         answer = self._fetch(config)
-        remember_secret(answer.value)
+        remember_secret(answer.value, owner=token_key(config))
         return answer
