@@ -1,7 +1,12 @@
 """The lock (requirements/*.txt, written by `make lock`): what `make` and the image install."""
 
 import re
+import tomllib
 from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;]+)")
@@ -9,7 +14,24 @@ PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;]+)")
 
 def _pins(name: str) -> dict[str, str]:
     text = (ROOT / "requirements" / name).read_text()
-    return {m[1].lower(): m[2] for m in map(PIN.match, text.splitlines()) if m}
+    return {canonicalize_name(m[1]): m[2] for m in map(PIN.match, text.splitlines()) if m}
+
+
+def _asked(*, extra: str | None = None) -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return [Requirement(name) for name in names]
+
+
+@pytest.mark.parametrize(("lock", "extra"), [("base.txt", None), ("test.txt", "test")])
+def test_the_lock_holds_what_pyproject_asks_for(lock, extra):
+    pins = _pins(lock)
+    missing = [
+        str(asked)
+        for asked in _asked(extra=extra)
+        if not asked.specifier.contains(pins.get(canonicalize_name(asked.name), "0"), True)
+    ]
+    assert missing == [], f"requirements/{lock} lacks {missing}: run make lock"
 
 
 def test_the_tests_run_on_the_versions_the_product_ships():
