@@ -19,7 +19,7 @@ class ForeignRequestIdMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        header: str = settings.DJANGO_GUID["GUID_HEADER_NAME"]
+        header = str(settings.DJANGO_GUID["GUID_HEADER_NAME"])
         self.meta_key = "HTTP_" + header.upper().replace("-", "_")
 
     def __call__(self, request):
