@@ -42,7 +42,12 @@ class HourlyIdentity:
 def test_it_keeps_each_instances_current_and_previous_token_after_a_thousand_rotations():
     now = [0.0]
     identity = HourlyIdentity(lambda: now[0])
-    broker = TokenBroker(MemoryTokenStore(), fetch=identity, clock=lambda: now[0])
+    broker = TokenBroker(
+        MemoryTokenStore(),
+        fetch=identity,
+        clock=lambda: now[0],
+        remember_secret=redaction.remember_secret,  # as apps.instances.client wires it
+    )
     configs = [
         InstanceConfig(
             instance_id=n,
