@@ -17,6 +17,16 @@ class Priority(enum.StrEnum):
 
 WAIT_REASONS = frozenset({"window", "concurrency", "daily", "cooldown", "blocked"})
 
+# The share of each window that background work leaves to people waiting in the browser: a
+# fifth covers about one interactive call a second at a 100-call budget (and interactive
+# callers also win the race for any slot that frees), so a lookup never queues behind a sync.
+INTERACTIVE_RESERVE_SHARE = 5
+
+
+def interactive_reserve(calls_per_window: int) -> int:
+    """Calls of a window of `calls_per_window` that background work may not use."""
+    return calls_per_window // INTERACTIVE_RESERVE_SHARE
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -28,7 +38,7 @@ class Budget:
     daily_limit: int  # calls per America/Chicago day this product may spend
     window_seconds: float = 20.0
     # Calls of each window that background work may not use, so a person is never stuck
-    # behind a sync job. None means 10% of the window (at least 1 when the window has room).
+    # behind a sync job. None means `interactive_reserve(calls_per_window)`, a fifth.
     interactive_reserve: int | None = None
     # A call's slot is held at most this long: a killed process cannot hold it forever, and a
     # call that timed out on our side keeps it, because Marketo may still be running it.
@@ -47,7 +57,7 @@ class Budget:
 
     def __post_init__(self):
         if self.interactive_reserve is None:
-            reserve = max(1, self.calls_per_window // 10) if self.calls_per_window > 1 else 0
+            reserve = interactive_reserve(self.calls_per_window)
             object.__setattr__(self, "interactive_reserve", reserve)
         problems = [
             name
@@ -136,6 +146,7 @@ QUOTA_CODE = "607"
 
 __all__ = [
     "BUSY_CODES",
+    "INTERACTIVE_RESERVE_SHARE",
     "QUOTA_CODE",
     "UNCOUNTED_CODES",
     "WAIT_REASONS",
@@ -146,4 +157,5 @@ __all__ = [
     "Lease",
     "Priority",
     "Wait",
+    "interactive_reserve",
 ]
