@@ -14,6 +14,7 @@ from apps.instances import vault
 from apps.instances.credentials import instance_config
 from apps.instances.models import MarketoInstance
 from apps.marketo.client import MarketoClient
+from apps.marketo.errors import CallNotMade
 from apps.marketo.governor import (
     Budget,
     Priority,
@@ -33,7 +34,7 @@ from apps.usage.ledger import ledger_record
 REDIS_TIMEOUT_SECONDS = 2
 
 
-class InstanceDisabled(Exception):
+class InstanceDisabled(CallNotMade):
     """The instance is switched off: no call is made to it."""
 
 

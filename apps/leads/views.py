@@ -9,31 +9,26 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import Action, require
 from apps.accounts.selectors import profile_get
-from apps.core.csv_export import csv_response
 from apps.core.input_guard import accepts_bodies_up_to
-from apps.instances.client import InstanceDisabled
-from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.selectors import current_instance, instance_get
-from apps.leads import detail, metadata, selectors, services
+from apps.leads import detail, downloads, metadata, selectors, services
 from apps.leads.parsing import (
+    LOOKUP_BODIES,
     MAX_BODY_BYTES,
     MAX_VALUES,
     BadInput,
     csv_column_values,
     split_pasted,
 )
-from apps.marketo.errors import MarketoError
-from apps.marketo.governor import GovernorUnavailable
+from apps.marketo import activities as marketo_activities
+from apps.marketo import leads as marketo_leads
+from apps.marketo.errors import CallProblem
+from apps.marketo.leads import TooManyMatches
+from apps.marketo.wording import call_problem_message
 
-# Everything that can keep a call from being made, or make it fail.
-CALL_PROBLEMS = (
-    MarketoError,
-    CredentialsUnavailable,
-    InstanceDisabled,
-    GovernorUnavailable,
-)
-# How a refusal of a too large lookup names what has the larger limit.
-LOOKUP_BODIES = f"lead lookups of up to {MAX_VALUES:,} values"
+
+def _problem(exc: CallProblem, needs=marketo_leads.ROLE_PERMISSIONS) -> str:
+    return call_problem_message(exc, needs=needs)
 
 
 def _home_instance(request):
@@ -55,10 +50,10 @@ def _searchable(instance, user):
     """(fields, problem): the instance's searchable fields, from the day's cache if it can."""
     try:
         return metadata.searchable_fields_get(instance=instance, user=user), ""
-    except CALL_PROBLEMS as exc:
+    except CallProblem as exc:
         return metadata.FALLBACK_SEARCHABLE, (
             "The searchable fields could not be read from Marketo, so only email is offered. "
-            + services.problem_message(exc)
+            + _problem(exc)
         )
 
 
@@ -87,8 +82,8 @@ def searchable_fields_refresh_view(request):
         fields = metadata.searchable_fields_get(instance=instance, user=request.user, refresh=True)
         metadata.lead_fields_get(instance=instance, user=request.user, refresh=True)
         messages.success(request, f"Searchable fields refreshed: {len(fields)} fields.")
-    except CALL_PROBLEMS as exc:
-        messages.error(request, services.problem_message(exc))
+    except CallProblem as exc:
+        messages.error(request, _problem(exc))
     return redirect("leads_home")
 
 
@@ -107,9 +102,9 @@ def lead_search_view(request):
             )
         except BadInput as exc:
             context["error"] = str(exc)
-        except CALL_PROBLEMS as exc:
-            context["error"] = services.problem_message(exc)
-            context["too_many"] = getattr(exc, "code", "") == "1003"
+        except CallProblem as exc:
+            context["error"] = _problem(exc)
+            context["too_many"] = isinstance(exc, TooManyMatches)
     if request.htmx:
         return render(request, "leads/partials/search_result.html", context)
     return render(request, "leads/search_page.html", context)
@@ -142,8 +137,8 @@ def lead_lookup_create_view(request):
         )
     except BadInput as exc:
         return leads_home_view(request, form_errors=[str(exc)], status=400)
-    except CALL_PROBLEMS as exc:
-        return leads_home_view(request, form_errors=[services.problem_message(exc)], status=503)
+    except CallProblem as exc:
+        return leads_home_view(request, form_errors=[_problem(exc)], status=503)
     return redirect("lead_lookup_detail", pk=lookup.pk)
 
 
@@ -203,8 +198,7 @@ def lead_lookup_progress_view(request, pk):
 
 
 def _columns(request, lookup):
-    chosen = [name for name in request.GET.getlist("cols") if name in lookup.fields]
-    return chosen or [name for name in metadata.DEFAULT_COLUMNS if name in lookup.fields]
+    return downloads.lookup_columns(lookup, request.GET.getlist("cols"))
 
 
 def _results_context(request, lookup):
@@ -215,7 +209,7 @@ def _results_context(request, lookup):
     rows = selectors.result_rows(lookup=lookup, sort=sort, descending=descending)
     page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {}
-    with contextlib.suppress(CALL_PROBLEMS):
+    with contextlib.suppress(CallProblem):
         labels = {
             item["name"]: item["label"]
             for item in metadata.lead_fields_get(instance=lookup.instance, user=request.user)
@@ -240,18 +234,11 @@ def lead_lookup_results_view(request, pk):
 
 def lead_lookup_results_csv_view(request, pk):
     lookup = _lookup(request, pk)
-    columns = _columns(request, lookup)
-    rows = (
-        [row.data.get(name) for name in columns]
-        for row in selectors.result_rows(lookup=lookup).iterator(chunk_size=1000)
-    )
-    return csv_response(f"lead-lookup-{lookup.pk}-found.csv", columns, rows)
+    return downloads.found_csv(lookup, _columns(request, lookup))
 
 
 def lead_lookup_not_found_csv_view(request, pk):
-    lookup = _lookup(request, pk)
-    rows = ([value] for value in selectors.not_found_values(lookup=lookup))
-    return csv_response(f"lead-lookup-{lookup.pk}-not-found.csv", [lookup.field], rows)
+    return downloads.not_found_csv(_lookup(request, pk))
 
 
 # --- lead detail -------------------------------------------------------------------------
@@ -269,7 +256,7 @@ def lead_detail_view(request, instance_pk, lead_id):
     detail.lead_view_audit(instance=instance, user=request.user, lead_id=lead_id, request=request)
     try:
         types = metadata.activity_types_get(instance=instance, user=request.user)
-    except CALL_PROBLEMS:
+    except CallProblem:
         types = {}
     return render(
         request,
@@ -292,8 +279,8 @@ def lead_fields_view(request, instance_pk, lead_id):
         context.update(detail.lead_fields(instance=instance, user=request.user, lead_id=lead_id))
     except detail.LeadNotFound as exc:
         context["error"], status = str(exc), 404
-    except CALL_PROBLEMS as exc:
-        context["error"] = services.problem_message(exc)
+    except CallProblem as exc:
+        context["error"] = _problem(exc)
     # htmx swaps 2xx answers only; the message is the content, so answer 200 to htmx.
     return render(
         request, "leads/partials/fields.html", context, status=200 if request.htmx else status
@@ -316,8 +303,8 @@ def lead_activities_view(request, instance_pk, lead_id):
             request.GET.get("page")
         )
         context["complete"] = complete
-    except CALL_PROBLEMS as exc:
-        context["error"] = services.problem_message(exc)
+    except CallProblem as exc:
+        context["error"] = _problem(exc, needs=marketo_activities.ROLE_PERMISSIONS)
     return render(request, "leads/partials/activities.html", context)
 
 
@@ -328,8 +315,8 @@ def lead_memberships_view(request, instance_pk, lead_id):
         context.update(
             detail.lead_memberships(instance=instance, user=request.user, lead_id=lead_id)
         )
-    except CALL_PROBLEMS as exc:
-        context["error"] = services.problem_message(exc)
+    except CallProblem as exc:
+        context["error"] = _problem(exc, needs=marketo_leads.MEMBERSHIP_PERMISSIONS)
     return render(request, "leads/partials/memberships.html", context)
 
 

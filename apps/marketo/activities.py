@@ -2,6 +2,9 @@
 
 from apps.marketo.paging import pages_by_token
 
+# What the API user's role needs ("Required Permissions" in swagger-mapi.json).
+ROLE_PERMISSIONS = ("Read-Only Activity", "Read-Write Activity")
+
 
 def activity_types(client) -> list[dict]:
     return client.get("/v1/activities/types.json").get("result", [])

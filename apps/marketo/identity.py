@@ -46,7 +46,9 @@ def token_request(config: InstanceConfig, *, timeout=transport.DEFAULT_TIMEOUT) 
     if response.status_code == 401:
         raise IdentityError(_identity_refusal(response), code="401")
     if response.status_code >= 500:
-        raise TransientError(f"the identity endpoint answered HTTP {response.status_code}")
+        raise TransientError(
+            f"the identity endpoint answered HTTP {response.status_code}", code="identity"
+        )
     if response.status_code != 200:
         raise IdentityError(
             f"the identity endpoint answered HTTP {response.status_code}",
@@ -61,7 +63,9 @@ def token_request(config: InstanceConfig, *, timeout=transport.DEFAULT_TIMEOUT) 
             obtained_at=time.time(),
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise TransientError("the identity endpoint's answer had no access token") from exc
+        raise TransientError(
+            "the identity endpoint's answer had no access token", code="identity"
+        ) from exc
 
 
 def _identity_refusal(response) -> str:

@@ -1,5 +1,9 @@
 """Usage and error statistics (help/rest-api/usage.md). Marketo keeps only 7 days."""
 
+# The usage endpoints need no role permission ("Required Permissions: None" in
+# swagger-mapi.json): a refusal can only come from an IP allow-list or the API user.
+ROLE_PERMISSIONS = None
+
 
 def usage_today(client) -> list[dict]:
     return client.get("/v1/stats/usage.json").get("result", [])

@@ -8,9 +8,9 @@ from django.db.models.functions import TruncDate, TruncHour
 
 from apps.instances.client import instance_budget, shared_governor
 from apps.instances.models import MarketoInstance
-from apps.marketo.governor import CHICAGO, UNCOUNTED_CODES, GovernorUnavailable
+from apps.marketo.codes import NOT_COUNTED, code_info
+from apps.marketo.governor import CHICAGO, GovernorUnavailable
 from apps.usage.days import day_bounds, quota_forecast, today
-from apps.usage.error_codes import describe
 from apps.usage.models import ErrorDay, LedgerEntry, LedgerHour, QuotaAlert, UsageDay, UsageSync
 
 # Stacked chart: the biggest users get their own colour, the rest share "others".
@@ -20,8 +20,6 @@ CHART_USERS = 8
 UNUSUAL_FACTOR = 3
 UNUSUAL_MIN_CALLS = 100
 UNUSUAL_MIN_DAYS = 5
-# Ledger outcomes that Marketo does not count against the quota (or that never reached it).
-NOT_COUNTED = UNCOUNTED_CODES | {"connection", "deadline", "wait", "413", "414", "refused"}
 
 
 def date_range(start: date, end: date) -> list[date]:
@@ -165,7 +163,7 @@ def errors_report(*, instance, start: date, end: date) -> dict:
         .values_list("code", "n", "top")
     ]
     for row in codes:
-        info = describe(row["code"])
+        info = code_info(row["code"])
         row.update(meaning=info.meaning, action=info.action)
     totals = dict(rows.values("date").annotate(n=Sum("count")).values_list("date", "n"))
     daily = [{"date": on, "total": totals.get(on, 0)} for on in date_range(start, end)]
@@ -234,8 +232,10 @@ def calls_report(*, instance, start: date, end: date, group_by: str) -> list[dic
 
 
 def ledger_reconciliation(*, instance, start: date, end: date) -> list[dict]:
-    """Per quota day: the calls our ledger counted against the quota, and what Marketo
-    reports for our API user. A positive gap means someone else uses the same credentials."""
+    """Per quota day: the calls our ledger counted against the quota, as the governor counts
+    them (codes.py: every call but those Marketo does not count or that were never sent), and
+    what Marketo reports for our API user. A positive gap means someone else uses the same
+    credentials."""
     hours, raw = _ledger_parts(instance=instance, start=start, end=end)
     ours: dict[date, int] = {}
     for rows in (

@@ -14,21 +14,13 @@ from django.utils import timezone
 from apps.accounts.permissions import Role
 from apps.audit.services import audit_record
 from apps.core import jobs
-from apps.core.outages import GOVERNOR_DOWN
-from apps.instances.client import (
-    InstanceDisabled,
-    instance_budget,
-    marketo_client,
-    shared_governor,
-)
-from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.client import instance_budget, marketo_client, shared_governor
 from apps.instances.models import MarketoInstance
 from apps.marketo import usage as marketo_usage
-from apps.marketo.client import RetryLater
-from apps.marketo.errors import AccessDenied, MarketoError
+from apps.marketo.errors import CallProblem, RetryLater
 from apps.marketo.governor import GovernorUnavailable, Priority
+from apps.marketo.wording import call_problem_message
 from apps.usage.days import today
-from apps.usage.error_codes import USAGE_603
 from apps.usage.models import ErrorDay, QuotaAlert, UsageDay, UsageSync
 
 logger = logging.getLogger(__name__)
@@ -117,21 +109,19 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
                 usage = marketo_usage.usage_last_7_days(client)
                 errors = marketo_usage.errors_last_7_days(client)
     except RetryLater as exc:
-        message = "Waiting for the instance's API budget."
+        message = _problem(exc, job=True)
         jobs.job_pause(
             UsageSync, sync.pk, claim, seconds=exc.seconds, message=message, failure=False
         )
         sync.refresh_from_db()
         return sync
-    except GovernorUnavailable:
-        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
+    except GovernorUnavailable as exc:
+        message = f"{_problem(exc, job=True)} The sync goes on by itself when it is back."
         jobs.job_pause(UsageSync, sync.pk, claim, seconds=30, message=message, failure=False)
         sync.refresh_from_db()
         return sync
-    except AccessDenied as exc:
-        return _fail(sync, claim, f"{USAGE_603} ({exc.message})")
-    except (MarketoError, CredentialsUnavailable, InstanceDisabled) as exc:
-        return _fail(sync, claim, str(exc))
+    except CallProblem as exc:
+        return _fail(sync, claim, _problem(exc))
     with transaction.atomic():
         days = usage_days_store(instance=instance, result=usage)
         error_days_store(instance=instance, result=errors)
@@ -143,6 +133,10 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
     quota_alert_check(instance=instance)
     sync.refresh_from_db()
     return sync
+
+
+def _problem(exc: CallProblem, *, job: bool = False) -> str:
+    return call_problem_message(exc, needs=marketo_usage.ROLE_PERMISSIONS, job=job)
 
 
 def _fail(sync: UsageSync, claim: str, error: str) -> UsageSync:

@@ -9,6 +9,9 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from apps.marketo.codes import BUSY_CODES, QUOTA_CODE, UNCOUNTED_CODES
+from apps.marketo.errors import CallNotMade
+
 
 class Priority(enum.StrEnum):
     INTERACTIVE = "interactive"  # a person is waiting in the browser
@@ -106,8 +109,12 @@ class Wait:
     reason: str
 
 
-class GovernorUnavailable(Exception):
-    """The governor's backend cannot be reached, so no call may be made (fail closed)."""
+class GovernorUnavailable(CallNotMade):
+    """The governor's backend cannot be reached, so no call may be made (fail closed).
+    Its message says what failed, for the log; a person reads `person_message`."""
+
+    person_message = "The call governor (Redis) cannot be reached, so no call to Marketo was made."
+    passes = True
 
 
 class AdmissionTimeout(Exception):
@@ -138,11 +145,18 @@ class Governor(Protocol):
     def ping(self) -> None: ...
 
 
-# Answers Marketo does not count against the rate limit or the quota (docs/marketo.md, "Limits").
-UNCOUNTED_CODES = frozenset({"601", "602", "604", "605", "608", "611"})
-# Another integration is using the shared window (606) or the in-flight slots (615).
-BUSY_CODES = frozenset({"606", "615"})
-QUOTA_CODE = "607"
+def penalty_kind(code: str) -> str:
+    """What `Governor.penalize` does for `code`: "busy" (cool down and shrink the window
+    budget) or "quota" (block until the quota day ends), from the table in codes.py."""
+    code = str(code)
+    if code in BUSY_CODES:
+        return "busy"
+    if code == QUOTA_CODE:
+        return "quota"
+    raise ValueError(
+        f"penalize() takes {', '.join(sorted(BUSY_CODES))} or {QUOTA_CODE}, not {code!r}"
+    )
+
 
 __all__ = [
     "BUSY_CODES",
@@ -158,4 +172,5 @@ __all__ = [
     "Priority",
     "Wait",
     "interactive_reserve",
+    "penalty_kind",
 ]
