@@ -14,7 +14,9 @@ def shell(request):
     if user is not None and user.is_authenticated:
         context["menu"] = menu_for(user)
         context.update(_switcher(user))
-        context["quota_alerts"] = _quota_alerts(user)
+        # A callable: the template calls it only when it shows the banner (base.html), so
+        # fragments rendered for htmx do not read the quota.
+        context["quota_alerts"] = lambda: _quota_alerts(user)
     return context
 
 
@@ -29,6 +31,6 @@ def _switcher(user):
 
 
 def _quota_alerts(user):
-    from apps.usage.selectors import quota_alerts
+    from apps.usage.quota import quota_alerts
 
     return quota_alerts(user=user)

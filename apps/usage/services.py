@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.permissions import Role
@@ -22,6 +22,7 @@ from apps.marketo.governor import GovernorUnavailable, Priority
 from apps.marketo.wording import call_problem_message
 from apps.usage.days import today
 from apps.usage.models import ErrorDay, QuotaAlert, UsageDay, UsageSync
+from apps.usage.quota import marketo_used_today, quota_status
 
 logger = logging.getLogger(__name__)
 
@@ -176,13 +177,6 @@ def error_days_store(*, instance, result: list[dict]) -> int:
     return len(result)
 
 
-def marketo_used_today(*, instance) -> int:
-    """All integrations' calls today, as last reported by Marketo."""
-    return (
-        UsageDay.objects.filter(instance=instance, date=today()).aggregate(n=Sum("calls"))["n"] or 0
-    )
-
-
 def quota_reconcile(*, instance) -> None:
     """Raise the governor's daily counter to Marketo's figure (the larger wins), so "calls
     left today" includes what the other integrations spent."""
@@ -223,12 +217,12 @@ def email_configured() -> bool:
 
 
 def quota_alert_check(*, instance, now: float | None = None) -> bool:
-    """Email the admins once per quota day when today's use passes the threshold.
-    Returns True when this call sent the email."""
-    alert = quota_alert_for(instance)
-    used = marketo_used_today(instance=instance)
-    if used * 100 < alert.threshold_percent * instance.daily_quota or not email_configured():
+    """Email the admins once per quota day when today's use passes the threshold (the same
+    reading as the banner's: `quota_status`). Returns True when this call sent the email."""
+    status = quota_status(instance, now=now)
+    if not status.alert or not email_configured():
         return False
+    alert = quota_alert_for(instance)
     day = today(now if now is not None else time.time())
     # Claim the day with a conditional UPDATE: of two workers racing, one sends.
     claimed = (
@@ -246,12 +240,12 @@ def quota_alert_check(*, instance, now: float | None = None) -> bool:
     if not recipients:
         return False
     send_mail(
-        subject=f"[marketo-admin] {instance.name}: {used * 100 // instance.daily_quota}% of "
-        "today's API quota used",
+        subject=f"[marketo-admin] {instance.name}: {status.percent:.0f}% of today's API quota used",
         message=(
-            f"{instance.name} has used {used:,} of its {instance.daily_quota:,} API calls for "
-            f"{day.isoformat()} (all integrations, as Marketo reports them). The quota resets "
-            "at midnight US Central. The usage pages show who is spending it.\n"
+            f"{instance.name} has used {status.used:,} of its {status.quota:,} API calls for "
+            f"{day.isoformat()} (all integrations: Marketo's last report, or marketo-admin's own"
+            " count when that is higher). The quota resets at midnight US Central. The usage"
+            " pages show who is spending it.\n"
         ),
         from_email=None,
         recipient_list=recipients,
