@@ -10,23 +10,17 @@ from django.utils import timezone
 from apps.assets.mirror import asset_upsert_one, marketo_time
 from apps.assets.models import AssetAction, AssetStatus, MirroredAsset
 from apps.audit.services import audit_record
-from apps.instances.client import InstanceDisabled, marketo_client
-from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.client import marketo_client
 from apps.marketo import assets as marketo_assets
-from apps.marketo.client import RetryLater
-from apps.marketo.errors import AccessDenied, InvalidRequest, MarketoError
-from apps.marketo.governor import GovernorUnavailable, Priority
-
-# Marketo's refusals in words (help/rest-api/error-codes.md).
-REFUSALS = {
-    "709": "Marketo refused: the asset is not in a state that allows this (for example no "
-    "draft to approve, already unapproved, in use elsewhere, or a name already taken).",
-    "710": "Marketo refused: the destination folder does not exist or is not a folder.",
-    "702": "Marketo has no such asset any more.",
-    "610": "Marketo has no such asset any more.",
-    "611": "Marketo failed with a system error; try again in a minute.",
-    "1003": "Marketo refused the request as invalid.",
-}
+from apps.marketo.errors import (
+    AccessDenied,
+    CallProblem,
+    InvalidRequest,
+    MarketoError,
+    RetryLater,
+)
+from apps.marketo.governor import Priority
+from apps.marketo.wording import call_problem_message
 
 
 def asset_action_run(*, action_id: int) -> AssetAction | None:
@@ -45,27 +39,8 @@ def asset_action_run(*, action_id: int) -> AssetAction | None:
             job=f"asset_action:{action.pk}",
         )
         status, message = _perform(action, client)
-    except RetryLater as exc:
-        status, message = (
-            AssetAction.Status.FAILED,
-            f"marketo-admin's call budget for this instance is spent for now: {exc}",
-        )
-    except AccessDenied:
-        status, message = (
-            AssetAction.Status.REFUSED,
-            "Marketo refused access (603): the API user's role lacks the “Read-Write "
-            "Assets” permission (or “Approve Assets”). Add it under Admin > Users & Roles.",
-        )
-        action.error_code = "603"
-    except InvalidRequest as exc:
-        action.error_code = exc.code
-        status = AssetAction.Status.REFUSED
-        message = f"{REFUSALS.get(exc.code, 'Marketo refused.')} Marketo said: {exc}"
-    except MarketoError as exc:
-        action.error_code = exc.code
-        status, message = AssetAction.Status.FAILED, f"Marketo answered {exc}"
-    except (CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
-        status, message = AssetAction.Status.FAILED, str(exc)
+    except CallProblem as exc:
+        status, message = _outcome(action, exc)
     action.status = status
     action.message = message
     action.finished_at = timezone.now()
@@ -87,6 +62,21 @@ def asset_action_run(*, action_id: int) -> AssetAction | None:
         },
     )
     return action
+
+
+def _outcome(action: AssetAction, exc: CallProblem) -> tuple[str, str]:
+    """A refusal (Marketo will not do it as asked) or a failure, in words."""
+    needs_by_kind: dict[str, tuple[str, ...]] = {
+        AssetAction.Kind.APPROVE: marketo_assets.APPROVE_PERMISSIONS,
+        AssetAction.Kind.UNAPPROVE: marketo_assets.APPROVE_PERMISSIONS,
+        AssetAction.Kind.CLONE: marketo_assets.WRITE_PERMISSIONS,
+    }
+    needs = needs_by_kind.get(action.kind, marketo_assets.READ_PERMISSIONS)
+    message = call_problem_message(exc, needs=needs)
+    if isinstance(exc, MarketoError) and not isinstance(exc, RetryLater):
+        action.error_code = exc.code
+    refused = isinstance(exc, InvalidRequest | AccessDenied)
+    return (AssetAction.Status.REFUSED if refused else AssetAction.Status.FAILED), message
 
 
 def _perform(action: AssetAction, client) -> tuple[str, str]:

@@ -22,13 +22,17 @@ from apps.assets.mirror import (
 from apps.assets.models import SYNC_STEPS, AssetSync, MirroredAsset, MirroredFolder
 from apps.audit.services import audit_record
 from apps.core import jobs
-from apps.core.outages import GOVERNOR_DOWN
-from apps.instances.client import InstanceDisabled, marketo_client
-from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.client import marketo_client
 from apps.marketo import assets as marketo_assets
-from apps.marketo.client import RetryLater
-from apps.marketo.errors import AccessDenied, MarketoError, QuotaExhausted
+from apps.marketo.errors import (
+    AccessDenied,
+    CallNotMade,
+    MarketoError,
+    QuotaExhausted,
+    RetryLater,
+)
 from apps.marketo.governor import GovernorUnavailable, Priority
+from apps.marketo.wording import call_problem_message
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +42,10 @@ STEPS = SYNC_STEPS
 # Incremental passes ask for a little more than "since the last pass": Marketo's clock and
 # ours may differ, and an asset saved while the last pass ran must not slip through.
 INCREMENTAL_OVERLAP = timedelta(minutes=10)
-# After a transient failure (604, 608, 611, 502 ... past the client's own retries) the sync
-# waits this long; it fails after this many such pauses without storing a page in between.
+# After a transient failure (past the client's own retries) the sync waits this long; it
+# fails after this many such pauses without storing a page in between.
 TRANSIENT_RETRY_SECONDS = 30
 MAX_FAILED_PAUSES = 8
-# What a 603 means for the asset API (help/rest-api/error-codes.md; the role permission
-# names as Marketo's Admin > Users & Roles shows them).
-MISSING_PERMISSION = (
-    "Marketo refused access (603): the API user's role lacks the “Read-Only Assets” "
-    "permission (or “Read-Write Assets”). Add it in Marketo under Admin > Users & Roles, "
-    "then sync again."
-)
 
 
 def asset_sync_run(*, sync_id: int) -> AssetSync | None:
@@ -77,17 +74,17 @@ def asset_sync_run(*, sync_id: int) -> AssetSync | None:
         return None
     except RetryLater as exc:
         # The governor asks for a wait: the budget is in use, nothing failed.
-        _pause(sync, claim, exc.seconds, "Waiting for the instance's API budget.", failure=False)
-    except GovernorUnavailable:
-        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
+        _pause(sync, claim, exc.seconds, _problem(exc, job=True), failure=False)
+    except GovernorUnavailable as exc:
+        message = f"{_problem(exc, job=True)} The sync goes on by itself when it is back."
         _pause(sync, claim, TRANSIENT_RETRY_SECONDS, message, failure=False)
     except MarketoError as exc:
         if exc.retryable:
-            _pause(sync, claim, TRANSIENT_RETRY_SECONDS, f"Marketo answered {exc}", failure=True)
+            _pause(sync, claim, TRANSIENT_RETRY_SECONDS, _problem(exc, job=True), failure=True)
         else:
             _fail(sync, claim, _explain(exc), code=exc.code)
-    except (CredentialsUnavailable, InstanceDisabled) as exc:
-        _fail(sync, claim, str(exc), code="setup")
+    except CallNotMade as exc:
+        _fail(sync, claim, _problem(exc), code="setup")
     sync.refresh_from_db()
     return sync
 
@@ -100,15 +97,17 @@ def _pause(sync, claim, seconds: float, message: str, *, failure: bool) -> None:
     jobs.job_pause(AssetSync, sync.pk, claim, seconds=seconds, message=message, failure=failure)
 
 
+def _problem(exc, *, job: bool = False) -> str:
+    return call_problem_message(exc, needs=marketo_assets.READ_PERMISSIONS, job=job)
+
+
 def _explain(exc: MarketoError) -> str:
-    if isinstance(exc, AccessDenied):
-        return MISSING_PERMISSION
+    """Why the sync stopped, for a person: it does not go on by itself."""
     if isinstance(exc, QuotaExhausted):
-        return (
-            "Marketo's daily API quota is spent (607); the sync stops until the quota day "
-            "ends at midnight US Central. It resumes from where it stopped when run again."
-        )
-    return f"Marketo answered {exc}"
+        return f"{_problem(exc, job=True)} The sync resumes from where it stopped when run again."
+    if isinstance(exc, AccessDenied):
+        return f"{_problem(exc)} Then sync again."
+    return _problem(exc)
 
 
 def _fail(sync, claim, message: str, *, code: str = "") -> None:

@@ -14,15 +14,15 @@ from django.shortcuts import render
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from apps.marketo.governor import GovernorUnavailable
+from apps.marketo.wording import TRY_AGAIN, call_problem_message
 
 logger = logging.getLogger(__name__)
 
-GOVERNOR_DOWN = "The call governor (Redis) cannot be reached, so no call to Marketo was made."
-TRY_AGAIN = "Try again in a minute."
+GOVERNOR_DOWN = GovernorUnavailable.person_message
 QUEUE_DOWN = (
     "The task queue (Redis) cannot be reached, so nothing was queued. Try again in a minute."
 )
-REDIS_DOWN = "Redis cannot be reached right now. Try again in a minute."
+REDIS_DOWN = f"Redis cannot be reached right now. {TRY_AGAIN}"
 
 OUTAGES = (
     GovernorUnavailable,
@@ -35,7 +35,7 @@ OUTAGES = (
 def outage_answer(exc: BaseException) -> tuple[str, str]:
     """(code, message) for people, without addresses or tracebacks (those go to the log)."""
     if isinstance(exc, GovernorUnavailable):
-        return "governor_unavailable", f"{GOVERNOR_DOWN} {TRY_AGAIN}"
+        return "governor_unavailable", call_problem_message(exc)
     if isinstance(exc, BrokerUnavailable):
         return "queue_unavailable", QUEUE_DOWN
     return "redis_unavailable", REDIS_DOWN

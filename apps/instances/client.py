@@ -16,6 +16,7 @@ from apps.instances import vault
 from apps.instances.credentials import instance_config
 from apps.instances.models import MarketoInstance
 from apps.marketo.client import MarketoClient
+from apps.marketo.errors import CallNotMade
 from apps.marketo.governor import (
     Budget,
     Priority,
@@ -35,7 +36,7 @@ from apps.marketo.token_broker import (
 REDIS_TIMEOUT_SECONDS = 2
 
 
-class InstanceDisabled(Exception):
+class InstanceDisabled(CallNotMade):
     """The instance is switched off: no call is made to it."""
 
 
@@ -82,21 +83,14 @@ def shared_token_broker():
     return TokenBroker(store, remember_secret=remember_secret)
 
 
-# The share of each 20-second window that background work leaves to people waiting in the
-# browser: a fifth covers about one interactive call a second at a 100-call budget (and
-# interactive callers also win the race for any slot that frees), so a lookup never queues
-# behind a sync.
-INTERACTIVE_RESERVE_SHARE = 5
-
-
 def instance_budget(instance: MarketoInstance) -> Budget:
-    calls = instance.calls_per_20s
+    """The instance's limits for the governor; background work leaves the interactive reserve
+    (a fifth of each window, `governor.interactive_reserve`) to people."""
     return Budget(
         instance_id=instance.pk,
-        calls_per_window=calls,
+        calls_per_window=instance.calls_per_20s,
         concurrency=instance.concurrent_calls,
         daily_limit=instance.daily_budget,
-        interactive_reserve=calls // INTERACTIVE_RESERVE_SHARE if calls > 1 else 0,
     )
 
 

@@ -1,14 +1,16 @@
 """What "Test connection" does: get a token, then one cheap call per permission we need.
 
-A 603 on a call means the API user's role lacks that permission (or an IP allow-list
-blocks us): help/rest-api/error-codes.md. The permissions named below are those the
-endpoints' descriptions in Marketo's Swagger files require.
+A refusal of access on a call means the API user's role lacks that permission (or an IP
+allow-list blocks us): help/rest-api/error-codes.md. The permissions named are those the
+endpoints' descriptions in Marketo's Swagger files require (apps/marketo/leads.py, assets.py).
 """
 
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from apps.marketo import assets as marketo_assets
+from apps.marketo import leads as marketo_leads
 from apps.marketo.client import MarketoClient
 from apps.marketo.errors import AccessDenied, MarketoError
 
@@ -23,13 +25,19 @@ class PermissionCheck:
 
 
 CHECKS = [
-    PermissionCheck("leads", "Read leads", "/v1/leads/describe2.json", {}, "Read-Only Lead"),
+    PermissionCheck(
+        "leads",
+        "Read leads",
+        "/v1/leads/describe2.json",
+        {},
+        marketo_leads.ROLE_PERMISSIONS[0],
+    ),
     PermissionCheck(
         "assets",
         "Read assets",
         "/asset/v1/folders.json",
         {"maxReturn": 1, "maxDepth": 1},
-        "Read-Only Assets",
+        marketo_assets.READ_PERMISSIONS[0],
     ),
     PermissionCheck(
         "usage",

@@ -6,9 +6,10 @@ from apps.instances import vault
 from apps.instances.models import MarketoInstance
 from apps.instances.outbound import outbound_policy
 from apps.marketo.config import InstanceConfig
+from apps.marketo.errors import CallNotMade
 
 
-class CredentialsUnavailable(Exception):
+class CredentialsUnavailable(CallNotMade):
     """The instance's secret cannot be decrypted with the configured keys."""
 
 

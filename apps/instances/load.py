@@ -17,8 +17,7 @@ from django import db
 from apps.instances import client as instance_clients
 from apps.instances.client import marketo_client, shared_token_broker
 from apps.instances.models import MarketoInstance
-from apps.marketo.client import RetryLater
-from apps.marketo.errors import MarketoError
+from apps.marketo.errors import MarketoError, RetryLater
 from apps.marketo.governor import Priority
 
 ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {

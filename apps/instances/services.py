@@ -5,11 +5,12 @@ from django.views.decorators.debug import sensitive_variables
 from apps.audit.services import audit_record
 from apps.core.outages import queue_or_explain
 from apps.instances import vault
-from apps.instances.client import InstanceDisabled, marketo_client
+from apps.instances.client import marketo_client
 from apps.instances.connection_test import connection_check
-from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
+from apps.marketo.errors import CallNotMade
 from apps.marketo.governor import Priority
+from apps.marketo.wording import call_problem_message
 
 # The fields a person edits; the secret is handled on its own, and never audited by value.
 EDITABLE_FIELDS = [
@@ -171,8 +172,8 @@ def connection_test_run(*, test_id: int) -> ConnectionTest:
             user=test.requested_by,
             job=f"connection_test:{test.pk}",
         )
-    except (CredentialsUnavailable, InstanceDisabled) as exc:
-        test.status, test.error = ConnectionTest.Status.FAILED, str(exc)
+    except CallNotMade as exc:
+        test.status, test.error = ConnectionTest.Status.FAILED, call_problem_message(exc)
     else:
         _apply_report(test, connection_check(client))
     test.finished_at = timezone.now()

@@ -1,7 +1,7 @@
 from celery import Task, shared_task
 
 from apps.instances.services import connection_test_run
-from apps.marketo.client import RetryLater
+from apps.marketo.errors import RetryLater
 
 # A background task waits for the governor at most this many times before giving up.
 MAX_GOVERNOR_RETRIES = 50

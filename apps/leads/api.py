@@ -17,9 +17,13 @@ from apps.core.api import NotPaused
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
 from apps.instances.selectors import instance_get
-from apps.leads import detail, selectors, services, views
+from apps.leads import detail, downloads, selectors, services
 from apps.leads.models import LeadLookup
-from apps.leads.parsing import MAX_BODY_BYTES, BadInput, split_pasted
+from apps.leads.parsing import LOOKUP_BODIES, MAX_BODY_BYTES, BadInput, split_pasted
+from apps.marketo import leads as marketo_leads
+from apps.marketo.errors import CallProblem, InvalidRequest
+from apps.marketo.leads import TooManyMatches
+from apps.marketo.wording import call_problem_message
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -114,12 +118,13 @@ def _call(fn, **kwargs):
         return fn(**kwargs)
     except BadInput as exc:
         raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
-    except views.CALL_PROBLEMS as exc:
-        if getattr(exc, "code", "") == "1003":
-            raise exceptions.ValidationError(
-                {"filterValues": [services.problem_message(exc)]}
-            ) from exc
-        raise ServiceUnavailable(services.problem_message(exc)) from exc
+    except CallProblem as exc:
+        message = call_problem_message(exc, needs=marketo_leads.ROLE_PERMISSIONS)
+        if isinstance(exc, TooManyMatches):
+            raise exceptions.ValidationError({"filterValues": [message]}) from exc
+        if isinstance(exc, InvalidRequest):  # Marketo refused what was asked for
+            raise exceptions.ValidationError({"non_field_errors": [message]}) from exc
+        raise ServiceUnavailable(message) from exc
 
 
 LEAD_LIST = inline_serializer(
@@ -163,7 +168,7 @@ class LeadListView(APIView):
 
 
 @extend_schema(tags=["leads"])
-@accepts_bodies_up_to(MAX_BODY_BYTES, what=views.LOOKUP_BODIES)
+@accepts_bodies_up_to(MAX_BODY_BYTES, what=LOOKUP_BODIES)
 class LeadLookupCreateView(APIView):
     @extend_schema(
         summary="Start a batch lead lookup",
@@ -233,16 +238,17 @@ class LeadLookupResultsCsvView(APIView):
         responses=CSV_RESPONSE,
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        _lookup(request, pk)
-        return views.lead_lookup_results_csv_view(request._request, pk)
+        lookup = _lookup(request, pk)
+        return downloads.found_csv(
+            lookup, downloads.lookup_columns(lookup, request.query_params.getlist("cols"))
+        )
 
 
 @extend_schema(tags=["leads"])
 class LeadLookupNotFoundCsvView(APIView):
     @extend_schema(summary="Values that matched no lead, as CSV", responses=CSV_RESPONSE)
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        _lookup(request, pk)
-        return views.lead_lookup_not_found_csv_view(request._request, pk)
+        return downloads.not_found_csv(_lookup(request, pk))
 
 
 LEAD_DETAIL = inline_serializer(

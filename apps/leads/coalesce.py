@@ -21,7 +21,9 @@ import redis
 from django.conf import settings
 
 from apps.marketo import leads as marketo_leads
-from apps.marketo.errors import InvalidRequest, MarketoError
+from apps.marketo.codes import Level, code_info, error_for
+from apps.marketo.errors import MarketoError
+from apps.marketo.leads import TooManyMatches
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,15 @@ def _redis():
 
 
 class CoalescedError(MarketoError):
-    """The shared call failed; carries the error's class name and code to each requester."""
+    """The shared call failed without an answer from Marketo (its code says why)."""
+
+
+def _shared_error(answer: dict) -> MarketoError:
+    """The error the shared call raised, as each requester raises it again."""
+    code, message = answer.get("code", ""), answer["error"]
+    if code_info(code).level is Level.CLIENT or code == "error":
+        return CoalescedError(message, code=code)
+    return marketo_leads.lead_search_error(error_for(code, message))
 
 
 def coalesced_find(*, instance_id: int, field: str, value: str, fields: list[str], call):
@@ -77,7 +87,7 @@ def _coalesced(instance_id: int, field: str, value: str, fields: list[str], call
         if reply is not None:
             answer = json.loads(reply[1])
             if "error" in answer:
-                raise CoalescedError(answer["error"], code=answer.get("code", ""))
+                raise _shared_error(answer)
             return answer["leads"]
     raise CoalescedError("no answer from Marketo in time; try again", code="timeout")
 
@@ -117,16 +127,16 @@ def _answer(leads, field, value) -> dict:
 def _call_or_split(call, values, fields):
     try:
         return call(values, fields)
-    except InvalidRequest as exc:
-        # 1003: more than 1,000 leads match. One person's broad value must not fail the
-        # others' lookups: look each value up on its own, and only that one fails.
-        if exc.code != "1003" or len(values) == 1:
+    except TooManyMatches:
+        # One person's broad value must not fail the others' lookups: look each value up
+        # on its own, and only that one fails.
+        if len(values) == 1:
             raise
     leads, failed = [], None
     for value in values:
         try:
             leads.extend(call([value], fields))
-        except InvalidRequest as exc:
+        except TooManyMatches as exc:
             failed = exc
             leads.append({"__too_many__": value})
     if failed is not None and not [lead for lead in leads if "__too_many__" not in lead]:
@@ -137,7 +147,7 @@ def _call_or_split(call, values, fields):
 def _matching(leads: list[dict], field: str, value: str) -> list[dict]:
     key = marketo_leads.match_key(value)
     if any(lead.get("__too_many__") == value for lead in leads):
-        raise InvalidRequest("Too many results match the filter", code="1003")
+        raise TooManyMatches()
     return [
         lead
         for lead in leads

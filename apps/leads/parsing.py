@@ -19,6 +19,8 @@ MAX_VALUE_CHARS = 255
 # each) or as a JSON list (quotes and a comma each), with room for the other fields. A CSV
 # upload (MAX_UPLOAD_BYTES) fits too. 100,000 realistic emails are about 3.5 MB.
 MAX_BODY_BYTES = MAX_VALUES * (MAX_VALUE_CHARS + 4) + 64 * 1024
+# How a refusal of a too large lookup names what has the larger limit.
+LOOKUP_BODIES = f"lead lookups of up to {MAX_VALUES:,} values"
 _SEPARATORS = re.compile(r"[\n\r,;\t]+")
 # Field types whose values are checked before they are sent (describe's dataType).
 EMAIL_TYPES = {"email"}

@@ -13,29 +13,24 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core import jobs
-from apps.core.outages import GOVERNOR_DOWN, TRY_AGAIN
-from apps.instances.client import (
-    InstanceDisabled,
-    instance_budget,
-    marketo_client,
-    shared_governor,
-)
-from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.client import instance_budget, marketo_client, shared_governor
 from apps.leads import metadata
 from apps.leads.coalesce import coalesced_find
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
 from apps.leads.parsing import BadInput, clean_values
 from apps.marketo import leads as marketo_leads
-from apps.marketo.client import MarketoClient, RetryLater
+from apps.marketo.client import MarketoClient
 from apps.marketo.errors import (
     AccessDenied,
+    CallNotMade,
     InvalidRequest,
     MarketoError,
     NotFound,
     QuotaExhausted,
+    RetryLater,
 )
 from apps.marketo.governor import GovernorUnavailable, Priority, quota_day
-from apps.marketo.paging import pages_by_token
+from apps.marketo.wording import call_problem_message
 
 logger = logging.getLogger(__name__)
 
@@ -47,26 +42,8 @@ TRANSIENT_RETRY_SECONDS = 30
 MAX_FAILED_PAUSES = 200
 
 
-def problem_message(exc: Exception) -> str:
-    """What to tell a person when a call to Marketo could not be made or failed."""
-    if isinstance(exc, (CredentialsUnavailable, InstanceDisabled)):
-        return str(exc)
-    if isinstance(exc, GovernorUnavailable):
-        return f"{GOVERNOR_DOWN} {TRY_AGAIN}"
-    if isinstance(exc, RetryLater):
-        return f"The instance's API budget is in use right now; try again in {exc.seconds:.0f} s."
-    if isinstance(exc, QuotaExhausted):
-        return "The instance's daily API quota is spent; lookups resume after midnight US Central."
-    if isinstance(exc, AccessDenied):
-        return (
-            "Marketo refused the call (603): the API user's role lacks “Read-Only Lead” "
-            "or an IP allow-list blocks marketo-admin. Ask an admin."
-        )
-    if isinstance(exc, MarketoError) and exc.code == "1003":
-        return "Too many leads match (more than 1,000): narrow the search."
-    if isinstance(exc, MarketoError) and exc.retryable:
-        return f"Marketo is not answering properly right now ({exc}). Try again in a minute."
-    return f"Marketo answered with an error: {exc}."
+def _job_problem(exc) -> str:
+    return call_problem_message(exc, needs=marketo_leads.ROLE_PERMISSIONS, job=True)
 
 
 def _client(instance, user, *, priority: Priority, job: str = "") -> MarketoClient:
@@ -152,10 +129,9 @@ def lookup_cost(lookup: LeadLookup) -> dict:
     needed = lookup.batches.filter(done=False).count()
     try:
         left = calls_left_today(lookup.instance)
-    except GovernorUnavailable:
-        return {"calls": needed, "left": None, "allowed": False, "reason": problem_message(
-            GovernorUnavailable()
-        )}  # fmt: skip
+    except GovernorUnavailable as exc:
+        reason = call_problem_message(exc)
+        return {"calls": needed, "left": None, "allowed": False, "reason": reason}
     reason = ""
     if needed > left:
         reason = (
@@ -301,8 +277,10 @@ def _run_batches(lookup: LeadLookup, claim: str) -> None:
             priority=Priority.BACKGROUND,
             job=f"lead_lookup:{lookup.pk}",
         )
-    except (CredentialsUnavailable, InstanceDisabled) as exc:
-        _fail(lookup, claim, str(exc))
+    except CallNotMade as exc:
+        if exc.passes:
+            raise  # the task retries it
+        _fail(lookup, claim, call_problem_message(exc))
         return
     pending = list(lookup.batches.filter(done=False).values_list("pk", flat=True))
     for batch_id in pending:
@@ -312,28 +290,28 @@ def _run_batches(lookup: LeadLookup, claim: str) -> None:
             leads, calls = _fetch(client, lookup, batch.values)
         except RetryLater as exc:
             # The governor asks for a wait: not a failure, the budget is just in use.
-            _pause(lookup, claim, exc.seconds, problem_message(exc), failure=False)
+            _pause(lookup, claim, exc.seconds, _job_problem(exc), failure=False)
             return
-        except GovernorUnavailable:
-            message = f"{GOVERNOR_DOWN} The lookup goes on by itself when it is back."
+        except GovernorUnavailable as exc:
+            message = f"{_job_problem(exc)} The lookup goes on by itself when it is back."
             _pause(lookup, claim, TRANSIENT_RETRY_SECONDS, message, failure=False)
             return
         except QuotaExhausted as exc:
             seconds = quota_day(timezone.now().timestamp()).seconds_left + 60
-            message = problem_message(exc) + " The lookup will go on by itself then."
+            message = f"{_job_problem(exc)} The lookup will go on by itself then."
             _pause(lookup, claim, seconds, message, failure=True)
             return
         except AccessDenied as exc:
-            _fail(lookup, claim, problem_message(exc))
+            _fail(lookup, claim, _job_problem(exc))
             return
         except (InvalidRequest, NotFound) as exc:
-            # Our request was wrong for these values (e.g. 1003, too many matches): record
-            # it against the batch and go on with the others.
-            _store(lookup, claim, batch, [], 1, error=problem_message(exc))
+            # Our request was wrong for these values (e.g. too many matches): record it
+            # against the batch and go on with the others.
+            _store(lookup, claim, batch, [], 1, error=_job_problem(exc))
             continue
         except MarketoError as exc:
             message = (
-                f"{problem_message(exc)} Retrying in {TRANSIENT_RETRY_SECONDS} s; "
+                f"{_job_problem(exc)} Retrying in {TRANSIENT_RETRY_SECONDS} s; "
                 "finished batches are kept."
             )
             _pause(lookup, claim, TRANSIENT_RETRY_SECONDS, message, failure=True)
@@ -349,7 +327,7 @@ def _fetch(client, lookup: LeadLookup, values: list[str]) -> tuple[list[dict], i
         "fields": ",".join(lookup.fields),
     }
     leads, calls = [], 0
-    for page in pages_by_token(client, "/v1/leads.json", params):
+    for page in marketo_leads.lead_filter_pages(client, params):
         calls += 1
         leads.extend(page)
     return leads, calls

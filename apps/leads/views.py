@@ -8,33 +8,28 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
-from apps.core.csv_export import csv_response
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
-from apps.instances.client import InstanceDisabled
-from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.selectors import current_instance, instance_get
-from apps.leads import detail, metadata, selectors, services
+from apps.leads import detail, downloads, metadata, selectors, services
 from apps.leads.parsing import (
+    LOOKUP_BODIES,
     MAX_BODY_BYTES,
     MAX_VALUES,
     BadInput,
     csv_column_values,
     split_pasted,
 )
-from apps.marketo.errors import MarketoError
-from apps.marketo.governor import GovernorUnavailable
+from apps.marketo import activities as marketo_activities
+from apps.marketo import leads as marketo_leads
+from apps.marketo.errors import CallProblem
+from apps.marketo.leads import TooManyMatches
+from apps.marketo.wording import call_problem_message
 
-# Everything that can keep a call from being made, or make it fail.
-CALL_PROBLEMS = (
-    MarketoError,
-    CredentialsUnavailable,
-    InstanceDisabled,
-    GovernorUnavailable,
-)
-# How a refusal of a too large lookup names what has the larger limit.
-LOOKUP_BODIES = f"lead lookups of up to {MAX_VALUES:,} values"
+
+def _problem(exc: CallProblem, needs=marketo_leads.ROLE_PERMISSIONS) -> str:
+    return call_problem_message(exc, needs=needs)
 
 
 def _home_instance(request: HttpRequest):
@@ -56,10 +51,10 @@ def _searchable(instance, user):
     """(fields, problem): the instance's searchable fields, from the day's cache if it can."""
     try:
         return metadata.searchable_fields_get(instance=instance, user=user), ""
-    except CALL_PROBLEMS as exc:
+    except CallProblem as exc:
         return metadata.FALLBACK_SEARCHABLE, (
             "The searchable fields could not be read from Marketo, so only email is offered. "
-            + services.problem_message(exc)
+            + _problem(exc)
         )
 
 
@@ -88,8 +83,8 @@ def searchable_fields_refresh_view(request: HttpRequest) -> HttpResponse:
         fields = metadata.searchable_fields_get(instance=instance, user=request.user, refresh=True)
         metadata.lead_fields_get(instance=instance, user=request.user, refresh=True)
         messages.success(request, f"Searchable fields refreshed: {len(fields)} fields.")
-    except CALL_PROBLEMS as exc:
-        messages.error(request, services.problem_message(exc))
+    except CallProblem as exc:
+        messages.error(request, _problem(exc))
     return redirect("leads_home")
 
 
@@ -108,9 +103,9 @@ def lead_search_view(request: HtmxHttpRequest) -> HttpResponse:
             )
         except BadInput as exc:
             context["error"] = str(exc)
-        except CALL_PROBLEMS as exc:
-            context["error"] = services.problem_message(exc)
-            context["too_many"] = getattr(exc, "code", "") == "1003"
+        except CallProblem as exc:
+            context["error"] = _problem(exc)
+            context["too_many"] = isinstance(exc, TooManyMatches)
     if request.htmx:
         return render(request, "leads/partials/search_result.html", context)
     return render(request, "leads/search_page.html", context)
@@ -143,8 +138,8 @@ def lead_lookup_create_view(request: HttpRequest) -> HttpResponse:
         )
     except BadInput as exc:
         return leads_home_view(request, form_errors=[str(exc)], status=400)
-    except CALL_PROBLEMS as exc:
-        return leads_home_view(request, form_errors=[services.problem_message(exc)], status=503)
+    except CallProblem as exc:
+        return leads_home_view(request, form_errors=[_problem(exc)], status=503)
     return redirect("lead_lookup_detail", pk=lookup.pk)
 
 
@@ -204,8 +199,7 @@ def lead_lookup_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _columns(request: HttpRequest, lookup):
-    chosen = [name for name in request.GET.getlist("cols") if name in lookup.fields]
-    return chosen or [name for name in metadata.DEFAULT_COLUMNS if name in lookup.fields]
+    return downloads.lookup_columns(lookup, request.GET.getlist("cols"))
 
 
 def _results_context(request: HttpRequest, lookup):
@@ -216,7 +210,7 @@ def _results_context(request: HttpRequest, lookup):
     rows = selectors.result_rows(lookup=lookup, sort=sort, descending=descending)
     page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {}
-    with contextlib.suppress(*CALL_PROBLEMS):
+    with contextlib.suppress(CallProblem):
         labels = {
             item["name"]: item["label"]
             for item in metadata.lead_fields_get(instance=lookup.instance, user=request.user)
@@ -241,18 +235,11 @@ def lead_lookup_results_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def lead_lookup_results_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     lookup = _lookup(request, pk)
-    columns = _columns(request, lookup)
-    rows = (
-        [row.data.get(name) for name in columns]
-        for row in selectors.result_rows(lookup=lookup).iterator(chunk_size=1000)
-    )
-    return csv_response(f"lead-lookup-{lookup.pk}-found.csv", columns, rows)
+    return downloads.found_csv(lookup, _columns(request, lookup))
 
 
 def lead_lookup_not_found_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
-    lookup = _lookup(request, pk)
-    rows = ([value] for value in selectors.not_found_values(lookup=lookup))
-    return csv_response(f"lead-lookup-{lookup.pk}-not-found.csv", [lookup.field], rows)
+    return downloads.not_found_csv(_lookup(request, pk))
 
 
 # --- lead detail -------------------------------------------------------------------------
@@ -270,7 +257,7 @@ def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> Ht
     detail.lead_view_audit(instance=instance, user=request.user, lead_id=lead_id, request=request)
     try:
         types = metadata.activity_types_get(instance=instance, user=request.user)
-    except CALL_PROBLEMS:
+    except CallProblem:
         types = {}
     return render(
         request,
@@ -293,8 +280,8 @@ def lead_fields_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -
         context.update(detail.lead_fields(instance=instance, user=request.user, lead_id=lead_id))
     except detail.LeadNotFound as exc:
         context["error"], status = str(exc), 404
-    except CALL_PROBLEMS as exc:
-        context["error"] = services.problem_message(exc)
+    except CallProblem as exc:
+        context["error"] = _problem(exc)
     # htmx swaps 2xx answers only; the message is the content, so answer 200 to htmx.
     return render(
         request, "leads/partials/fields.html", context, status=200 if request.htmx else status
@@ -317,8 +304,8 @@ def lead_activities_view(request: HttpRequest, instance_pk: int, lead_id: int) -
             request.GET.get("page")
         )
         context["complete"] = complete
-    except CALL_PROBLEMS as exc:
-        context["error"] = services.problem_message(exc)
+    except CallProblem as exc:
+        context["error"] = _problem(exc, needs=marketo_activities.ROLE_PERMISSIONS)
     return render(request, "leads/partials/activities.html", context)
 
 
@@ -329,6 +316,6 @@ def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) 
         context.update(
             detail.lead_memberships(instance=instance, user=request.user, lead_id=lead_id)
         )
-    except CALL_PROBLEMS as exc:
-        context["error"] = services.problem_message(exc)
+    except CallProblem as exc:
+        context["error"] = _problem(exc, needs=marketo_leads.MEMBERSHIP_PERMISSIONS)
     return render(request, "leads/partials/memberships.html", context)

@@ -7,6 +7,9 @@ from typing import Any
 from apps.marketo.client import MarketoClient
 from apps.marketo.paging import pages_by_token
 
+# What the API user's role needs ("Required Permissions" in swagger-mapi.json).
+ROLE_PERMISSIONS = ("Read-Only Activity", "Read-Write Activity")
+
 
 def activity_types(client: MarketoClient) -> list[dict[str, Any]]:
     return client.get("/v1/activities/types.json").get("result", [])

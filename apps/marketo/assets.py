@@ -10,6 +10,12 @@ from apps.marketo.client import MarketoClient
 from apps.marketo.errors import NotFound
 from apps.marketo.paging import NO_ASSETS_WARNING
 
+# What the API user's role needs ("Required Permissions" in swagger-asset.json), the least
+# first: to read, to change (clone), and to approve or unapprove.
+READ_PERMISSIONS = ("Read-Only Assets", "Read-Write Assets")
+WRITE_PERMISSIONS = ("Read-Write Assets",)
+APPROVE_PERMISSIONS = ("Approve Assets",)
+
 # Asset type -> the browse endpoint that lists every asset of that type.
 BROWSE_PATHS = {
     "program": "/asset/v1/programs.json",

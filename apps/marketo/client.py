@@ -1,10 +1,10 @@
 """The Marketo client: every call goes governor -> token -> HTTP -> envelope -> retry policy.
 
-What each answer means and how to react is the table in docs/marketo.md, "Error codes and how
-the code reacts" (from Marketo's help/rest-api/error-codes.md). In short: 601/602 get a new
-token once; 606/615 go back to the governor, which slows the whole deployment down; 607
-stops calls until the quota day ends; transient errors are retried with backoff within a
-deadline; our own mistakes are never retried.
+What each answer means and how to react is the table in codes.py. In short: an invalid or
+expired token gets a new token once; the rate and concurrency limits go back to the
+governor, which slows the whole deployment down; a spent quota stops calls until the quota
+day ends; transient errors are retried with backoff within a deadline; our own mistakes are
+never retried.
 """
 
 import json as jsonlib
@@ -17,19 +17,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from apps.marketo import transport
+from apps.marketo.codes import OUTCOME_UNKNOWN, Counted, Reaction, code_info, error_for
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import (
     ConcurrencyLimited,
-    InvalidRequest,
     MarketoError,
     QuotaExhausted,
     RateLimited,
+    RetryLater,
     TokenExpired,
     TokenInvalid,
     TransientError,
 )
 from apps.marketo.governor import (
-    UNCOUNTED_CODES,
     AdmissionTimeout,
     Budget,
     Governor,
@@ -46,28 +46,12 @@ LEAD_DATABASE_MAX_URI = 8 * 1024
 ASSET_MAX_URI = 65 * 1024
 MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.md)
 
-# Failures after which a request may or may not have been carried out (no Marketo answer).
-# 6xx answers say the request was not executed at all (help/rest-api/error-codes.md).
-OUTCOME_UNKNOWN = {"timeout", "connection", "502", "invalid-json"}
-# Refused by the outbound policy before anything was sent (outbound.py): nothing to count.
-NOT_SENT_CODES = frozenset({"refused"})
 DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
 # A background caller that would wait longer than this for admission is told to come back
 # later (a Celery task retries with that countdown) instead of holding a worker thread.
 MAX_INLINE_WAIT_SECONDS = {Priority.INTERACTIVE: 15.0, Priority.BACKGROUND: 5.0}
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
-
-
-class RetryLater(MarketoError):
-    """The governor asks for a long wait: try again after `seconds` (no call was made)."""
-
-    retryable = True
-
-    def __init__(self, seconds: float, reason: str):
-        super().__init__(f"the {reason} budget is spent; try again in {seconds:.0f} s", code="wait")
-        self.seconds = seconds
-        self.reason = reason
 
 
 @dataclass
@@ -158,6 +142,7 @@ class MarketoClient:
             except (RateLimited, ConcurrencyLimited):
                 pass  # the governor has cooled down and will space the retry out
             except TransientError as exc:
+                # Marketo's codes say the request was not executed; no answer says nothing.
                 if prepared.method != "GET" and exc.code in OUTCOME_UNKNOWN:
                     # A write that may have happened is never sent twice (a clone would
                     # be made twice); the caller is told the outcome is unknown.
@@ -229,12 +214,13 @@ class MarketoClient:
             raise RetryLater(exc.wait.seconds, exc.wait.reason) from exc
 
     def _settle_failure(self, lease: Lease, exc: MarketoError, token: CachedToken | None) -> None:
-        if exc.code in ("timeout", "connection"):
+        row = code_info(exc.code)
+        if row.governor is Reaction.HOLD:
             # No answer: Marketo may still be running the call, so its slot stays taken
             # until the lease expires, and it stays counted.
             return
-        self.governor.release(lease, counted=exc.code not in UNCOUNTED_CODES | NOT_SENT_CODES)
-        if exc.code in ("606", "615", "607"):
+        self.governor.release(lease, counted=row.counted is not Counted.NO)
+        if row.governor in (Reaction.COOL_DOWN, Reaction.BLOCK_DAY):
             self.governor.penalize(self.budget, exc.code)
         if isinstance(exc, (TokenInvalid, TokenExpired)) and token is not None:
             self.broker.invalidate(self.config, token.value)
@@ -242,7 +228,7 @@ class MarketoClient:
             raise QuotaExhausted(
                 f"the daily API quota of {self.config.name} is spent; "
                 "calls resume after midnight US Central",
-                code="607",
+                code=exc.code,
                 request_id=exc.request_id,
             ) from exc
 
@@ -261,10 +247,10 @@ class MarketoClient:
         is_asset = path.startswith("/asset/")
         body = _body_bytes(json, data)
         if body > MAX_BODY_BYTES:
-            raise InvalidRequest(
+            raise error_for(
+                "413",
                 f"the request body is {body} bytes; Marketo takes at most 1 MB: "
                 "send it in smaller batches",
-                code="413",
             )
         uri_length = len(url) + 1 + len(urlencode(params, doseq=True))
         if method == "GET" and not is_asset and uri_length > LEAD_DATABASE_MAX_URI:
@@ -272,9 +258,8 @@ class MarketoClient:
             # the parameters form-encoded in the body.
             return _Prepared("GET", "POST", url, endpoint, {"_method": "GET"}, params, None)
         if is_asset and uri_length > ASSET_MAX_URI:
-            raise InvalidRequest(
-                f"the request URI is {uri_length} bytes; the asset API takes at most 65 KB",
-                code="414",
+            raise error_for(
+                "414", f"the request URI is {uri_length} bytes; the asset API takes at most 65 KB"
             )
         return _Prepared(method, method, url, endpoint, params, data, json)
 

@@ -1,11 +1,33 @@
 """What can go wrong when calling Marketo, as classes the callers can act on.
 
-Codes and their meaning: help/rest-api/error-codes.md in Marketo's documentation; the
-reaction to each is the table in docs/marketo.md ("Error codes and how the code reacts").
+Which code raises which class, and how each is retried, counted and worded for a person, is
+the table in codes.py; these classes only say what kind of problem it is.
+
+    CallProblem              anything that kept a call from succeeding
+    ├── CallNotMade          nothing was sent: the credentials, the instance, the governor
+    └── MarketoError         the call was tried: Marketo's answer, or the lack of one
 """
 
 
-class MarketoError(Exception):
+class CallProblem(Exception):
+    """A call to Marketo could not be made, or it failed. `call_problem_message` (wording.py)
+    says it in words for a person."""
+
+    # Fixed words for a person, for a problem that always reads the same; else derived.
+    person_message = ""
+
+
+class CallNotMade(CallProblem):
+    """Nothing was sent to Marketo, for a reason on marketo-admin's side (the instance's
+    credentials cannot be read, the instance is disabled, the governor cannot be reached).
+
+    `str()` of a subclass is written for people, unless it sets `person_message`."""
+
+    # True when the reason passes by itself (a job waits for it instead of failing).
+    passes = False
+
+
+class MarketoError(CallProblem):
     """Marketo answered with an error (or did not answer). Carries its code and requestId."""
 
     retryable = False
@@ -22,49 +44,60 @@ class MarketoError(Exception):
 
 
 class IdentityError(MarketoError):
-    """The identity endpoint refused the client id and secret (HTTP 401)."""
+    """The identity endpoint refused the client id and secret."""
 
 
 class TokenInvalid(MarketoError):
-    """601: the access token is not one Marketo knows."""
+    """The access token is not one Marketo knows."""
 
 
 class TokenExpired(MarketoError):
-    """602: the access token has expired."""
+    """The access token has expired."""
 
 
 class AccessDenied(MarketoError):
-    """603: the API user's role lacks a permission, or an IP allow-list blocks us."""
+    """The API user's role lacks a permission, or an IP allow-list blocks us."""
 
 
 class RateLimited(MarketoError):
-    """606: more than the rate limit in the rolling 20 seconds."""
+    """More than the rate limit in the rolling 20 seconds (all integrations together)."""
 
     retryable = True
 
 
 class ConcurrencyLimited(MarketoError):
-    """615: more than 10 calls in flight on the instance."""
+    """More than 10 calls in flight on the instance (all integrations together)."""
 
     retryable = True
 
 
 class QuotaExhausted(MarketoError):
-    """607: the daily quota is spent; nothing works until midnight US Central."""
+    """The daily quota is spent; nothing works until midnight US Central."""
 
 
 class TransientError(MarketoError):
-    """604, 608, 611, 713, HTTP 502, a timeout or a dropped connection: try again later."""
+    """Temporary on Marketo's side, or no answer at all: try again later."""
 
     retryable = True
 
 
 class NotFound(MarketoError):
-    """610 (no such resource) or 702 (no data for the search)."""
+    """No such resource, or no data for the search."""
 
 
 class InvalidRequest(MarketoError):
-    """Our request was wrong (609, 612, 701, 704, 709, 710, 1003, ...). Never retried."""
+    """Our request was wrong for Marketo. Never retried: it would fail the same way."""
+
+
+class RetryLater(MarketoError):
+    """The governor asks for a long wait: try again after `seconds` (no call was made)."""
+
+    retryable = True
+
+    def __init__(self, seconds: float, reason: str):
+        super().__init__(f"the {reason} budget is spent; try again in {seconds:.0f} s", code="wait")
+        self.seconds = seconds
+        self.reason = reason
 
 
 class DestinationRefused(MarketoError):
@@ -88,26 +121,3 @@ class RedirectRefused(MarketoError):
 
     def __str__(self) -> str:
         return self.message
-
-
-_BY_CODE = {
-    "601": TokenInvalid,
-    "602": TokenExpired,
-    "603": AccessDenied,
-    "604": TransientError,
-    "606": RateLimited,
-    "607": QuotaExhausted,
-    "608": TransientError,
-    "610": NotFound,
-    "611": TransientError,
-    "614": TransientError,
-    "615": ConcurrencyLimited,
-    "702": NotFound,
-    "713": TransientError,
-}
-
-
-def error_for(code: str, message: str, request_id: str = "") -> MarketoError:
-    """The exception for one of Marketo's response-level error codes."""
-    cls = _BY_CODE.get(str(code), InvalidRequest)
-    return cls(message, code=str(code), request_id=request_id)

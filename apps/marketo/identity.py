@@ -50,7 +50,9 @@ def token_request(
     if response.status_code == 401:
         raise IdentityError(_identity_refusal(response), code="401")
     if response.status_code >= 500:
-        raise TransientError(f"the identity endpoint answered HTTP {response.status_code}")
+        raise TransientError(
+            f"the identity endpoint answered HTTP {response.status_code}", code="identity"
+        )
     if response.status_code != 200:
         raise IdentityError(
             f"the identity endpoint answered HTTP {response.status_code}",
@@ -65,7 +67,9 @@ def token_request(
             obtained_at=time.time(),
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise TransientError("the identity endpoint's answer had no access token") from exc
+        raise TransientError(
+            "the identity endpoint's answer had no access token", code="identity"
+        ) from exc
 
 
 def _identity_refusal(response: requests.Response) -> str:

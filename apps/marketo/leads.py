@@ -5,10 +5,48 @@ from typing import Any
 from urllib.parse import quote
 
 from apps.marketo.client import MarketoClient
+from apps.marketo.errors import InvalidRequest, MarketoError
 from apps.marketo.paging import pages_by_token
 
 # help/rest-api/leads.md: at most 300 filterValues per call.
 MAX_FILTER_VALUES = 300
+# What the API user's role needs for the lead reads ("Required Permissions" in the Swagger
+# descriptions of swagger-mapi.json), the least first.
+ROLE_PERMISSIONS = ("Read-Only Lead", "Read-Write Lead")
+MEMBERSHIP_PERMISSIONS = ("Read-Only Asset",)
+# help/rest-api/leads.md: Get Leads by Filter Type answers this code (in codes.py, "Invalid
+# data") when more than 1,000 leads match.
+TOO_MANY_MATCHES_CODE = "1003"
+
+
+class TooManyMatches(InvalidRequest):
+    """A lead search matched more than 1,000 leads."""
+
+    person_message = "Too many leads match (more than 1,000): narrow the search."
+
+    def __init__(self, message: str = "Too many results match the filter", *, request_id: str = ""):
+        super().__init__(message, code=TOO_MANY_MATCHES_CODE, request_id=request_id)
+
+
+def lead_search_error(exc: MarketoError) -> MarketoError:
+    """What an error of Get Leads by Filter Type means for the search."""
+    if exc.code == TOO_MANY_MATCHES_CODE and not isinstance(exc, TooManyMatches):
+        return TooManyMatches(exc.message, request_id=exc.request_id)
+    return exc
+
+
+def lead_filter_pages(
+    client: MarketoClient, params: dict[str, Any]
+) -> Iterator[list[dict[str, Any]]]:
+    """Get Leads by Filter Type, each page's leads; more than 1,000 matches raise
+    TooManyMatches."""
+    try:
+        yield from pages_by_token(client, "/v1/leads.json", params)
+    except MarketoError as exc:
+        raised = lead_search_error(exc)
+        if raised is exc:
+            raise
+        raise raised from exc
 
 
 def leads_by_filter(
@@ -27,7 +65,7 @@ def leads_by_filter(
         params["fields"] = ",".join(fields)
     if batch_size:
         params["batchSize"] = batch_size
-    for page in pages_by_token(client, "/v1/leads.json", params):
+    for page in lead_filter_pages(client, params):
         yield from page
 
 

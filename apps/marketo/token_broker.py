@@ -192,7 +192,9 @@ class SqliteTokenStore:
         deadline = time.monotonic() + WAIT_FOR_REFRESH_SECONDS
         while not self._try_lock(key, holder):
             if time.monotonic() > deadline:
-                raise TransientError("another process is refreshing the access token")
+                raise TransientError(
+                    "another process is refreshing the access token", code="identity"
+                )
             time.sleep(self.LOCK_POLL_SECONDS)
         try:
             yield
@@ -289,7 +291,9 @@ class TokenBroker:
             self._sleep(max(0, answer.expires_in) + 1)
             answer = self._call_identity(config)
             if answer.expires_in <= EXPIRING_SECONDS:
-                raise TransientError("the identity endpoint keeps answering an expiring token")
+                raise TransientError(
+                    "the identity endpoint keeps answering an expiring token", code="identity"
+                )
         return CachedToken(answer.value, answer.obtained_at + answer.expires_in, answer.scope)
 
     def _call_identity(self, config: InstanceConfig) -> identity.AccessToken:

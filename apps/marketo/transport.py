@@ -7,7 +7,8 @@ from urllib.parse import urljoin
 
 import requests
 
-from apps.marketo.errors import MarketoError, RedirectRefused, TransientError, error_for
+from apps.marketo.codes import code_info, error_for
+from apps.marketo.errors import RedirectRefused, TransientError
 from apps.marketo.guarded_adapter import GuardedAdapter
 from apps.marketo.outbound import OutboundPolicy
 
@@ -87,10 +88,9 @@ def _redirect_refused(response: requests.Response) -> RedirectRefused:
 
 
 def parse_envelope(response: requests.Response) -> Envelope:
-    if response.status_code == 502:
-        raise TransientError("Bad Gateway", code="502")
     if response.status_code >= 400:
-        raise MarketoError(f"HTTP {response.status_code}", code=str(response.status_code))
+        status = str(response.status_code)
+        raise error_for(status, code_info(status).marketo_says or f"HTTP {status}")
     try:
         body: Envelope = response.json()
     except ValueError as exc:

@@ -4,6 +4,10 @@ from typing import Any
 
 from apps.marketo.client import MarketoClient
 
+# The usage endpoints need no role permission ("Required Permissions: None" in
+# swagger-mapi.json): a refusal can only come from an IP allow-list or the API user.
+ROLE_PERMISSIONS = None
+
 
 def usage_today(client: MarketoClient) -> list[dict[str, Any]]:
     return client.get("/v1/stats/usage.json").get("result", [])

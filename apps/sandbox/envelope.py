@@ -1,4 +1,9 @@
-"""Marketo's response envelope and its error codes (error-codes.md)."""
+"""Marketo's response envelope and its error codes (error-codes.md).
+
+Which answers Marketo counts, and its message for each code, are facts of Marketo's page
+that the client's table holds too (apps/marketo/codes.py, checked against the page by
+tests/marketo/test_codes.py): the sandbox reads them from there.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +12,7 @@ import threading
 import time
 from typing import Any
 
-# Answers with these codes count neither against the daily quota nor the rate limit
-# (error-codes.md marks them with "*"); every other answer counts, 606 and 615 included.
-UNCOUNTED_CODES = frozenset({"601", "602", "604", "605", "608", "611"})
-
-MESSAGES = {
-    "601": "Access token invalid",
-    "602": "Access token expired",
-    "603": "Access denied",
-    "604": "Request timed out",
-    "605": "Request method not supported",
-    "607": "Daily quota reached",
-    "608": "API Temporarily Unavailable",
-    "609": "Invalid JSON",
-    "610": "Requested resource not found",
-    "611": "System error",
-    "612": "Invalid Content Type",
-    "615": "Concurrent access limit reached",
-    "702": "No data found for a given search scenario",
-    "709": "Business Rule Violation",
-    "710": "Parent Folder Not Found",
-}
+from apps.marketo.codes import MARKETO_MESSAGES as MESSAGES
 
 NO_ASSETS = "No assets found for the given search criteria."
 

@@ -8,12 +8,13 @@ import random
 import time
 from datetime import timedelta
 
+from apps.marketo.codes import UNCOUNTED_CODES
 from apps.sandbox.auth import TokenStore
 from apps.sandbox.clock import Clock
 from apps.sandbox.config import SandboxConfig
 from apps.sandbox.endpoints import build_router
 from apps.sandbox.endpoints.identity import token
-from apps.sandbox.envelope import UNCOUNTED_CODES, MarketoError, error_body
+from apps.sandbox.envelope import MarketoError, error_body
 from apps.sandbox.faults import FaultPlan
 from apps.sandbox.limits import Limits
 from apps.sandbox.routing import Request, Response, Router
@@ -147,7 +148,7 @@ class Instance:
         route, params, other_method = self.router.match(request.method, request.path)
         if route is None:
             if other_method:
-                return Response(body=error_body("605", "Request method not supported"))
+                return Response(body=error_body("605"))
             return Response(body=error_body("610", "Requested resource not found"))
         request.path_params = params
         request.route = route.template

@@ -13,9 +13,10 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import date
 
+from apps.marketo.codes import UNCOUNTED_CODES
 from apps.sandbox.clock import Clock
 from apps.sandbox.config import SandboxConfig
-from apps.sandbox.envelope import UNCOUNTED_CODES, MarketoError
+from apps.sandbox.envelope import MarketoError
 
 
 @dataclass

@@ -14,7 +14,7 @@ from apps.accounts.selectors import profile_get
 from apps.instances.models import MarketoInstance
 from apps.instances.selectors import current_instance
 from apps.site.navigation import menu_for
-from apps.usage.selectors import quota_alerts
+from apps.usage.quota import quota_alerts
 from marketo_admin import __version__
 
 

@@ -19,6 +19,7 @@ from apps.usage import selectors
 from apps.usage.days import today
 from apps.usage.forms import quota_range
 from apps.usage.models import UsageSync
+from apps.usage.quota import quota_status
 from apps.usage.services import usage_sync_resume, usage_sync_start
 
 
@@ -174,23 +175,23 @@ class QuotaView(_InstanceView):
     )
     def get(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
-        quota = selectors.quota_now(instance=instance)
-        forecast = quota["forecast"]
+        quota = quota_status(instance)
+        forecast = quota.forecast
         return Response(
             {
                 "date": today(),
-                "used": quota["used"],
-                "marketo_used": quota["marketo_used"],
-                "quota": quota["quota"],
-                "percent": round(quota["percent"], 2),
-                "product_budget": quota["budget"],
-                "product_share_left": quota["share_left"],
+                "used": quota.used,
+                "marketo_used": quota.marketo_used,
+                "quota": quota.quota,
+                "percent": round(quota.percent, 2),
+                "product_budget": quota.budget,
+                "product_share_left": quota.share_left,
                 "reset_at": forecast.reset_at,
                 "runs_out_at": forecast.runs_out_at,
                 "calls_per_hour": round(forecast.calls_per_hour, 1),
-                "alert": quota["alert"],
-                "threshold_percent": quota["threshold_percent"],
-                "governor": quota["governor"],
+                "alert": quota.alert,
+                "threshold_percent": quota.threshold_percent,
+                "governor": quota.governor,
             }
         )
 

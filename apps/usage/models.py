@@ -154,6 +154,10 @@ class UsageSync(TrackedJob):
         return f"{self.instance_id} {self.kind} {self.status}"
 
 
+# Warn when today's calls reach this share of the quota, unless an admin chose another.
+DEFAULT_THRESHOLD_PERCENT = 80
+
+
 class QuotaAlert(models.Model):
     """When to warn about an instance's quota, and the last day an email went out."""
 
@@ -161,7 +165,7 @@ class QuotaAlert(models.Model):
         "instances.MarketoInstance", on_delete=models.CASCADE, related_name="quota_alert"
     )
     threshold_percent = models.PositiveSmallIntegerField(
-        default=80,
+        default=DEFAULT_THRESHOLD_PERCENT,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="Warn when today's calls (all integrations) reach this share of the quota.",
     )

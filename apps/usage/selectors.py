@@ -7,13 +7,12 @@ from typing import Any
 from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import TruncDate, TruncHour
 
-from apps.core.permissions import is_admin
-from apps.instances.client import instance_budget, shared_governor
 from apps.instances.models import MarketoInstance
-from apps.marketo.governor import CHICAGO, UNCOUNTED_CODES, GovernorUnavailable
-from apps.usage.days import day_bounds, quota_forecast, today
-from apps.usage.error_codes import describe
-from apps.usage.models import ErrorDay, LedgerEntry, LedgerHour, QuotaAlert, UsageDay, UsageSync
+from apps.marketo.codes import NOT_COUNTED, code_info
+from apps.marketo.governor import CHICAGO
+from apps.usage.days import day_bounds, today
+from apps.usage.models import ErrorDay, LedgerEntry, LedgerHour, UsageDay, UsageSync
+from apps.usage.quota import quota_statuses
 
 # Stacked chart: the biggest users get their own colour, the rest share "others".
 CHART_USERS = 8
@@ -22,8 +21,6 @@ CHART_USERS = 8
 UNUSUAL_FACTOR = 3
 UNUSUAL_MIN_CALLS = 100
 UNUSUAL_MIN_DAYS = 5
-# Ledger outcomes that Marketo does not count against the quota (or that never reached it).
-NOT_COUNTED = UNCOUNTED_CODES | {"connection", "deadline", "wait", "413", "414", "refused"}
 
 
 def date_range(start: date, end: date) -> list[date]:
@@ -168,7 +165,7 @@ def errors_report(*, instance, start: date, end: date) -> dict:
         .values_list("code", "n", "top")
     ]
     for row in codes:
-        info = describe(row["code"])
+        info = code_info(row["code"])
         row.update(meaning=info.meaning, action=info.action)
     totals = dict(rows.values("date").annotate(n=Sum("count")).values_list("date", "n"))
     daily = [{"date": on, "total": totals.get(on, 0)} for on in date_range(start, end)]
@@ -239,8 +236,10 @@ def calls_report(*, instance, start: date, end: date, group_by: str) -> list[dic
 
 
 def ledger_reconciliation(*, instance, start: date, end: date) -> list[dict]:
-    """Per quota day: the calls our ledger counted against the quota, and what Marketo
-    reports for our API user. A positive gap means someone else uses the same credentials."""
+    """Per quota day: the calls our ledger counted against the quota, as the governor counts
+    them (codes.py: every call but those Marketo does not count or that were never sent), and
+    what Marketo reports for our API user. A positive gap means someone else uses the same
+    credentials."""
     hours, raw = _ledger_parts(instance=instance, start=start, end=end)
     ours: dict[date, int] = {}
     for rows in (
@@ -277,13 +276,6 @@ def ledger_reconciliation(*, instance, start: date, end: date) -> list[dict]:
 # --- quota now -------------------------------------------------------------------------------
 
 
-def governor_state(instance) -> dict | None:
-    try:
-        return shared_governor().state(instance_budget(instance))
-    except GovernorUnavailable:
-        return None
-
-
 def last_syncs(*, instance) -> dict:
     syncs = instance.usage_syncs
     return {
@@ -297,52 +289,19 @@ def last_syncs(*, instance) -> dict:
     }
 
 
-def quota_now(*, instance, now: float | None = None) -> dict:
-    """Today's use against the quota: Marketo's figure (all integrations) or the governor's
-    count, whichever is larger, and this product's own share."""
-    marketo = (
-        UsageDay.objects.filter(instance=instance, date=today(now)).aggregate(n=Sum("calls"))["n"]
-        or 0
-    )
-    state = governor_state(instance)
-    ours = state["daily_used"] if state else 0
-    used = max(marketo, ours)
-    forecast = quota_forecast(used=used, quota=instance.daily_quota, now=now)
-    alert = QuotaAlert.objects.filter(instance=instance).first()
-    threshold = alert.threshold_percent if alert else 80
-    return {
-        "used": used,
-        "marketo_used": marketo,
-        "governor_used": ours if state else None,
-        "quota": instance.daily_quota,
-        "percent": forecast.percent,
-        "budget": instance.daily_budget,
-        "share_left": max(0, instance.daily_budget - ours),
-        "reset_at": forecast.reset_at,
-        "forecast": forecast,
-        "governor": state,
-        "threshold_percent": threshold,
-        "alert_at": instance.daily_quota * threshold // 100,
-        "alert": forecast.percent >= threshold,
-    }
-
-
 def instances_summary(*, user) -> list[dict]:
-    """One row per visible instance for the all-instances page: aggregated in SQL."""
+    """One row per visible instance for the all-instances page: today's quota status, errors
+    and last sync."""
     on = today()
     latest = UsageSync.objects.filter(instance=OuterRef("pk")).order_by("-requested_at")
     success = latest.filter(status=UsageSync.Status.SUCCEEDED).order_by("-finished_at")
-    instances = (
+    instances = list(
         MarketoInstance.objects.visible_to(user)
         .annotate(
-            used_today=Sum("usage_days__calls", filter=Q(usage_days__date=on)),
             sync_status=Subquery(latest.values("status")[:1]),
             sync_error=Subquery(latest.values("error")[:1]),
             sync_at=Subquery(latest.values("requested_at")[:1]),
             synced_at=Subquery(success.values("finished_at")[:1]),
-            threshold=Subquery(
-                QuotaAlert.objects.filter(instance=OuterRef("pk")).values("threshold_percent")[:1]
-            ),
         )
         .order_by("name")
     )
@@ -352,41 +311,7 @@ def instances_summary(*, user) -> list[dict]:
         .annotate(n=Sum("count"))
         .values_list("instance", "n")
     )
-    rows = []
-    for instance in instances:
-        state = governor_state(instance) if instance.enabled else None
-        used = max(instance.used_today or 0, state["daily_used"] if state else 0)
-        forecast = quota_forecast(used=used, quota=instance.daily_quota)
-        rows.append(
-            {
-                "instance": instance,
-                "used": used,
-                "quota": instance.daily_quota,
-                "forecast": forecast,
-                "errors": errors.get(instance.pk, 0),
-                "alert": forecast.percent >= (instance.threshold or 80),
-            }
-        )
-    return rows
-
-
-def quota_alerts(*, user) -> list[dict]:
-    """For the banner on every page: admins' instances past their alert threshold today."""
-    if not is_admin(user):
-        return []
-    used = dict(
-        UsageDay.objects.filter(date=today(), instance__enabled=True)
-        .values_list("instance")
-        .annotate(calls=Sum("calls"))
-        .values_list("instance", "calls")
-    )
-    if not used:
-        return []
-    thresholds = dict(QuotaAlert.objects.values_list("instance", "threshold_percent"))
-    alerts = []
-    for instance in MarketoInstance.objects.filter(pk__in=used):
-        percent = used[instance.pk] * 100 // instance.daily_quota
-        default = QuotaAlert._meta.get_field("threshold_percent").default
-        if percent >= thresholds.get(instance.pk, default):
-            alerts.append({"instance": instance, "percent": percent})
-    return alerts
+    return [
+        {"instance": status.instance, "quota": status, "errors": errors.get(status.instance.pk, 0)}
+        for status in quota_statuses(instances)
+    ]

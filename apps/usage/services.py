@@ -8,28 +8,25 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core import jobs
-from apps.core.outages import GOVERNOR_DOWN
 from apps.core.permissions import Role
 from apps.instances.client import (
-    InstanceDisabled,
     instance_budget,
     marketo_client,
     shared_governor,
 )
-from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.models import MarketoInstance
 from apps.marketo import usage as marketo_usage
-from apps.marketo.client import RetryLater
-from apps.marketo.errors import AccessDenied, MarketoError
+from apps.marketo.errors import CallProblem, RetryLater
 from apps.marketo.governor import GovernorUnavailable, Priority
+from apps.marketo.wording import call_problem_message
 from apps.usage.days import today
-from apps.usage.error_codes import USAGE_603
 from apps.usage.models import ErrorDay, QuotaAlert, UsageDay, UsageSync
+from apps.usage.quota import marketo_used_today, quota_status
 
 logger = logging.getLogger(__name__)
 
@@ -117,21 +114,19 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
                 usage = marketo_usage.usage_last_7_days(client)
                 errors = marketo_usage.errors_last_7_days(client)
     except RetryLater as exc:
-        message = "Waiting for the instance's API budget."
+        message = _problem(exc, job=True)
         jobs.job_pause(
             UsageSync, sync.pk, claim, seconds=exc.seconds, message=message, failure=False
         )
         sync.refresh_from_db()
         return sync
-    except GovernorUnavailable:
-        message = f"{GOVERNOR_DOWN} The sync goes on by itself when it is back."
+    except GovernorUnavailable as exc:
+        message = f"{_problem(exc, job=True)} The sync goes on by itself when it is back."
         jobs.job_pause(UsageSync, sync.pk, claim, seconds=30, message=message, failure=False)
         sync.refresh_from_db()
         return sync
-    except AccessDenied as exc:
-        return _fail(sync, claim, f"{USAGE_603} ({exc.message})")
-    except (MarketoError, CredentialsUnavailable, InstanceDisabled) as exc:
-        return _fail(sync, claim, str(exc))
+    except CallProblem as exc:
+        return _fail(sync, claim, _problem(exc))
     with transaction.atomic():
         days = usage_days_store(instance=instance, result=usage)
         error_days_store(instance=instance, result=errors)
@@ -143,6 +138,10 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
     quota_alert_check(instance=instance)
     sync.refresh_from_db()
     return sync
+
+
+def _problem(exc: CallProblem, *, job: bool = False) -> str:
+    return call_problem_message(exc, needs=marketo_usage.ROLE_PERMISSIONS, job=job)
 
 
 def _fail(sync: UsageSync, claim: str, error: str) -> UsageSync:
@@ -180,13 +179,6 @@ def error_days_store(*, instance, result: list[dict]) -> int:
             update_fields=["count", "updated_at"],
         )
     return len(result)
-
-
-def marketo_used_today(*, instance) -> int:
-    """All integrations' calls today, as last reported by Marketo."""
-    return (
-        UsageDay.objects.filter(instance=instance, date=today()).aggregate(n=Sum("calls"))["n"] or 0
-    )
 
 
 def quota_reconcile(*, instance) -> None:
@@ -229,12 +221,12 @@ def email_configured() -> bool:
 
 
 def quota_alert_check(*, instance, now: float | None = None) -> bool:
-    """Email the admins once per quota day when today's use passes the threshold.
-    Returns True when this call sent the email."""
-    alert = quota_alert_for(instance)
-    used = marketo_used_today(instance=instance)
-    if used * 100 < alert.threshold_percent * instance.daily_quota or not email_configured():
+    """Email the admins once per quota day when today's use passes the threshold (the same
+    reading as the banner's: `quota_status`). Returns True when this call sent the email."""
+    status = quota_status(instance, now=now)
+    if not status.alert or not email_configured():
         return False
+    alert = quota_alert_for(instance)
     day = today(now if now is not None else time.time())
     # Claim the day with a conditional UPDATE: of two workers racing, one sends.
     claimed = (
@@ -252,12 +244,12 @@ def quota_alert_check(*, instance, now: float | None = None) -> bool:
     if not recipients:
         return False
     send_mail(
-        subject=f"[marketo-admin] {instance.name}: {used * 100 // instance.daily_quota}% of "
-        "today's API quota used",
+        subject=f"[marketo-admin] {instance.name}: {status.percent:.0f}% of today's API quota used",
         message=(
-            f"{instance.name} has used {used:,} of its {instance.daily_quota:,} API calls for "
-            f"{day.isoformat()} (all integrations, as Marketo reports them). The quota resets "
-            "at midnight US Central. The usage pages show who is spending it.\n"
+            f"{instance.name} has used {status.used:,} of its {status.quota:,} API calls for "
+            f"{day.isoformat()} (all integrations: Marketo's last report, or marketo-admin's own"
+            " count when that is higher). The quota resets at midnight US Central. The usage"
+            " pages show who is spending it.\n"
         ),
         from_email=None,
         recipient_list=recipients,

@@ -11,6 +11,7 @@ from apps.usage import selectors
 from apps.usage.days import today
 from apps.usage.forms import AlertForm, RangeForm
 from apps.usage.models import UsageSync
+from apps.usage.quota import quota_status
 from apps.usage.services import (
     email_configured,
     quota_alert_set,
@@ -65,11 +66,11 @@ def usage_home_view(request: HttpRequest) -> HttpResponseBase:
             (
                 [
                     r["instance"].name,
-                    r["used"],
-                    r["quota"],
-                    f"{r['forecast'].percent:.1f}",
-                    r["forecast"].runs_out_at.isoformat()
-                    if r["forecast"].runs_out_at
+                    r["quota"].used,
+                    r["quota"].quota,
+                    f"{r['quota'].percent:.1f}",
+                    r["quota"].forecast.runs_out_at.isoformat()
+                    if r["quota"].forecast.runs_out_at
                     else "not today",
                     r["errors"],
                     r["instance"].sync_status or "never",
@@ -85,23 +86,25 @@ def usage_home_view(request: HttpRequest) -> HttpResponseBase:
         {
             "rows": rows,
             "is_admin": is_admin(request.user),
-            "alerts": [r for r in rows if r["alert"]] if is_admin(request.user) else [],
+            "alerts": [r["quota"] for r in rows if r["quota"].alert]
+            if is_admin(request.user)
+            else [],
         },
     )
 
 
 def usage_overview_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _instance(request, pk)
-    quota = selectors.quota_now(instance=instance)
+    quota = quota_status(instance)
     can_manage = may(request.user, Action.MANAGE_INSTANCES, instance)
     context = {
         "instance": instance,
         "tab": "overview",
         "quota": quota,
         "can_manage": can_manage,
-        "show_alert": quota["alert"] and is_admin(request.user),
+        "show_alert": quota.alert and is_admin(request.user),
         "email_configured": email_configured(),
-        "alert_form": AlertForm(initial={"threshold_percent": quota["threshold_percent"]}),
+        "alert_form": AlertForm(initial={"threshold_percent": quota.threshold_percent}),
         "sync_kinds": UsageSync.Kind.choices,
         **selectors.last_syncs(instance=instance),
     }

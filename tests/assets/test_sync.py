@@ -6,7 +6,7 @@ import pytest
 from apps.assets import sync as sync_module
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
-from apps.assets.sync import MISSING_PERMISSION, asset_sync_run
+from apps.assets.sync import asset_sync_run
 from apps.audit.models import AuditEvent
 from apps.core.jobs import jobs_release_interrupted, jobs_sweep
 from apps.marketo import client as marketo_client_module
@@ -227,7 +227,12 @@ def test_a_sync_that_meets_603_stops_and_names_the_missing_permission(instance, 
     sandbox.script_fault(path="emails.json", error="603", times=1)
     sync = _run(instance)
     assert sync.status == "failed"
-    assert sync.error == MISSING_PERMISSION
+    assert sync.error == (
+        "Marketo answered 603 Access denied. The API user's role lacks the “Read-Only Assets”"
+        " permission (or “Read-Write Assets”), or an IP allow-list blocks marketo-admin: add the"
+        " permission under Admin > Users & Roles, or allow this server under Admin > Web"
+        " Services. Then sync again."
+    )
     assert "Read-Only Assets" in sync.error
     assert sync.error_code == "603"
     assert AuditEvent.objects.filter(action="assets.sync_failed").exists()

@@ -76,6 +76,24 @@ def test_a_transient_fault_is_retried_to_success(make_client, sandbox, fault):
     assert client.ledger_rows[-1].code == ""
 
 
+def test_a_614_is_retried_as_temporary_and_counted(make_client, sandbox):
+    # error-codes.md: 614 "usually indicates temporary inaccessibility", and is not starred.
+    client = make_client(sleep=no_sleep)
+    sandbox.script_fault(path="usage.json", times=1, error="614")
+    assert client.get("/v1/stats/usage.json")["success"]
+    assert [row.code for row in client.ledger_rows] == ["614", ""]
+    assert client.governor.state(client.budget)["daily_used"] == 2
+
+
+def test_a_413_answered_by_marketo_is_the_callers_mistake_and_not_retried(make_client, sandbox):
+    client = make_client(sleep=no_sleep)
+    sandbox.script_fault(path="usage.json", times=1, http=413)
+    with pytest.raises(InvalidRequest) as caught:
+        client.get("/v1/stats/usage.json")
+    assert (caught.value.code, caught.value.message) == ("413", "Request Entity Too Large")
+    assert len(client.ledger_rows) == 1
+
+
 def test_an_answer_slower_than_the_timeout_is_retried_and_keeps_its_slot(make_client, sandbox):
     client = make_client(sleep=no_sleep, timeout=(2, 0.5))
     sandbox.script_fault(path="usage.json", times=1, hang=2)

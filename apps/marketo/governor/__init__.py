@@ -31,6 +31,7 @@ from .contract import (
     Lease,
     Priority,
     Wait,
+    interactive_reserve,
 )
 from .memory_backend import MemoryGovernor
 from .quota_day import CHICAGO, QuotaDay, quota_day
@@ -82,6 +83,7 @@ __all__ = [
     "SqliteGovernor",
     "Wait",
     "connect",
+    "interactive_reserve",
     "is_cluster_url",
     "memory_governor",
     "quota_day",

@@ -9,6 +9,9 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol, TypedDict, runtime_checkable
 
+from apps.marketo.codes import BUSY_CODES, QUOTA_CODE, UNCOUNTED_CODES
+from apps.marketo.errors import CallNotMade
+
 
 class Priority(enum.StrEnum):
     INTERACTIVE = "interactive"  # a person is waiting in the browser
@@ -16,6 +19,16 @@ class Priority(enum.StrEnum):
 
 
 WAIT_REASONS = frozenset({"window", "concurrency", "daily", "cooldown", "blocked"})
+
+# The share of each window that background work leaves to people waiting in the browser: a
+# fifth covers about one interactive call a second at a 100-call budget (and interactive
+# callers also win the race for any slot that frees), so a lookup never queues behind a sync.
+INTERACTIVE_RESERVE_SHARE = 5
+
+
+def interactive_reserve(calls_per_window: int) -> int:
+    """Calls of a window of `calls_per_window` that background work may not use."""
+    return calls_per_window // INTERACTIVE_RESERVE_SHARE
 
 
 @dataclass(frozen=True)
@@ -28,7 +41,7 @@ class Budget:
     daily_limit: int  # calls per America/Chicago day this product may spend
     window_seconds: float = 20.0
     # Calls of each window that background work may not use, so a person is never stuck
-    # behind a sync job. None means 10% of the window (at least 1 when the window has room).
+    # behind a sync job. None means `interactive_reserve(calls_per_window)`, a fifth.
     interactive_reserve: int = None  # type: ignore[assignment]  # filled in by __post_init__
     # A call's slot is held at most this long: a killed process cannot hold it forever, and a
     # call that timed out on our side keeps it, because Marketo may still be running it.
@@ -47,7 +60,7 @@ class Budget:
 
     def __post_init__(self) -> None:
         if self.interactive_reserve is None:
-            reserve = max(1, self.calls_per_window // 10) if self.calls_per_window > 1 else 0
+            reserve = interactive_reserve(self.calls_per_window)
             object.__setattr__(self, "interactive_reserve", reserve)
         problems = [
             name
@@ -108,8 +121,12 @@ class GovernorState(TypedDict):
     window_budget: int  # the window budget now, shrunk after a 606/615
 
 
-class GovernorUnavailable(Exception):
-    """The governor's backend cannot be reached, so no call may be made (fail closed)."""
+class GovernorUnavailable(CallNotMade):
+    """The governor's backend cannot be reached, so no call may be made (fail closed).
+    Its message says what failed, for the log; a person reads `person_message`."""
+
+    person_message = "The call governor (Redis) cannot be reached, so no call to Marketo was made."
+    passes = True
 
 
 class AdmissionTimeout(Exception):
@@ -140,14 +157,22 @@ class Governor(Protocol):
     def ping(self) -> None: ...
 
 
-# Answers Marketo does not count against the rate limit or the quota (docs/marketo.md, "Limits").
-UNCOUNTED_CODES = frozenset({"601", "602", "604", "605", "608", "611"})
-# Another integration is using the shared window (606) or the in-flight slots (615).
-BUSY_CODES = frozenset({"606", "615"})
-QUOTA_CODE = "607"
+def penalty_kind(code: str) -> str:
+    """What `Governor.penalize` does for `code`: "busy" (cool down and shrink the window
+    budget) or "quota" (block until the quota day ends), from the table in codes.py."""
+    code = str(code)
+    if code in BUSY_CODES:
+        return "busy"
+    if code == QUOTA_CODE:
+        return "quota"
+    raise ValueError(
+        f"penalize() takes {', '.join(sorted(BUSY_CODES))} or {QUOTA_CODE}, not {code!r}"
+    )
+
 
 __all__ = [
     "BUSY_CODES",
+    "INTERACTIVE_RESERVE_SHARE",
     "QUOTA_CODE",
     "UNCOUNTED_CODES",
     "WAIT_REASONS",
@@ -159,4 +184,6 @@ __all__ = [
     "Lease",
     "Priority",
     "Wait",
+    "interactive_reserve",
+    "penalty_kind",
 ]

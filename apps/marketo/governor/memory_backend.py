@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from . import policy
 from .blocking import BlockingAcquire
 from .contract import (
-    BUSY_CODES,
-    QUOTA_CODE,
     Budget,
     GovernorState,
     Lease,
     Priority,
     Wait,
+    penalty_kind,
 )
 from .quota_day import quota_day
 
@@ -107,22 +106,20 @@ class MemoryGovernor(BlockingAcquire):
                 state.daily[day] -= 1
 
     def penalize(self, budget: Budget, code: str) -> None:
-        code = str(code)
+        kind = penalty_kind(code)
         with self._lock:
             now = time.monotonic()
             state = self._state_of(budget.instance_id)
             state.forget_expired(budget, now)
-            if code in BUSY_CODES:
+            if kind == "busy":
                 if state.cooldown_until <= now:
                     # One shrink per cool-down: the calls in flight when Marketo first said
                     # 606 may all come back 606, and that is one signal, not several.
                     state.shrunk_to = policy.shrunk(state.effective_window_budget(budget, now))
                     state.penalized_at = now
                 state.cooldown_until = now + budget.cooldown_seconds
-            elif code == QUOTA_CODE:
-                state.blocked_until = now + quota_day(self._wall_clock()).seconds_left
             else:
-                raise ValueError(f"penalize() takes 606, 615 or 607, not {code!r}")
+                state.blocked_until = now + quota_day(self._wall_clock()).seconds_left
 
     def state(self, budget: Budget) -> GovernorState:
         day = quota_day(self._wall_clock())

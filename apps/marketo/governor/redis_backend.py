@@ -27,14 +27,13 @@ from redis.retry import Retry
 from . import lua, policy
 from .blocking import BlockingAcquire
 from .contract import (
-    BUSY_CODES,
-    QUOTA_CODE,
     Budget,
     GovernorState,
     GovernorUnavailable,
     Lease,
     Priority,
     Wait,
+    penalty_kind,
 )
 from .quota_day import quota_day
 
@@ -205,13 +204,7 @@ class RedisGovernor(BlockingAcquire):
 
     @_fail_closed
     def penalize(self, budget: Budget, code: str) -> None:
-        code = str(code)
-        if code in BUSY_CODES:
-            kind = "busy"
-        elif code == QUOTA_CODE:
-            kind = "quota"
-        else:
-            raise ValueError(f"penalize() takes 606, 615 or 607, not {code!r}")
+        kind = penalty_kind(code)
         _, _, _, cooldown, blocked, penalty = instance_keys(budget.instance_id, "-")
         self._penalize(
             keys=[cooldown, blocked, penalty],

@@ -22,14 +22,13 @@ from apps.marketo.sqlite_file import SqliteFile
 from . import policy
 from .blocking import BlockingAcquire
 from .contract import (
-    BUSY_CODES,
-    QUOTA_CODE,
     Budget,
     GovernorState,
     GovernorUnavailable,
     Lease,
     Priority,
     Wait,
+    penalty_kind,
 )
 from .quota_day import quota_day
 
@@ -237,14 +236,12 @@ class SqliteGovernor(BlockingAcquire):
 
     @_fail_closed
     def penalize(self, budget: Budget, code: str) -> None:
-        code = str(code)
-        if code not in BUSY_CODES and code != QUOTA_CODE:
-            raise ValueError(f"penalize() takes 606, 615 or 607, not {code!r}")
+        kind = penalty_kind(code)
         day = quota_day(self._wall_clock())
         with self._file.transaction() as db:
             now = time.time()
             instance = _Instance(db, budget.instance_id)
-            if code == QUOTA_CODE:
+            if kind == "quota":
                 instance.blocked_until = now + day.seconds_left
             else:
                 if instance.cooldown_until <= now:

@@ -2,12 +2,11 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.instances.client import InstanceDisabled, marketo_client
-from apps.instances.credentials import CredentialsUnavailable
+from apps.instances.client import marketo_client
 from apps.instances.models import MarketoInstance
 from apps.instances.selectors import instance_by_name_or_id
-from apps.marketo.errors import MarketoError
-from apps.marketo.governor import GovernorUnavailable, Priority
+from apps.marketo.errors import CallNotMade, MarketoError
+from apps.marketo.governor import Priority
 
 
 class Command(BaseCommand):
@@ -44,8 +43,8 @@ class Command(BaseCommand):
             answer = client.request(
                 method.upper(), rest_path, params=query, json=json.loads(body) if body else None
             )
-        except (CredentialsUnavailable, InstanceDisabled, GovernorUnavailable) as exc:
-            raise CommandError(str(exc)) from exc
+        except CallNotMade as exc:
+            raise CommandError(str(exc)) from exc  # for an operator: the technical reason
         except MarketoError as exc:
             raise CommandError(
                 f"Marketo answered {exc} (requestId {exc.request_id or '-'})"

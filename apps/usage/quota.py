@@ -1,0 +1,127 @@
+"""Today's use of an instance's quota: one reading for the banner, the usage pages, the
+quota email and the API, so that they never disagree about whether to alert."""
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from apps.core.permissions import is_admin
+from apps.instances.client import instance_budget, shared_governor
+from apps.instances.models import MarketoInstance
+from apps.marketo.governor import GovernorUnavailable
+from apps.usage.days import Forecast, quota_forecast, today
+from apps.usage.models import DEFAULT_THRESHOLD_PERCENT, QuotaAlert, UsageDay
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    """One instance's quota today.
+
+    `used` is the larger of two counts of the same calls: Marketo's (every integration, as of
+    the last usage sync) and the governor's (this deployment's calls since midnight Central,
+    raised to Marketo's figure at each sync). Between syncs the governor knows of calls that
+    Marketo's figure does not show yet; the other integrations only Marketo sees.
+    """
+
+    instance: MarketoInstance
+    marketo_used: int
+    governor: dict | None  # the governor's state; None when it cannot be reached
+    threshold_percent: int
+    forecast: Forecast
+
+    @property
+    def used(self) -> int:
+        return self.forecast.used
+
+    @property
+    def quota(self) -> int:
+        return self.forecast.quota
+
+    @property
+    def percent(self) -> float:
+        return self.forecast.percent
+
+    @property
+    def reset_at(self):
+        return self.forecast.reset_at
+
+    @property
+    def governor_used(self) -> int | None:
+        return self.governor["daily_used"] if self.governor else None
+
+    @property
+    def budget(self) -> int:
+        """This product's share of the quota."""
+        return self.instance.daily_budget
+
+    @property
+    def share_left(self) -> int:
+        return max(0, self.budget - (self.governor_used or 0))
+
+    @property
+    def alert_at(self) -> int:
+        return self.quota * self.threshold_percent // 100
+
+    @property
+    def alert(self) -> bool:
+        return self.used * 100 >= self.threshold_percent * self.quota
+
+
+def governor_state(instance) -> dict | None:
+    try:
+        return shared_governor().state(instance_budget(instance))
+    except GovernorUnavailable:
+        return None
+
+
+def marketo_used_today(*, instance, now: float | None = None) -> int:
+    """All integrations' calls today, as last reported by Marketo."""
+    return _marketo_used([instance], now).get(instance.pk, 0)
+
+
+def quota_statuses(instances, *, now: float | None = None) -> list[QuotaStatus]:
+    """The status of each of `instances`, in their order (two queries for all of them)."""
+    instances = list(instances)
+    used = _marketo_used(instances, now)
+    thresholds = dict(
+        QuotaAlert.objects.filter(instance__in=instances).values_list(
+            "instance", "threshold_percent"
+        )
+    )
+    statuses = []
+    for instance in instances:
+        state = governor_state(instance)
+        marketo = used.get(instance.pk, 0)
+        forecast = quota_forecast(
+            used=max(marketo, state["daily_used"] if state else 0),
+            quota=instance.daily_quota,
+            now=now,
+        )
+        threshold = thresholds.get(instance.pk, DEFAULT_THRESHOLD_PERCENT)
+        statuses.append(QuotaStatus(instance, marketo, state, threshold, forecast))
+    return statuses
+
+
+def quota_status(instance, *, now: float | None = None) -> QuotaStatus:
+    (status,) = quota_statuses([instance], now=now)
+    return status
+
+
+def quota_alerts(*, user) -> list[QuotaStatus]:
+    """For the banner on every page: admins see the enabled instances past their threshold."""
+    if not is_admin(user):
+        return []
+    return [
+        status
+        for status in quota_statuses(MarketoInstance.objects.filter(enabled=True).order_by("name"))
+        if status.alert
+    ]
+
+
+def _marketo_used(instances, now: float | None) -> dict[int, int]:
+    return dict(
+        UsageDay.objects.filter(instance__in=instances, date=today(now))
+        .values_list("instance")
+        .annotate(calls=Sum("calls"))
+        .values_list("instance", "calls")
+    )
