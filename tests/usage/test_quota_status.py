@@ -5,7 +5,7 @@ the larger is the best estimate, and every place alerts on it at the same thresh
 import pytest
 from django.core import mail
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.instances import client as instance_client
 from apps.instances.client import instance_budget, shared_governor
 from apps.usage.days import today
