@@ -20,7 +20,7 @@ USES_THE_LAYOUT = (
     "{% for item in menu %}{{ item.label }};{% endfor %}"
     "{% for instance in switcher_instances %}{{ instance.name }};{% endfor %}"
     "{{ current_instance.name }};"
-    "{% for alert in quota_alerts %}{{ alert.percent }}%{% endfor %}"
+    "{% for alert in quota_alerts %}{{ alert.percent|floatformat:0 }}%{% endfor %}"
 )
 
 
@@ -64,7 +64,7 @@ def test_an_htmx_request_gets_no_layout_but_a_history_restore_does(
     restore = shell(
         _request(admin_user, {"HX-Request": "true", "HX-History-Restore-Request": "true"})
     )
-    assert [alert["percent"] for alert in restore["quota_alerts"]] == [90]
+    assert [alert.percent for alert in restore["quota_alerts"]] == [90]
 
 
 def test_the_layout_is_read_only_when_a_template_uses_it(
