@@ -23,6 +23,7 @@ from apps.assets.services import (
     asset_sync_resume,
     asset_sync_start,
 )
+from apps.audit.context import AuditContext
 from apps.core.api import NotPaused, Pagination
 from apps.core.dates import BoundedDateSerializerField
 from apps.instances.selectors import instance_get
@@ -251,7 +252,10 @@ class AssetSyncStartView(APIView):
         body = AssetSyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         sync = asset_sync_start(
-            instance=instance, user=request.user, mode=body.validated_data["mode"], request=request
+            instance=instance,
+            user=request.user,
+            mode=body.validated_data["mode"],
+            audit=AuditContext.from_request(request),
         )
         return Response(AssetSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
@@ -281,7 +285,9 @@ class AssetSyncResumeView(APIView):
         _instance(request, sync.instance_id, Action.MANAGE_ASSETS)
         if sync.status != AssetSync.Status.PAUSED:
             raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
-        sync = asset_sync_resume(sync=sync, user=request.user, request=request)
+        sync = asset_sync_resume(
+            sync=sync, user=request.user, audit=AuditContext.from_request(request)
+        )
         return Response(AssetSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -32,6 +32,7 @@ from apps.assets.services import (
     asset_sync_resume,
     asset_sync_start,
 )
+from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
 from apps.instances.selectors import current_instance, instance_get
 
@@ -256,7 +257,10 @@ def assets_sync_start_view(request, instance_id):
     form = SyncForm(request.POST)
     mode = form.cleaned_data.get("mode") if form.is_valid() else ""
     sync = asset_sync_start(
-        instance=instance, user=request.user, mode=mode or "full", request=request
+        instance=instance,
+        user=request.user,
+        mode=mode or "full",
+        audit=AuditContext.from_request(request),
     )
     context = {
         "instance": instance,
@@ -273,7 +277,9 @@ def assets_sync_start_view(request, instance_id):
 def assets_sync_resume_view(request, instance_id, pk):
     instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
     sync = asset_sync_resume(
-        sync=asset_sync_get(instance=instance, pk=pk), user=request.user, request=request
+        sync=asset_sync_get(instance=instance, pk=pk),
+        user=request.user,
+        audit=AuditContext.from_request(request),
     )
     if request.htmx:
         context = {

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import Action, may, require
 from apps.accounts.selectors import profile_get
+from apps.audit.context import AuditContext
 from apps.core.views import error_response
 from apps.instances.credentials import credentials_problem
 from apps.instances.forms import GrantForm, InstanceForm, SwitchForm
@@ -54,7 +55,10 @@ def instance_create_view(request):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         instance = instance_create(
-            actor=request.user, request=request, client_secret=data.pop("client_secret"), **data
+            actor=request.user,
+            audit=AuditContext.from_request(request),
+            client_secret=data.pop("client_secret"),
+            **data,
         )
         messages.success(request, f"{instance.name} is added. Test its connection below.")
         return redirect("instance_detail", pk=instance.pk)
@@ -71,7 +75,7 @@ def instance_edit_view(request, pk):
         changed = instance_update(
             instance=instance,
             actor=request.user,
-            request=request,
+            audit=AuditContext.from_request(request),
             client_secret=data.pop("client_secret"),
             **data,
         )
@@ -86,7 +90,9 @@ def instance_delete_view(request, pk):
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     if request.method == "POST":
-        instance_delete(instance=instance, actor=request.user, request=request)
+        instance_delete(
+            instance=instance, actor=request.user, audit=AuditContext.from_request(request)
+        )
         messages.success(request, f"{instance.name} is deleted.")
         return redirect("instance_list")
     return render(request, "instances/instance_confirm_delete.html", {"instance": instance})
@@ -96,7 +102,9 @@ def instance_delete_view(request, pk):
 def connection_test_start_view(request, pk):
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
-    test = connection_test_start(instance=instance, actor=request.user, request=request)
+    test = connection_test_start(
+        instance=instance, actor=request.user, audit=AuditContext.from_request(request)
+    )
     if request.htmx:
         return render(
             request, "instances/partials/connection_test.html", {"test": test, "instance": instance}
@@ -125,7 +133,7 @@ def grant_create_view(request, pk):
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
             actor=request.user,
-            request=request,
+            audit=AuditContext.from_request(request),
         )
         messages.success(request, f"{grant.user} is now {grant.role} of {instance.name}.")
     else:
@@ -138,7 +146,7 @@ def grant_revoke_view(request, pk, grant_pk):
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_USERS, instance)
     grant = get_object_or_404(InstanceGrant, pk=grant_pk, instance=instance)
-    grant_revoke(grant=grant, actor=request.user, request=request)
+    grant_revoke(grant=grant, actor=request.user, audit=AuditContext.from_request(request))
     messages.success(request, f"{grant.user} no longer has access to {instance.name}.")
     return redirect("instance_detail", pk=instance.pk)
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import Action, require
 from apps.accounts.selectors import profile_get
+from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.instances.client import InstanceDisabled
@@ -103,7 +104,11 @@ def lead_search_view(request):
     else:
         try:
             context["leads"] = services.lead_search(
-                instance=instance, user=request.user, field=field, value=value, request=request
+                instance=instance,
+                user=request.user,
+                field=field,
+                value=value,
+                audit=AuditContext.from_request(request),
             )
         except BadInput as exc:
             context["error"] = str(exc)
@@ -151,7 +156,9 @@ def lead_lookup_create_view(request):
 def lead_lookup_start_view(request, pk):
     lookup = _lookup(request, pk)
     try:
-        services.lead_lookup_start(lookup=lookup, user=request.user, request=request)
+        services.lead_lookup_start(
+            lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+        )
     except BadInput as exc:
         messages.error(request, str(exc))
     return redirect("lead_lookup_detail", pk=lookup.pk)
@@ -161,7 +168,9 @@ def lead_lookup_start_view(request, pk):
 def lead_lookup_cancel_view(request, pk):
     lookup = _lookup(request, pk)
     was_draft = lookup.status == lookup.Status.DRAFT
-    services.lead_lookup_cancel(lookup=lookup, user=request.user, request=request)
+    services.lead_lookup_cancel(
+        lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+    )
     if was_draft:
         return redirect("leads_home")
     messages.success(request, "The lookup is cancelled; what was found so far is kept.")
@@ -171,7 +180,9 @@ def lead_lookup_cancel_view(request, pk):
 @require_POST
 def lead_lookup_resume_view(request, pk):
     lookup = _lookup(request, pk)
-    lookup = services.lead_lookup_resume(lookup=lookup, user=request.user, request=request)
+    lookup = services.lead_lookup_resume(
+        lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+    )
     if lookup.status == lookup.Status.QUEUED:
         messages.success(request, "The lookup is queued again; finished batches are kept.")
     else:
@@ -266,7 +277,12 @@ def _detail_instance(request, instance_pk):
 
 def lead_detail_view(request, instance_pk, lead_id):
     instance = _detail_instance(request, instance_pk)
-    detail.lead_view_audit(instance=instance, user=request.user, lead_id=lead_id, request=request)
+    detail.lead_view_audit(
+        instance=instance,
+        user=request.user,
+        lead_id=lead_id,
+        audit=AuditContext.from_request(request),
+    )
     try:
         types = metadata.activity_types_get(instance=instance, user=request.user)
     except CALL_PROBLEMS:

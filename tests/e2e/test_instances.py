@@ -2,6 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.permissions import Role
+from apps.audit.context import AuditContext
 from apps.instances.services import grant_set
 from tests.conftest import needs_shared_services
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
@@ -45,6 +46,7 @@ def test_an_operator_switches_between_granted_instances(page):
             user=otto,
             role="operator",
             actor=None,
+            audit=AuditContext.system(),
         )
     make_instance("Hidden", munchkin_id="333-CCC-333")
     sign_in(page, "otto")
