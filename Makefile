@@ -60,6 +60,8 @@ run: migrate
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/hadolint docker/Dockerfile
 	docker-compose --env-file docker/example.env -f docker/compose.yaml config --quiet
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
@@ -7,7 +7,7 @@ from apps.accounts.api import MeView
 from apps.audit.api import AuditEventList
 from apps.instances import api as instances_api
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api_me"),
     path("audit-events/", AuditEventList.as_view(), name="api_audit_event_list"),
     path("instances/", instances_api.InstanceListView.as_view(), name="api_instance_list"),
@@ -37,7 +37,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", include("apps.site.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("instances/", include("apps.instances.urls")),

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.redis_cluster"]

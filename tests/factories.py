@@ -1,9 +1,9 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from apps.accounts.permissions import Role
 from apps.accounts.services import user_set_role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 
 PASSWORD = "correct horse battery staple"
 

@@ -19,5 +19,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "name", "key_hint", "created_at", "last_used_at"]
     exclude = ["key_hash"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False

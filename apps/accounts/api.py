@@ -1,13 +1,14 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import TIME_ZONE_CHOICES
-from apps.accounts.permissions import ROLE_ACTIONS, user_role
 from apps.accounts.selectors import profile_get
 from apps.accounts.services import profile_update
 from apps.audit.context import AuditContext
+from apps.core.permissions import ROLE_ACTIONS, user_role
 
 
 class MeSerializer(serializers.Serializer):
@@ -36,11 +37,11 @@ class MeView(APIView):
     serializer_class = MeSerializer
 
     @extend_schema(summary="Who the request is authenticated as", responses=MeSerializer)
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(MeSerializer(_me(request.user)).data)
 
     @extend_schema(summary="Change your own settings", request=MeSerializer, responses=MeSerializer)
-    def patch(self, request):
+    def patch(self, request: Request) -> Response:
         serializer = MeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "time_zone" in serializer.validated_data:

@@ -5,7 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 
-from apps.accounts.permissions import Action
+from apps.core.permissions import Action
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -30,7 +30,7 @@ class Profile(models.Model):
         # The permissions that the role groups hold; `permissions.may` checks them.
         permissions = list(Action.choices)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"profile of {self.user}"
 
 
@@ -67,7 +67,7 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.key_hint}…)"
 
     @classmethod

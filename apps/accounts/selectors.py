@@ -1,3 +1,5 @@
+from django.db.models import QuerySet
+
 from apps.accounts.models import ApiToken, Profile
 
 
@@ -7,5 +9,5 @@ def profile_get(*, user) -> Profile:
     return profile
 
 
-def api_token_list(*, user):
+def api_token_list(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)

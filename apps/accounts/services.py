@@ -1,13 +1,13 @@
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import ApiToken
-from apps.accounts.permissions import Role
 from apps.accounts.selectors import profile_get
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
+from apps.core.permissions import Role
 
 
 def api_token_create(*, user, name: str, audit: AuditContext) -> tuple[ApiToken, str]:
@@ -74,7 +74,7 @@ def user_set_role(*, user, role: Role) -> None:
     user.__dict__.pop("_perm_cache", None)
 
 
-def user_create(*, username: str, password: str, role: Role, email: str = "", **extra):
+def user_create(*, username: str, password: str, role: Role, email: str = "", **extra) -> User:
     user = get_user_model().objects.create_user(
         username=username, password=password, email=email, **extra
     )

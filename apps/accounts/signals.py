@@ -13,25 +13,25 @@ from apps.audit.services import audit_record
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def _create_profile(sender, instance, created, raw=False, **kwargs):
+def _create_profile(sender, instance, created, raw=False, **kwargs) -> None:
     # Users also come from createsuperuser and the admin site, not only from our services.
     if created and not raw:
         Profile.objects.get_or_create(user=instance)
 
 
 @receiver(auth_signals.user_logged_in)
-def _logged_in(sender, request, user, **kwargs):
+def _logged_in(sender, request, user, **kwargs) -> None:
     audit_record(action="auth.login", actor=user, audit=_audit_context(request))
 
 
 @receiver(auth_signals.user_logged_out)
-def _logged_out(sender, request, user, **kwargs):
+def _logged_out(sender, request, user, **kwargs) -> None:
     if user is not None:
         audit_record(action="auth.logout", actor=user, audit=_audit_context(request))
 
 
 @receiver(auth_signals.user_login_failed)
-def _login_failed(sender, credentials, request=None, **kwargs):
+def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     # `credentials` holds the password typed: only the user name is kept.
     audit_record(
         action="auth.login_failed",
@@ -42,7 +42,7 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 
 
 @receiver(user_locked_out)
-def _locked_out(sender, request, username, ip_address, **kwargs):
+def _locked_out(sender, request, username, ip_address, **kwargs) -> None:
     audit_record(
         action="auth.locked_out",
         audit=_audit_context(request),

@@ -19,6 +19,10 @@ from apps.core.client_address import client_address
 class FixedWindowThrottle(SimpleRateThrottle):
     """At most `num_requests` per window of `duration` seconds, counted atomically."""
 
+    # Set by SimpleRateThrottle.__init__ from the rate ("600/min"); only read when it is set.
+    num_requests: int
+    duration: int
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True

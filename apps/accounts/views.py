@@ -1,19 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import ApiTokenForm, ProfileForm
 from apps.accounts.models import ApiToken
-from apps.accounts.permissions import user_role
 from apps.accounts.selectors import api_token_list, profile_get
 from apps.accounts.services import api_token_create, api_token_revoke, profile_update
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
+from apps.core.permissions import user_role
 
 
-def profile_view(request):
+def profile_view(request: HttpRequest) -> HttpResponse:
     profile = profile_get(user=request.user)
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
@@ -28,7 +29,7 @@ def profile_view(request):
 
 
 @require_POST
-def api_token_create_view(request):
+def api_token_create_view(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return _render_profile(request, token_form=form, status=400)
@@ -40,14 +41,16 @@ def api_token_create_view(request):
 
 
 @require_POST
-def api_token_revoke_view(request, pk):
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token, audit=AuditContext.from_request(request))
     messages.success(request, f"The token “{token.name}” is revoked.")
     return redirect("profile")
 
 
-def _render_profile(request, *, profile_form=None, token_form=None, status=200, **extra):
+def _render_profile(
+    request: HttpRequest, *, profile_form=None, token_form=None, status=200, **extra
+):
     profile = profile_get(user=request.user)
     context = {
         "profile_form": profile_form or ProfileForm(instance=profile),

@@ -4,10 +4,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import ASSET_ACTIONS, Action, require
 from apps.assets.models import (
     AssetAction,
     AssetSync,
@@ -26,12 +26,14 @@ from apps.assets.services import (
 from apps.audit.context import AuditContext
 from apps.core.api import NotPaused, Pagination
 from apps.core.dates import BoundedDateSerializerField
+from apps.core.permissions import ASSET_ACTIONS, Action, require
 from apps.instances.selectors import instance_get
 
 
 class FolderSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="marketo_id", read_only=True)
-    parent = serializers.SerializerMethodField()
+    # A declared field (the serializer's metaclass takes it out), not Field.parent.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
 
     class Meta:
         model = MirroredFolder
@@ -150,7 +152,7 @@ class CloneRequestSerializer(serializers.Serializer):
     folder_kind = serializers.ChoiceField(choices=FolderKind.choices, default=FolderKind.FOLDER)
 
 
-def _instance(request, pk, action=Action.BROWSE_ASSETS):
+def _instance(request: Request, pk: int, action=Action.BROWSE_ASSETS):
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, action, instance)
     return instance
@@ -247,7 +249,7 @@ class AssetDetailView(generics.RetrieveAPIView):
     responses={202: AssetSyncSerializer},
 )
 class AssetSyncStartView(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         instance = _instance(request, pk, Action.MANAGE_ASSETS)
         body = AssetSyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -280,7 +282,7 @@ class AssetSyncDetailView(generics.RetrieveAPIView):
     responses={202: AssetSyncSerializer},
 )
 class AssetSyncResumeView(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         sync = asset_sync_get(pk=pk)
         _instance(request, sync.instance_id, Action.MANAGE_ASSETS)
         if sync.status != AssetSync.Status.PAUSED:
@@ -299,7 +301,7 @@ def _action_view(kind: str, request_serializer=None):
         responses={202: AssetActionSerializer},
     )
     class ActionView(APIView):
-        def post(self, request, pk, asset_type, marketo_id):
+        def post(self, request: Request, pk: int, asset_type: str, marketo_id: int) -> Response:
             instance = _instance(request, pk, ASSET_ACTIONS[kind])
             asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
             extra = {}

@@ -53,7 +53,7 @@ class CloneForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of the folders in the list."},
     )
 
-    def __init__(self, *args, instance, asset, **kwargs):
+    def __init__(self, *args, instance, asset, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # programs.md: a program is cloned into a Folder of the same workspace; an email
         # into a folder or program that holds emails.
@@ -64,8 +64,9 @@ class CloneForm(forms.Form):
             folders = folders.filter(kind="Folder", folder_type="Marketing Folder")
         else:
             folders = folders.filter(folder_type__in=["Email", "Program"])
-        self.fields["folder"].queryset = folders.order_by("path")
-        self.fields["folder"].label_from_instance = lambda folder: folder.path or folder.name
+        # The declared ModelChoiceField, which self.fields types as a plain Field.
+        self.fields["folder"].queryset = folders.order_by("path")  # type: ignore[attr-defined]
+        self.fields["folder"].label_from_instance = lambda f: f.path or f.name  # type: ignore[attr-defined]
         self.fields["name"].initial = f"{asset.name} (copy)"[:255]
 
     def clean_name(self):

@@ -80,7 +80,7 @@ def folder_ref(record: dict) -> tuple[str, int] | None:
         return None
     ident = ref.get("value", ref.get("id"))
     try:
-        return folder_kind(ref.get("type")), int(ident)
+        return folder_kind(ref.get("type")), int(ident)  # type: ignore[arg-type]  # None: caught
     except (TypeError, ValueError):
         return None
 
@@ -103,7 +103,7 @@ def folder_row(instance, record: dict, *, sync_id=None) -> MirroredFolder:
     return MirroredFolder(
         instance=instance,
         kind=folder_kind(ident.get("type")),
-        marketo_id=int(ident.get("id", record.get("id"))),
+        marketo_id=int(ident.get("id", record.get("id"))),  # type: ignore[arg-type]  # always set
         name=_text(record.get("name"), 255),
         description=_text(record.get("description")),
         folder_type=_text(record.get("folderType"), 64),

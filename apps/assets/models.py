@@ -74,7 +74,7 @@ class MirroredFolder(models.Model):
         indexes = [models.Index(fields=["instance", "parent", "name"], name="assets_folder_tree")]
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.path or self.name
 
     @property
@@ -131,7 +131,7 @@ class MirroredAsset(models.Model):
         ]
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_asset_type_display()} {self.marketo_id}: {self.name}"
 
 
@@ -195,7 +195,7 @@ class AssetSync(TrackedJob):
         indexes = [models.Index(fields=["instance", "-requested_at"], name="assets_sync_recent")]
         ordering = ["-requested_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_mode_display()} sync {self.pk} of {self.instance_id}"
 
     @property
@@ -264,7 +264,7 @@ class AssetAction(models.Model):
     class Meta:
         ordering = ["-requested_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.asset_type} {self.marketo_id}"
 
     @property

@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from apps.assets.models import AssetSync, AssetType, FolderKind, MirroredAsset, MirroredFolder
 
@@ -33,11 +35,11 @@ class AssetFilters:
     sort: str = DEFAULT_SORT
 
 
-def folder_roots(*, instance):
+def folder_roots(*, instance) -> QuerySet[MirroredFolder]:
     return MirroredFolder.objects.filter(instance=instance, parent__isnull=True).order_by("name")
 
 
-def folder_children(*, folder):
+def folder_children(*, folder: MirroredFolder) -> QuerySet[MirroredFolder]:
     return folder.children.order_by("kind", "name")
 
 
@@ -70,7 +72,7 @@ def folder_breadcrumbs(*, folder) -> list[MirroredFolder]:
     return list(reversed(crumbs))
 
 
-def asset_list(*, instance, folder=None, filters: AssetFilters):
+def asset_list(*, instance, folder=None, filters: AssetFilters) -> QuerySet[MirroredAsset]:
     """The assets of a folder, or of the whole instance when searching."""
     rows = MirroredAsset.objects.filter(instance=instance)
     if folder is not None and not filters.q:
@@ -131,7 +133,7 @@ def asset_related(*, asset: MirroredAsset) -> list[tuple[str, list[MirroredAsset
     instance = asset.instance
     groups = []
 
-    def one(label, asset_type, marketo_id):
+    def one(label: str, asset_type: str, marketo_id: int | str | None) -> None:
         if marketo_id in (None, ""):
             return
         found = MirroredAsset.objects.filter(
@@ -207,8 +209,6 @@ def mirror_freshness(*, instance) -> Freshness:
 
 def schedule_max_age() -> timedelta:
     """The longest gap the enabled schedules allow, plus half of it for a slow sync."""
-    from django_celery_beat.models import PeriodicTask
-
     tasks = PeriodicTask.objects.filter(task="assets.sync_scheduled", enabled=True).select_related(
         "crontab", "interval"
     )

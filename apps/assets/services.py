@@ -57,7 +57,10 @@ def asset_sync_start(
             transaction.on_commit(lambda: jobs.job_publish(AssetSync, sync.pk))
     except IntegrityError:
         # Someone else queued one between our look and our insert: the constraint held.
-        return _active_sync(instance)
+        active = _active_sync(instance)
+        if active is None:
+            raise  # another constraint failed, or that sync already ended: not ours to hide
+        return active
     return sync
 
 
@@ -99,7 +102,7 @@ def last_successful_sync(instance) -> AssetSync | None:
 
 
 def allowed_actions(asset_type: str) -> list[str]:
-    kinds = [AssetAction.Kind.REFRESH]
+    kinds: list[str] = [AssetAction.Kind.REFRESH]
     if asset_type in APPROVABLE:
         kinds += [AssetAction.Kind.APPROVE, AssetAction.Kind.UNAPPROVE]
     if asset_type in CLONEABLE:
@@ -147,14 +150,16 @@ def asset_action_start(
 
 
 def _queue_action(action_id: int) -> None:
+    # Imported here: apps.assets.tasks imports this module (a task runs a service, a service
+    # queues a task), the one cycle Celery's layout makes.
     from apps.assets.tasks import asset_action_run_task
 
-    def explain(message):  # the broker is down: the page shows why, instead of waiting
+    def explain(message: str) -> None:  # the broker is down: the page shows why, instead of waiting
         AssetAction.objects.filter(pk=action_id).update(
             status=AssetAction.Status.FAILED, message=message, finished_at=timezone.now()
         )
 
     queue_or_explain(
-        lambda: asset_action_run_task.apply_async(args=[action_id], queue="interactive"),
+        lambda: asset_action_run_task.apply_async(args=(action_id,), queue="interactive"),
         explain=explain,
     )

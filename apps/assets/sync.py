@@ -133,7 +133,7 @@ def _fail(sync, claim, message: str, *, code: str = "") -> None:
 
 
 class _Runner:
-    def __init__(self, sync: AssetSync, client, claim: str):
+    def __init__(self, sync: AssetSync, client, claim: str) -> None:
         self.sync = sync
         self.client = client
         self.claim = claim

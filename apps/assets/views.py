@@ -2,12 +2,11 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import ASSET_ACTIONS, Action, may, require
 from apps.accounts.selectors import profile_get
 from apps.assets.forms import AssetFilterForm, CloneForm, SyncForm
 from apps.assets.models import AssetAction, AssetType
@@ -34,6 +33,8 @@ from apps.assets.services import (
 )
 from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
+from apps.core.htmx import HtmxHttpRequest
+from apps.core.permissions import ASSET_ACTIONS, Action, may, require
 from apps.instances.selectors import current_instance, instance_get
 
 PAGE_SIZE = 50
@@ -49,13 +50,13 @@ ACTION_WORDS = {
 }
 
 
-def _instance(request, instance_id, action=Action.BROWSE_ASSETS):
+def _instance(request: HttpRequest, instance_id: int, action=Action.BROWSE_ASSETS):
     instance = instance_get(user=request.user, pk=instance_id)
     require(request.user, action, instance)
     return instance
 
 
-def assets_home_view(request):
+def assets_home_view(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.BROWSE_ASSETS)
     instance = current_instance(user=request.user, profile=profile_get(user=request.user))
     if instance is None:
@@ -63,7 +64,7 @@ def assets_home_view(request):
     return redirect("assets_browse", instance_id=instance.pk)
 
 
-def _shell(request, instance, *, folder=None):
+def _shell(request: HttpRequest, instance, *, folder=None):
     """What every browsing page shows: the tree, the badge, the sync panel."""
     roots = list(folder_roots(instance=instance))
     open_path = folder_breadcrumbs(folder=folder) if folder else []
@@ -84,7 +85,7 @@ def _shell(request, instance, *, folder=None):
     }
 
 
-def _listing(request, instance, folder):
+def _listing(request: HttpRequest, instance, folder):
     form = AssetFilterForm(request.GET or None)
     filters = form.filters()
     rows = asset_list(instance=instance, folder=folder, filters=filters)
@@ -115,25 +116,29 @@ def _export_url(instance, folder):
     return reverse("assets_folder_export", args=[instance.pk, folder.kind_slug, folder.marketo_id])
 
 
-def _render_browser(request, instance, folder):
+def _render_browser(request: HtmxHttpRequest, instance, folder):
     context = {**_shell(request, instance, folder=folder), **_listing(request, instance, folder)}
     if request.htmx and request.htmx.target == "listing":
         return render(request, "assets/partials/listing.html", context)
     return render(request, "assets/browser.html", context)
 
 
-def assets_browse_view(request, instance_id):
+def assets_browse_view(request: HtmxHttpRequest, instance_id: int) -> HttpResponse:
     instance = _instance(request, instance_id)
     return _render_browser(request, instance, None)
 
 
-def assets_folder_view(request, instance_id, kind, marketo_id):
+def assets_folder_view(
+    request: HtmxHttpRequest, instance_id: int, kind: str, marketo_id: int
+) -> HttpResponse:
     instance = _instance(request, instance_id)
     folder = folder_get(instance=instance, kind=kind, marketo_id=marketo_id)
     return _render_browser(request, instance, folder)
 
 
-def assets_tree_view(request, instance_id, kind, marketo_id):
+def assets_tree_view(
+    request: HttpRequest, instance_id: int, kind: str, marketo_id: int
+) -> HttpResponse:
     """The sub-folders of one folder, fetched when the person opens it in the tree."""
     instance = _instance(request, instance_id)
     folder = folder_get(instance=instance, kind=kind, marketo_id=marketo_id)
@@ -150,7 +155,7 @@ def assets_tree_view(request, instance_id, kind, marketo_id):
     )
 
 
-def _export(request, instance, folder):
+def _export(request: HttpRequest, instance, folder):
     form = AssetFilterForm(request.GET or None)
     rows = asset_list(instance=instance, folder=folder, filters=form.filters())
     name = f"assets-{instance.munchkin_id}" + (f"-{folder.marketo_id}" if folder else "")
@@ -174,18 +179,22 @@ def _export(request, instance, folder):
     )
 
 
-def assets_export_view(request, instance_id):
+def assets_export_view(request: HttpRequest, instance_id: int) -> HttpResponse:
     return _export(request, _instance(request, instance_id), None)
 
 
-def assets_folder_export_view(request, instance_id, kind, marketo_id):
+def assets_folder_export_view(
+    request: HttpRequest, instance_id: int, kind: str, marketo_id: int
+) -> HttpResponse:
     instance = _instance(request, instance_id)
     return _export(
         request, instance, folder_get(instance=instance, kind=kind, marketo_id=marketo_id)
     )
 
 
-def assets_detail_view(request, instance_id, asset_type, marketo_id):
+def assets_detail_view(
+    request: HttpRequest, instance_id: int, asset_type: str, marketo_id: int
+) -> HttpResponse:
     instance = _instance(request, instance_id)
     asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
     context = _shell(request, instance, folder=asset.folder)
@@ -207,7 +216,9 @@ def assets_detail_view(request, instance_id, asset_type, marketo_id):
     return render(request, "assets/asset_detail.html", context)
 
 
-def assets_action_view(request, instance_id, asset_type, marketo_id, kind):
+def assets_action_view(
+    request: HttpRequest, instance_id: int, asset_type: str, marketo_id: int, kind: str
+) -> HttpResponse:
     """GET: the confirmation page; POST: queue the action and go back to the asset."""
     if kind not in ACTION_WORDS:
         raise Http404("No such action.")
@@ -243,7 +254,7 @@ def assets_action_view(request, instance_id, asset_type, marketo_id, kind):
     return render(request, "assets/action_confirm.html", context)
 
 
-def assets_action_status_view(request, instance_id, pk):
+def assets_action_status_view(request: HttpRequest, instance_id: int, pk: int) -> HttpResponse:
     instance = _instance(request, instance_id)
     action = get_object_or_404(AssetAction, pk=pk, instance=instance)
     return render(
@@ -252,7 +263,7 @@ def assets_action_status_view(request, instance_id, pk):
 
 
 @require_POST
-def assets_sync_start_view(request, instance_id):
+def assets_sync_start_view(request: HtmxHttpRequest, instance_id: int) -> HttpResponse:
     instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
     form = SyncForm(request.POST)
     mode = form.cleaned_data.get("mode") if form.is_valid() else ""
@@ -274,7 +285,7 @@ def assets_sync_start_view(request, instance_id):
 
 
 @require_POST
-def assets_sync_resume_view(request, instance_id, pk):
+def assets_sync_resume_view(request: HtmxHttpRequest, instance_id: int, pk: int) -> HttpResponse:
     instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
     sync = asset_sync_resume(
         sync=asset_sync_get(instance=instance, pk=pk),
@@ -292,7 +303,7 @@ def assets_sync_resume_view(request, instance_id, pk):
     return redirect("assets_browse", instance_id=instance.pk)
 
 
-def assets_sync_status_view(request, instance_id, pk):
+def assets_sync_status_view(request: HttpRequest, instance_id: int, pk: int) -> HttpResponse:
     instance = _instance(request, instance_id)
     sync = asset_sync_get(instance=instance, pk=pk)
     context = {

@@ -12,11 +12,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_username", "action", "target_id", "instance_name"]
     date_hierarchy = "occurred_at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

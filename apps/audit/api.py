@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from apps.accounts.permissions import Action, require
 from apps.audit.filters import AuditEventFilter
 from apps.audit.models import AuditEvent
+from apps.core.permissions import Action, require
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -45,7 +45,7 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["actor", "-occurred_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username or 'system'} {self.action}"
         )

@@ -1,8 +1,10 @@
+from django.db.models import QuerySet
+
 from apps.audit.filters import AuditEventFilter
 from apps.audit.models import AuditEvent
 
 
-def audit_event_list(*, filters=None):
+def audit_event_list(*, filters=None) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
     """Audit events, newest first, narrowed by the audit page's filters.
 
     Returns the bound FilterSet too, so a page can show its form and errors.

@@ -1,17 +1,19 @@
 import json
 
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.accounts.permissions import Action, require
 from apps.audit.selectors import audit_event_list
 from apps.core.csv_export import csv_response
+from apps.core.htmx import HtmxHttpRequest
+from apps.core.permissions import Action, require
 
 PAGE_SIZE = 50
 
 
-def audit_event_list_view(request):
+def audit_event_list_view(request: HtmxHttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_AUDIT)
     filterset, events = audit_event_list(filters=request.GET)
     if request.GET.get("format") == "csv":

@@ -6,5 +6,5 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = "Core"
 
-    def ready(self):
+    def ready(self) -> None:
         from apps.core import worker_signals  # noqa: F401  (connects Celery signals)

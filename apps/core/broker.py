@@ -7,13 +7,15 @@ most DRAIN_SECONDS it begins within about twice that. The loop's work between tw
 is a few checks, and the transport already polls the queue folder this often.
 """
 
+from kombu import Connection
 from kombu.transport import filesystem
 
 DRAIN_SECONDS = 0.25
 
 
 class FilesystemTransport(filesystem.Transport):
-    def drain_events(self, connection, timeout=None):
+    # The signature of kombu's virtual Transport, whose stub overrides the base class's too.
+    def drain_events(self, connection: Connection, timeout: float | None = None) -> None:  # type: ignore[override]
         # None means "block until a message comes" to other callers: left as it is.
         if timeout is not None:
             timeout = min(timeout, DRAIN_SECONDS)

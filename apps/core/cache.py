@@ -26,7 +26,7 @@ UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 class DegradingRedisCache(RedisCache):
-    def __init__(self, server, params):
+    def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._fallback = LocMemCache(
             f"degraded-{id(self)}",

@@ -31,7 +31,7 @@ class Child:
         output_lock: threading.Lock,
         env: dict[str, str] | None = None,
         started: Callable[[], bool] | None = None,
-    ):
+    ) -> None:
         self.name = name
         self.killed = False
         self.killed_while_starting = False
@@ -61,8 +61,8 @@ class Child:
     def returncode(self) -> int | None:
         return self.process.poll()
 
-    def _pass_output(self):
-        for line in self.process.stdout:
+    def _pass_output(self) -> None:
+        for line in self.process.stdout:  # type: ignore[union-attr]  # started with stdout=PIPE
             if self._quiet.is_set():
                 self._held.append(line)
                 continue
@@ -73,7 +73,7 @@ class Child:
                 except (OSError, ValueError):
                     pass  # our output is gone (a closed pipe): keep reading, or the child blocks
 
-    def stop(self):
+    def stop(self) -> None:
         """Ask the child to stop (SIGTERM); from now on its output is held back. One that has
         not finished starting is killed instead: its SIGTERM handler may not be ready for it
         (Celery beat's, run while beat loads its schedule, hangs on SQLite's lock)."""
@@ -86,7 +86,7 @@ class Child:
             self.killed_while_starting = True
             self.process.kill()
 
-    def kill(self):
+    def kill(self) -> None:
         if self.process.poll() is None:
             self.killed = True
             self.process.kill()

@@ -14,6 +14,7 @@ from apps.core.inputs import (
     check_form_values,
     refuse_control_characters,
 )
+from apps.core.views import error_response
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -34,7 +35,7 @@ def _body_limit(view_func) -> tuple[int, str]:
     for holder in (view_func, getattr(view_func, "view_class", None)):
         limit = getattr(holder, "max_body_bytes", None)
         if limit:
-            return limit, holder.max_body_what
+            return limit, holder.max_body_what  # type: ignore[union-attr]  # it has a limit
     return settings.REQUEST_BODY_MAX_BYTES, "requests here"
 
 
@@ -43,8 +44,6 @@ def _megabytes(size: int) -> str:
 
 
 def _refusal(request, status: int, message: str, code: str):
-    from apps.core.views import error_response  # views import the app's templates and menus
-
     return error_response(request, status, message, code=code)
 
 
@@ -52,7 +51,7 @@ class InputGuardMiddleware:
     """Listed before CsrfViewMiddleware: its process_view must see the body's size before
     anything reads the body."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):

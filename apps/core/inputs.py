@@ -29,7 +29,7 @@ _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 class InputRefused(ValueError):
     """The input cannot be taken. `code` is the API's error code; the message says why."""
 
-    def __init__(self, message: str, code: str):
+    def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
 

@@ -24,6 +24,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any, ClassVar
 
 from django.apps import apps
 from django.conf import settings
@@ -59,6 +60,9 @@ class TrackedJob(models.Model):
 
     job_task: str = ""
     job_message_field: str = "message"
+    # What every concrete job model has, declared for the type checker (no columns here).
+    objects: ClassVar[models.Manager[Any]]  # Any: the lookups name the subclass's fields
+    status: str
 
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When its worker last said it is alive (or it queued)."
@@ -187,7 +191,7 @@ def keep_alive(model: type[TrackedJob], pk: int, claim: str):
             thread.join(timeout=5)
 
 
-def _beat(model, pk, claim, stop):
+def _beat(model, pk, claim, stop) -> None:
     try:
         while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
             try:

@@ -12,5 +12,5 @@ class WorkerHeartbeat(models.Model):
     class Meta:
         ordering = ["-last_seen_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.hostname

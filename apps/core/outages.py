@@ -45,7 +45,7 @@ class OutageMiddleware:
     """Answers 503 with the reason when a request fails because Redis is unreachable:
     `{"detail", "code"}` under /api/, a readable page elsewhere."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):

@@ -11,7 +11,7 @@ FORGET_WORKERS_AFTER = timedelta(days=1)
 
 
 @shared_task(name="core.worker_heartbeat_prune")
-def worker_heartbeat_prune():
+def worker_heartbeat_prune() -> None:
     WorkerHeartbeat.objects.filter(last_seen_at__lt=timezone.now() - FORGET_WORKERS_AFTER).delete()
 
 

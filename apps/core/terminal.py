@@ -55,7 +55,7 @@ def _take(tty):
     return previous
 
 
-def _give_back(tty, previous):
+def _give_back(tty, previous) -> None:
     # The group may be gone (make killed): the shell takes the terminal back then anyway.
     with contextlib.suppress(OSError):
         os.tcsetpgrp(tty, previous)

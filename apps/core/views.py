@@ -1,40 +1,7 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
-from django.views.decorators.cache import never_cache
-
-from apps.accounts.permissions import user_role
-from apps.core.health import health_report
-from apps.core.navigation import menu_for
-
-
-def home_view(request):
-    return render(
-        request,
-        "core/home.html",
-        {"role": user_role(request.user), "sections": menu_for(request.user)},
-    )
-
-
-@login_not_required
-@never_cache
-def healthz_view(request):
-    report = health_report()
-    response = JsonResponse(report, status=200 if report["ok"] else 503)
-    # health_report logs a failing check when it starts failing; Django would log every
-    # 503 as an ERROR ("Service Unavailable: /healthz"), on every poll of a monitor.
-    response._has_been_logged = True
-    return response
-
-
-@login_not_required
-@never_cache
-def livez_view(request):
-    """The web process answers: for a container's health check, which must not fail
-    because a worker elsewhere is down."""
-    return JsonResponse({"ok": True})
-
 
 # --- error pages: HTML for people, JSON for the API -------------------------------------
 
@@ -47,7 +14,7 @@ ERRORS = {
 }
 
 
-def error_response(request, status, message=None, *, code=None):
+def error_response(request: HttpRequest, status, message=None, *, code=None) -> HttpResponse:
     """The API's `{"detail", "code"}` under /api/, the error page elsewhere."""
     default_code, title, default_message = ERRORS[status]
     message = message or default_message
@@ -60,24 +27,24 @@ def error_response(request, status, message=None, *, code=None):
 
 
 @login_not_required
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     return error_response(request, 400)
 
 
 @login_not_required
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     # Our own PermissionDenied messages are written for people; Django's defaults are not.
     message = str(exception) if exception and str(exception) else None
     return error_response(request, 403, message)
 
 
 @login_not_required
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return error_response(request, 404)
 
 
 @login_not_required
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """A static page: no database, session or user, because any of them may be what failed.
 
     The template is rendered without the request, so no context processor runs (they read
@@ -90,7 +57,7 @@ def server_error(request):
 
 
 @login_not_required
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HttpRequest, reason="") -> HttpResponse:
     message = (
         "The form was sent from a page that is out of date or from another site, so nothing "
         "was changed. Reload the page and try again."

@@ -9,6 +9,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from apps.core.logging import new_request_id, request_id_var
+from apps.core.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 _stop_heartbeat = threading.Event()
@@ -47,8 +48,6 @@ def _stop(**kwargs):
 
 
 def _beat(hostname, queues):
-    from apps.core.models import WorkerHeartbeat
-
     started_at = timezone.now()
     while True:
         try:

@@ -3,11 +3,12 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, may, require
 from apps.audit.context import AuditContext
+from apps.core.permissions import Action, may, require
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
 from apps.instances.selectors import instance_get, instance_list
 from apps.instances.services import (
@@ -119,11 +120,11 @@ class InstanceListView(generics.ListCreateAPIView):
         require(self.request.user, Action.VIEW_INSTANCES)
         return instance_list(user=self.request.user)
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args, **kwargs) -> Response:
         require(request.user, Action.MANAGE_INSTANCES)  # before validation: 403, not 400
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = instance_create(
             actor=self.request.user,
@@ -147,11 +148,11 @@ class InstanceDetailView(generics.RetrieveUpdateDestroyAPIView):
         require(self.request.user, Action.VIEW_INSTANCES, instance)
         return instance
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args, **kwargs) -> Response:
         require(request.user, Action.MANAGE_INSTANCES, self.get_object())
         return super().update(request, *args, **kwargs)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer) -> None:
         data = dict(serializer.validated_data)
         instance_update(
             instance=serializer.instance,
@@ -161,11 +162,11 @@ class InstanceDetailView(generics.RetrieveUpdateDestroyAPIView):
             **data,
         )
 
-    def destroy(self, request, *args, **kwargs):
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
         require(request.user, Action.MANAGE_INSTANCES, self.get_object())
         return super().destroy(request, *args, **kwargs)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance) -> None:
         instance_delete(
             instance=instance,
             actor=self.request.user,
@@ -198,13 +199,13 @@ class GrantListView(generics.ListCreateAPIView):
     def get_queryset(self):
         return self._instance().grants.select_related("user")
 
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args, **kwargs) -> Response:
         # Visibility and role before the body: validating it first would tell anyone signed
         # in whether a user name exists (400) or not (403/404).
         self.marketo_instance = self._instance()
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer) -> None:
         serializer.instance = grant_set(
             instance=self.marketo_instance,
             user=serializer.validated_data["user"],
@@ -225,7 +226,7 @@ class GrantDetailView(generics.DestroyAPIView):
             InstanceGrant, instance=instance, user__username=self.kwargs["username"]
         )
 
-    def perform_destroy(self, grant):
+    def perform_destroy(self, grant) -> None:
         grant_revoke(
             grant=grant, actor=self.request.user, audit=AuditContext.from_request(self.request)
         )
@@ -253,7 +254,7 @@ class ConnectionTestView(APIView):
     serializer_class = ConnectionTestSerializer
 
     @extend_schema(summary="The last connection test", responses=ConnectionTestSerializer)
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = instance_get(user=request.user, pk=pk)
         require(request.user, Action.VIEW_INSTANCES, instance)
         test = instance.last_connection_test()
@@ -269,7 +270,7 @@ class ConnectionTestView(APIView):
         request=None,
         responses={202: ConnectionTestSerializer},
     )
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         instance = instance_get(user=request.user, pk=pk)
         require(request.user, Action.MANAGE_INSTANCES, instance)
         with transaction.atomic():

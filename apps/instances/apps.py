@@ -6,5 +6,5 @@ class InstancesConfig(AppConfig):
     label = "instances"
     verbose_name = "Marketo instances"
 
-    def ready(self):
+    def ready(self) -> None:
         from apps.instances import checks  # noqa: F401  (registers the vault key check)

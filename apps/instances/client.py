@@ -9,7 +9,9 @@ beat of one machine); memory serves one process only.
 from functools import cache
 
 from django.conf import settings
+from django.dispatch import Signal
 
+from apps.core.redaction import remember_secret
 from apps.instances import vault
 from apps.instances.credentials import instance_config
 from apps.instances.models import MarketoInstance
@@ -27,14 +29,24 @@ from apps.marketo.token_broker import (
     RedisTokenStore,
     SqliteTokenStore,
     TokenBroker,
+    TokenStore,
 )
-from apps.usage.ledger import ledger_record
 
 REDIS_TIMEOUT_SECONDS = 2
 
 
 class InstanceDisabled(Exception):
     """The instance is switched off: no call is made to it."""
+
+
+# Sent with `record` (an apps.marketo.client.CallRecord) after every attempt of a governed
+# client, answered or not. The call ledger is kept from it by apps.usage, whose rows point at
+# instances: usage sits above instances, so instances announces and usage listens.
+call_attempted = Signal()
+
+
+def _announce(record) -> None:
+    call_attempted.send(sender=MarketoClient, record=record)
 
 
 @cache
@@ -60,13 +72,14 @@ def shared_governor():
 def shared_token_broker():
     sealed = {"encrypt": vault.encrypt, "decrypt": vault.decrypt}
     backend = settings.GOVERNOR_BACKEND
+    store: TokenStore
     if backend == "redis":
         store = RedisTokenStore(_redis_client(), **sealed)
     elif backend == "sqlite":
         store = SqliteTokenStore(settings.GOVERNOR_SQLITE_PATH, **sealed)
     else:
         store = MemoryTokenStore()
-    return TokenBroker(store)
+    return TokenBroker(store, remember_secret=remember_secret)
 
 
 # The share of each 20-second window that background work leaves to people waiting in the
@@ -106,7 +119,7 @@ def marketo_client(
         budget=instance_budget(instance),
         governor=shared_governor(),
         broker=shared_token_broker(),
-        ledger=ledger_record,
+        ledger=_announce,
         priority=priority,
         caused_by={"feature": feature, "user_id": getattr(user, "pk", None), "job": job},
     )

@@ -7,6 +7,7 @@ endpoints' descriptions in Marketo's Swagger files require.
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from apps.marketo.client import MarketoClient
 from apps.marketo.errors import AccessDenied, MarketoError
@@ -70,7 +71,7 @@ def connection_check(client: MarketoClient) -> ConnectionReport:
 
 def _check(client: MarketoClient, check: PermissionCheck) -> dict:
     started = time.monotonic()
-    result = {"label": check.label, "role_permission": check.role_permission}
+    result: dict[str, Any] = {"label": check.label, "role_permission": check.role_permission}
     try:
         client.get(check.path, check.params)
     except AccessDenied as exc:

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.instances.models import InstanceGrant, MarketoInstance
 from apps.instances.services import EDITABLE_FIELDS
 
@@ -20,7 +20,7 @@ class InstanceForm(forms.ModelForm):
         fields = EDITABLE_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["client_secret"].required = False
@@ -39,10 +39,10 @@ class GrantForm(forms.Form):
     user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="User")
     role = forms.ChoiceField(choices=InstanceGrant.ROLE_CHOICES, label="Role on this instance")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Admins see every instance anyway; a grant is for operators and viewers.
-        self.fields["user"].queryset = (
+        self.fields["user"].queryset = (  # type: ignore[attr-defined]  # a ModelChoiceField
             get_user_model()
             .objects.filter(is_active=True, is_superuser=False)
             .filter(groups__name__in=[Role.OPERATOR, Role.VIEWER])

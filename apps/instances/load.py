@@ -10,14 +10,18 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import db
 
+from apps.instances import client as instance_clients
+from apps.instances.client import marketo_client, shared_token_broker
+from apps.instances.models import MarketoInstance
 from apps.marketo.client import RetryLater
 from apps.marketo.errors import MarketoError
 from apps.marketo.governor import Priority
 
-ENDPOINTS = {
+ENDPOINTS: dict[str, tuple[str, dict[str, Any]]] = {
     "leads": ("/v1/leads.json", {"filterType": "email", "filterValues": "nobody@example.com"}),
     "assets": ("/asset/v1/folders.json", {"maxReturn": 20}),
     "usage": ("/v1/stats/usage.json", {}),
@@ -30,7 +34,7 @@ class LoadResult:
     waits: list = field(default_factory=list)  # seconds each admission took
     identity_calls: int = 0
 
-    def merge(self, other: "LoadResult"):
+    def merge(self, other: "LoadResult") -> None:
         self.calls += other.calls
         self.waits += other.waits
         self.identity_calls += other.identity_calls
@@ -64,7 +68,7 @@ def max_in_window(times: list[float], window: float) -> int:
 class _TimedGovernor:
     """Wraps the shared governor to measure how long each admission took."""
 
-    def __init__(self, inner, waits, lock):
+    def __init__(self, inner, waits, lock) -> None:
         self._inner, self._waits, self._lock = inner, waits, lock
 
     def acquire(self, budget, priority, *, timeout):
@@ -91,10 +95,6 @@ class LoadGroup:
 
 
 def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: str) -> LoadResult:
-    from apps.instances import client as instance_clients
-    from apps.instances.client import marketo_client, shared_token_broker
-    from apps.instances.models import MarketoInstance
-
     # A forked child must open its own Redis connections, not reuse its parent's sockets.
     for cached in (
         instance_clients._redis_client,
@@ -110,7 +110,7 @@ def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: st
     broker = shared_token_broker()
     identity_before = broker.identity_calls
 
-    def worker():
+    def worker() -> None:
         client = marketo_client(
             instance, priority=Priority(priority), feature="load_test", job="marketo_load"
         )
@@ -141,7 +141,7 @@ def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: st
     return result
 
 
-def _child(queue, *args):
+def _child(queue, *args) -> None:
     queue.put(run_process(*args))
 
 

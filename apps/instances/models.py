@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role, is_admin
 from apps.instances.outbound import check_marketo_url
 
 QUOTA_TIME_ZONE = "America/Chicago"  # Marketo's quota day ends at midnight US Central
@@ -22,8 +22,6 @@ def validate_marketo_url(value: str) -> None:
 class MarketoInstanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The instances `user` may know exist: all for admins, granted ones for others."""
-        from apps.accounts.permissions import is_admin
-
         if is_admin(user):
             return self
         return self.filter(grants__user=user)
@@ -108,7 +106,7 @@ class MarketoInstance(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
@@ -153,7 +151,7 @@ class InstanceGrant(models.Model):
             models.UniqueConstraint(fields=["instance", "user"], name="one_grant_per_user")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.instance}"
 
 
@@ -187,7 +185,7 @@ class ConnectionTest(models.Model):
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["instance", "-requested_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"connection test of {self.instance} at {self.requested_at:%Y-%m-%d %H:%M}"
 
     @property

@@ -1,6 +1,6 @@
 """Moving every stored secret to the current (first) vault key."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -13,7 +13,7 @@ from apps.instances.models import MarketoInstance
 class RotationReport:
     moved: int = 0
     already_current: int = 0
-    undecryptable: list[str] | None = None
+    undecryptable: list[str] = field(default_factory=list)
 
 
 def credentials_rotate(*, batch_size: int = 100, actor=None) -> RotationReport:

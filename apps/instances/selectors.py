@@ -1,10 +1,10 @@
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from apps.instances.models import ConnectionTest, MarketoInstance
 
 
-def instance_list(*, user):
+def instance_list(*, user) -> QuerySet[MarketoInstance]:
     """Instances `user` may see, each with the state and time of its last connection test."""
     last = ConnectionTest.objects.filter(instance=OuterRef("pk")).order_by("-requested_at")
     return (
@@ -26,7 +26,7 @@ def instance_get(*, user, pk) -> MarketoInstance:
     return instance
 
 
-def current_instance(*, user, profile):
+def current_instance(*, user, profile) -> MarketoInstance | None:
     """The instance the switcher shows: the last one used, else the first visible one."""
     visible = MarketoInstance.objects.visible_to(user).filter(enabled=True)
     if profile.last_instance_id:

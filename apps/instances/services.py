@@ -149,9 +149,11 @@ def connection_test_start(
 
 
 def _queue_test(test_id: int) -> None:
+    # Imported here: apps.instances.tasks imports this module (a task runs a service, a
+    # service queues a task), the one cycle Celery's layout makes.
     from apps.instances.tasks import connection_test_run_task
 
-    def explain(message):  # the broker is down: the page shows why, instead of waiting
+    def explain(message: str) -> None:  # the broker is down: the page shows why, instead of waiting
         ConnectionTest.objects.filter(pk=test_id).update(
             status=ConnectionTest.Status.FAILED, error=message, finished_at=timezone.now()
         )

@@ -19,7 +19,7 @@ from apps.core.redaction import remember_secret
 class UndecryptableSecret(Exception):
     """No configured key opens the stored value (key removed, wrong key, or tampering)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 

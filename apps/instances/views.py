@@ -1,12 +1,14 @@
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, may, require
 from apps.accounts.selectors import profile_get
 from apps.audit.context import AuditContext
+from apps.core.htmx import HtmxHttpRequest
+from apps.core.permissions import Action, may, require
 from apps.core.views import error_response
 from apps.instances.credentials import credentials_problem
 from apps.instances.forms import GrantForm, InstanceForm, SwitchForm
@@ -22,7 +24,7 @@ from apps.instances.services import (
 )
 
 
-def instance_list_view(request):
+def instance_list_view(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.VIEW_INSTANCES)
     instances = list(instance_list(user=request.user))
     return render(
@@ -32,7 +34,7 @@ def instance_list_view(request):
     )
 
 
-def instance_detail_view(request, pk):
+def instance_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.VIEW_INSTANCES, instance)
     can_manage = may(request.user, Action.MANAGE_INSTANCES)
@@ -49,7 +51,7 @@ def instance_detail_view(request, pk):
 
 
 @sensitive_post_parameters("client_secret")
-def instance_create_view(request):
+def instance_create_view(request: HttpRequest) -> HttpResponse:
     require(request.user, Action.MANAGE_INSTANCES)
     form = InstanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +68,7 @@ def instance_create_view(request):
 
 
 @sensitive_post_parameters("client_secret")
-def instance_edit_view(request, pk):
+def instance_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     form = InstanceForm(request.POST or None, instance=instance)
@@ -86,7 +88,7 @@ def instance_edit_view(request, pk):
     return render(request, "instances/instance_form.html", {"form": form, "instance": instance})
 
 
-def instance_delete_view(request, pk):
+def instance_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     if request.method == "POST":
@@ -99,7 +101,7 @@ def instance_delete_view(request, pk):
 
 
 @require_POST
-def connection_test_start_view(request, pk):
+def connection_test_start_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     test = connection_test_start(
@@ -112,7 +114,7 @@ def connection_test_start_view(request, pk):
     return redirect("instance_detail", pk=instance.pk)
 
 
-def connection_test_view(request, pk, test_pk):
+def connection_test_view(request: HttpRequest, pk: int, test_pk: int) -> HttpResponse:
     """The result panel; htmx polls it until the test is finished."""
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.VIEW_INSTANCES, instance)
@@ -123,7 +125,7 @@ def connection_test_view(request, pk, test_pk):
 
 
 @require_POST
-def grant_create_view(request, pk):
+def grant_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_USERS, instance)
     form = GrantForm(request.POST)
@@ -142,7 +144,7 @@ def grant_create_view(request, pk):
 
 
 @require_POST
-def grant_revoke_view(request, pk, grant_pk):
+def grant_revoke_view(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_USERS, instance)
     grant = get_object_or_404(InstanceGrant, pk=grant_pk, instance=instance)
@@ -152,7 +154,7 @@ def grant_revoke_view(request, pk, grant_pk):
 
 
 @require_POST
-def instance_switch_view(request):
+def instance_switch_view(request: HttpRequest) -> HttpResponse:
     """The instance switcher: remember the choice, go back where the user was."""
     form = SwitchForm(request.POST)
     if not form.is_valid():  # only a hand-made request sends anything but a listed id

@@ -1,3 +1,4 @@
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -8,13 +9,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, require
 from apps.audit.context import AuditContext
 from apps.core.api import NotPaused
 from apps.core.input_guard import accepts_bodies_up_to
+from apps.core.permissions import Action, require
 from apps.instances.selectors import instance_get
 from apps.leads import detail, selectors, services, views
 from apps.leads.models import LeadLookup
@@ -102,7 +104,7 @@ class LeadLookupSerializer(serializers.ModelSerializer):
         return self._url("api_lead_lookup_not_found_csv", lookup)
 
 
-def _instance(request, pk):
+def _instance(request: Request, pk: int):
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.LOOKUP_LEADS, instance)
     return instance
@@ -144,7 +146,7 @@ class LeadListView(APIView):
         ],
         responses={200: LEAD_LIST},
     )
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = _instance(request, pk)
         values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
         values = [v for v in dict.fromkeys(values) if v]
@@ -169,7 +171,7 @@ class LeadLookupCreateView(APIView):
         request=LeadLookupCreateSerializer,
         responses={202: LeadLookupSerializer},
     )
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         instance = _instance(request, pk)
         serializer = LeadLookupCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -192,7 +194,7 @@ class LeadLookupCreateView(APIView):
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
-def _lookup(request, pk):
+def _lookup(request: Request, pk: int):
     lookup = selectors.lead_lookup_get(user=request.user, pk=pk)
     require(request.user, Action.LOOKUP_LEADS, lookup.instance)
     return lookup
@@ -201,7 +203,7 @@ def _lookup(request, pk):
 @extend_schema(tags=["leads"])
 class LeadLookupDetailView(APIView):
     @extend_schema(summary="A lead lookup's status and progress", responses=LeadLookupSerializer)
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         lookup = _lookup(request, pk)
         return Response(LeadLookupSerializer(lookup, context={"request": request}).data)
 
@@ -214,7 +216,7 @@ class LeadLookupResumeView(APIView):
         request=None,
         responses={202: LeadLookupSerializer},
     )
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         lookup = _lookup(request, pk)
         if lookup.status != LeadLookup.Status.PAUSED:
             raise NotPaused(f"Only a paused lookup can be resumed; this one is {lookup.status}.")
@@ -235,7 +237,7 @@ class LeadLookupResultsCsvView(APIView):
         parameters=[OpenApiParameter("cols", str, many=True, description="Columns.")],
         responses=CSV_RESPONSE,
     )
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         _lookup(request, pk)
         return views.lead_lookup_results_csv_view(request._request, pk)
 
@@ -243,7 +245,7 @@ class LeadLookupResultsCsvView(APIView):
 @extend_schema(tags=["leads"])
 class LeadLookupNotFoundCsvView(APIView):
     @extend_schema(summary="Values that matched no lead, as CSV", responses=CSV_RESPONSE)
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
         _lookup(request, pk)
         return views.lead_lookup_not_found_csv_view(request._request, pk)
 
@@ -271,7 +273,7 @@ class LeadDetailView(APIView):
         ],
         responses={200: LEAD_DETAIL},
     )
-    def get(self, request, pk, lead_id):
+    def get(self, request: Request, pk: int, lead_id: int) -> Response:
         instance = _instance(request, pk)
         try:
             days = int(request.query_params.get("days") or detail.DEFAULT_ACTIVITY_DAYS)

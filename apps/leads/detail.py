@@ -2,6 +2,7 @@
 on its own, so the page shows what it has while the rest is on its way)."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -53,7 +54,7 @@ def lead_fields(*, instance, user, lead_id: int) -> dict:
     )
     if lead is None:
         raise LeadNotFound(f"No lead with id {lead_id} exists in {instance.name}.")
-    groups = {"standard": [], "custom": [], "system": []}
+    groups: dict[str, list[dict[str, Any]]] = {"standard": [], "custom": [], "system": []}
     for item in fields:
         groups[item["group"]].append({**item, "value": lead.get(item["name"])})
     return {"lead": lead, "groups": groups}

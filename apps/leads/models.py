@@ -59,7 +59,7 @@ class LeadLookup(TrackedJob):
             models.Index(fields=["created_at"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"lookup {self.pk} of {self.total_values} {self.field} values"
 
     @property
@@ -93,7 +93,7 @@ class LeadLookupBatch(models.Model):
         ]
         indexes = [models.Index(fields=["lookup", "done", "position"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"batch {self.position} of lookup {self.lookup_id}"
 
 
@@ -109,5 +109,5 @@ class LeadLookupResult(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["lookup", "id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"lead {self.lead_id} found by lookup {self.lookup_id}"

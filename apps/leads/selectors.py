@@ -1,16 +1,19 @@
 """Reads for lead lookups: who may see which, progress figures, result rows."""
 
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.permissions import is_admin
+from apps.core.permissions import is_admin
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
 
 PAGE_SIZE = 50
 
 
-def lead_lookup_list(*, user, instance=None):
+def lead_lookup_list(*, user, instance=None) -> QuerySet[LeadLookup]:
     """The user's own lookups (they hold personal data: nobody else's are listed)."""
     lookups = LeadLookup.objects.filter(user=user).exclude(status=LeadLookup.Status.DRAFT)
     if instance is not None:
@@ -44,7 +47,9 @@ def lookup_progress(lookup: LeadLookup) -> dict:
     }
 
 
-def result_rows(*, lookup: LeadLookup, sort: str = "", descending=False):
+def result_rows(
+    *, lookup: LeadLookup, sort: str = "", descending: bool = False
+) -> QuerySet[LeadLookupResult]:
     results = LeadLookupResult.objects.filter(lookup=lookup).only("data", "lead_id")
     if sort and sort in lookup.fields:
         if sort == "id":
@@ -56,7 +61,7 @@ def result_rows(*, lookup: LeadLookup, sort: str = "", descending=False):
     return results.order_by("id")
 
 
-def not_found_values(*, lookup: LeadLookup):
+def not_found_values(*, lookup: LeadLookup) -> Iterator[str]:
     for not_found in (
         LeadLookupBatch.objects.filter(lookup=lookup, done=True)
         .order_by("position")

@@ -3,6 +3,7 @@ job that stores each finished batch, so that it resumes where it stopped."""
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +27,7 @@ from apps.leads.coalesce import coalesced_find
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
 from apps.leads.parsing import BadInput, clean_values
 from apps.marketo import leads as marketo_leads
-from apps.marketo.client import RetryLater
+from apps.marketo.client import MarketoClient, RetryLater
 from apps.marketo.errors import (
     AccessDenied,
     InvalidRequest,
@@ -69,7 +70,7 @@ def problem_message(exc: Exception) -> str:
     return f"Marketo answered with an error: {exc}."
 
 
-def _client(instance, user, *, priority, job=""):
+def _client(instance, user, *, priority: Priority, job: str = "") -> MarketoClient:
     return marketo_client(instance, priority=priority, feature=FEATURE, user=user, job=job)
 
 
@@ -94,7 +95,7 @@ def lead_search(*, instance, user, field: str, value: str, audit: AuditContext) 
     client = _client(instance, user, priority=Priority.INTERACTIVE)
     fields = list(dict.fromkeys([*metadata.DEFAULT_COLUMNS, field]))
 
-    def call(values, wanted):
+    def call(values: list[str], wanted: list[str]) -> list[dict[str, Any]]:
         return marketo_leads.leads_find(client, filter_type=field, values=values, fields=wanted)
 
     leads = coalesced_find(
@@ -284,7 +285,7 @@ def lead_lookup_run(*, lookup_id: int) -> LeadLookup | None:
     by itself (apps.core.jobs)."""
     claim = jobs.job_claim(LeadLookup, lookup_id, started_at=Coalesce(F("started_at"), Now()))
     lookup = LeadLookup.objects.select_related("instance", "user").filter(pk=lookup_id).first()
-    if claim is None:
+    if claim is None or lookup is None:
         return lookup  # None when it was deleted meanwhile (retention)
     try:
         with jobs.keep_alive(LeadLookup, lookup.pk, claim):

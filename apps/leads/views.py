@@ -2,16 +2,18 @@ import contextlib
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, require
 from apps.accounts.selectors import profile_get
 from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
+from apps.core.htmx import HtmxHttpRequest
 from apps.core.input_guard import accepts_bodies_up_to
+from apps.core.permissions import Action, require
 from apps.instances.client import InstanceDisabled
 from apps.instances.credentials import CredentialsUnavailable
 from apps.instances.selectors import current_instance, instance_get
@@ -37,7 +39,7 @@ CALL_PROBLEMS = (
 LOOKUP_BODIES = f"lead lookups of up to {MAX_VALUES:,} values"
 
 
-def _home_instance(request):
+def _home_instance(request: HttpRequest):
     require(request.user, Action.LOOKUP_LEADS)
     instance = current_instance(user=request.user, profile=profile_get(user=request.user))
     if instance is not None:
@@ -45,7 +47,7 @@ def _home_instance(request):
     return instance
 
 
-def _lookup(request, pk):
+def _lookup(request: HttpRequest, pk: int):
     require(request.user, Action.LOOKUP_LEADS)
     lookup = selectors.lead_lookup_get(user=request.user, pk=pk)
     require(request.user, Action.LOOKUP_LEADS, lookup.instance)
@@ -63,7 +65,7 @@ def _searchable(instance, user):
         )
 
 
-def leads_home_view(request, form_errors=None, status=200):
+def leads_home_view(request: HttpRequest, form_errors=None, status=200) -> HttpResponse:
     instance = _home_instance(request)
     context = {"instance": instance, "max_values": MAX_VALUES, "form_errors": form_errors or []}
     if instance is not None:
@@ -80,7 +82,7 @@ def leads_home_view(request, form_errors=None, status=200):
 
 
 @require_POST
-def searchable_fields_refresh_view(request):
+def searchable_fields_refresh_view(request: HttpRequest) -> HttpResponse:
     instance = _home_instance(request)
     if instance is None:
         raise Http404("No instance.")
@@ -94,7 +96,7 @@ def searchable_fields_refresh_view(request):
 
 
 @require_POST
-def lead_search_view(request):
+def lead_search_view(request: HtmxHttpRequest) -> HttpResponse:
     instance = _home_instance(request)
     field = request.POST.get("field", "email")
     value = request.POST.get("value", "")
@@ -122,7 +124,7 @@ def lead_search_view(request):
 
 @require_POST
 @accepts_bodies_up_to(MAX_BODY_BYTES, what=LOOKUP_BODIES)
-def lead_lookup_create_view(request):
+def lead_lookup_create_view(request: HttpRequest) -> HttpResponse:
     instance = _home_instance(request)
     if instance is None:
         raise Http404("No instance.")
@@ -153,7 +155,7 @@ def lead_lookup_create_view(request):
 
 
 @require_POST
-def lead_lookup_start_view(request, pk):
+def lead_lookup_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     try:
         services.lead_lookup_start(
@@ -165,7 +167,7 @@ def lead_lookup_start_view(request, pk):
 
 
 @require_POST
-def lead_lookup_cancel_view(request, pk):
+def lead_lookup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     was_draft = lookup.status == lookup.Status.DRAFT
     services.lead_lookup_cancel(
@@ -178,7 +180,7 @@ def lead_lookup_cancel_view(request, pk):
 
 
 @require_POST
-def lead_lookup_resume_view(request, pk):
+def lead_lookup_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     lookup = services.lead_lookup_resume(
         lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
@@ -190,7 +192,7 @@ def lead_lookup_resume_view(request, pk):
     return redirect("lead_lookup_detail", pk=lookup.pk)
 
 
-def lead_lookup_detail_view(request, pk):
+def lead_lookup_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     context = {"lookup": lookup, "progress": selectors.lookup_progress(lookup)}
     if lookup.status == lookup.Status.DRAFT:
@@ -201,7 +203,7 @@ def lead_lookup_detail_view(request, pk):
     return render(request, "leads/lookup_detail.html", context)
 
 
-def lead_lookup_progress_view(request, pk):
+def lead_lookup_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     response = render(
         request,
@@ -213,12 +215,12 @@ def lead_lookup_progress_view(request, pk):
     return response
 
 
-def _columns(request, lookup):
+def _columns(request: HttpRequest, lookup):
     chosen = [name for name in request.GET.getlist("cols") if name in lookup.fields]
     return chosen or [name for name in metadata.DEFAULT_COLUMNS if name in lookup.fields]
 
 
-def _results_context(request, lookup):
+def _results_context(request: HttpRequest, lookup):
     columns = _columns(request, lookup)
     sort = request.GET.get("sort", "")
     descending = sort.startswith("-")
@@ -226,7 +228,7 @@ def _results_context(request, lookup):
     rows = selectors.result_rows(lookup=lookup, sort=sort, descending=descending)
     page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {}
-    with contextlib.suppress(CALL_PROBLEMS):
+    with contextlib.suppress(*CALL_PROBLEMS):
         labels = {
             item["name"]: item["label"]
             for item in metadata.lead_fields_get(instance=lookup.instance, user=request.user)
@@ -243,13 +245,13 @@ def _results_context(request, lookup):
     }
 
 
-def lead_lookup_results_view(request, pk):
+def lead_lookup_results_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     context = {"lookup": lookup, **_results_context(request, lookup)}
     return render(request, "leads/partials/results.html", context)
 
 
-def lead_lookup_results_csv_view(request, pk):
+def lead_lookup_results_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     lookup = _lookup(request, pk)
     columns = _columns(request, lookup)
     rows = (
@@ -259,7 +261,7 @@ def lead_lookup_results_csv_view(request, pk):
     return csv_response(f"lead-lookup-{lookup.pk}-found.csv", columns, rows)
 
 
-def lead_lookup_not_found_csv_view(request, pk):
+def lead_lookup_not_found_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     lookup = _lookup(request, pk)
     rows = ([value] for value in selectors.not_found_values(lookup=lookup))
     return csv_response(f"lead-lookup-{lookup.pk}-not-found.csv", [lookup.field], rows)
@@ -268,14 +270,14 @@ def lead_lookup_not_found_csv_view(request, pk):
 # --- lead detail -------------------------------------------------------------------------
 
 
-def _detail_instance(request, instance_pk):
+def _detail_instance(request: HttpRequest, instance_pk: int):
     require(request.user, Action.LOOKUP_LEADS)
     instance = instance_get(user=request.user, pk=instance_pk)
     require(request.user, Action.LOOKUP_LEADS, instance)
     return instance
 
 
-def lead_detail_view(request, instance_pk, lead_id):
+def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
     detail.lead_view_audit(
         instance=instance,
@@ -300,7 +302,7 @@ def lead_detail_view(request, instance_pk, lead_id):
     )
 
 
-def lead_fields_view(request, instance_pk, lead_id):
+def lead_fields_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
     context = {"instance": instance, "lead_id": lead_id}
     status = 200
@@ -316,7 +318,7 @@ def lead_fields_view(request, instance_pk, lead_id):
     )
 
 
-def lead_activities_view(request, instance_pk, lead_id):
+def lead_activities_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
     try:
         days = int(request.GET.get("days") or detail.DEFAULT_ACTIVITY_DAYS)
@@ -337,7 +339,7 @@ def lead_activities_view(request, instance_pk, lead_id):
     return render(request, "leads/partials/activities.html", context)
 
 
-def lead_memberships_view(request, instance_pk, lead_id):
+def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
     context = {"instance": instance, "lead_id": lead_id}
     try:
@@ -349,5 +351,5 @@ def lead_memberships_view(request, instance_pk, lead_id):
     return render(request, "leads/partials/memberships.html", context)
 
 
-def lead_detail_url(instance_pk, lead_id) -> str:
+def lead_detail_url(instance_pk: int, lead_id: int) -> str:
     return reverse("lead_detail", args=[instance_pk, lead_id])

@@ -1,13 +1,18 @@
 """Activities (help/rest-api/activities.md, help/rest-api/paging-tokens.md)."""
 
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from apps.marketo.client import MarketoClient
 from apps.marketo.paging import pages_by_token
 
 
-def activity_types(client) -> list[dict]:
+def activity_types(client: MarketoClient) -> list[dict[str, Any]]:
     return client.get("/v1/activities/types.json").get("result", [])
 
 
-def paging_token(client, *, since) -> str:
+def paging_token(client: MarketoClient, *, since: datetime | str) -> str:
     """A token for activities since `since` (an aware datetime or ISO 8601 string)."""
     since_text = since if isinstance(since, str) else since.isoformat()
     return client.get("/v1/activities/pagingtoken.json", {"sinceDatetime": since_text})[
@@ -15,7 +20,13 @@ def paging_token(client, *, since) -> str:
     ]
 
 
-def activities(client, *, next_page_token: str, activity_type_ids: list[int], lead_ids=None):
+def activities(
+    client: MarketoClient,
+    *,
+    next_page_token: str,
+    activity_type_ids: list[int],
+    lead_ids: list[int] | None = None,
+) -> Iterator[dict[str, Any]]:
     params = {
         "nextPageToken": next_page_token,
         "activityTypeIds": ",".join(str(i) for i in activity_type_ids),
@@ -30,10 +41,18 @@ def activities(client, *, next_page_token: str, activity_type_ids: list[int], le
 MAX_ACTIVITY_TYPES = 10
 
 
-def lead_activities(client, *, lead_id: int, since, type_ids: list[int], max_pages: int = 5):
+def lead_activities(
+    client: MarketoClient,
+    *,
+    lead_id: int,
+    since: datetime | str,
+    type_ids: list[int],
+    max_pages: int = 5,
+) -> tuple[list[dict[str, Any]], bool]:
     """The activities of one lead since `since`, for any number of types (ten per chain of
     calls), at most `max_pages` calls per chain. Returns (rows, complete)."""
-    rows, complete = [], True
+    rows: list[dict[str, Any]] = []
+    complete = True
     type_ids = sorted(set(type_ids))
     for start in range(0, len(type_ids), MAX_ACTIVITY_TYPES):
         chunk = type_ids[start : start + MAX_ACTIVITY_TYPES]

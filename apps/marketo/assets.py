@@ -1,7 +1,14 @@
 """Asset API: folders and every asset type, browsed with offset/maxReturn
 (help/rest-api/assets.md and the page of each type)."""
 
-from apps.marketo.paging import pages_by_offset
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from apps.marketo.client import MarketoClient
+from apps.marketo.errors import NotFound
+from apps.marketo.paging import NO_ASSETS_WARNING, pages_by_offset
 
 # Asset type -> the browse endpoint that lists every asset of that type.
 BROWSE_PATHS = {
@@ -40,8 +47,14 @@ CLONEABLE = {"program": "program", "email": "email"}
 UPDATED_SINCE_TYPES = frozenset({"program", "email", "smart_campaign", "smart_list", "static_list"})
 
 
-def folders(client, *, root: dict | None = None, max_depth: int | None = None, workspace=None):
-    params = {}
+def folders(
+    client: MarketoClient,
+    *,
+    root: dict[str, Any] | None = None,
+    max_depth: int | None = None,
+    workspace: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    params: dict[str, Any] = {}
     if root:
         params["root"] = _folder_ref(root)
     if max_depth:
@@ -52,35 +65,42 @@ def folders(client, *, root: dict | None = None, max_depth: int | None = None, w
         yield from page
 
 
-def folder_get(client, folder_id: int, *, folder_type: str = "Folder") -> dict | None:
+def folder_get(
+    client: MarketoClient, folder_id: int, *, folder_type: str = "Folder"
+) -> dict[str, Any] | None:
     result = client.get(f"/asset/v1/folder/{int(folder_id)}.json", {"type": folder_type}).get(
         "result"
     )
     return result[0] if result else None
 
 
-def folder_contents(client, folder_id: int, *, folder_type: str = "Folder"):
+def folder_contents(
+    client: MarketoClient, folder_id: int, *, folder_type: str = "Folder"
+) -> Iterator[dict[str, Any]]:
     path = f"/asset/v1/folder/{int(folder_id)}/content.json"
     for page in pages_by_offset(client, path, {"type": folder_type}):
         yield from page
 
 
-def folder_tokens(client, folder_id: int, *, folder_type: str = "Folder") -> list[dict]:
+def folder_tokens(
+    client: MarketoClient, folder_id: int, *, folder_type: str = "Folder"
+) -> list[dict[str, Any]]:
     result = client.get(
         f"/asset/v1/folder/{int(folder_id)}/tokens.json", {"folderType": folder_type}
     )
-    return (result.get("result") or [{}])[0].get("tokens", [])
+    tokens: list[dict[str, Any]] = (result.get("result") or [{}])[0].get("tokens", [])
+    return tokens
 
 
-def assets_of_type(client, asset_type: str, *, params: dict | None = None):
+def assets_of_type(
+    client: MarketoClient, asset_type: str, *, params: dict[str, Any] | None = None
+) -> Iterator[list[dict[str, Any]]]:
     """Every asset of one type, page by page (maxReturn 200, the most Marketo allows)."""
     yield from pages_by_offset(client, BROWSE_PATHS[asset_type], params)
 
 
-def asset_get(client, asset_type: str, asset_id: int) -> dict | None:
+def asset_get(client: MarketoClient, asset_type: str, asset_id: int) -> dict[str, Any] | None:
     """One asset by id, or None when Marketo has no such asset (an empty result or 702)."""
-    from apps.marketo.errors import NotFound
-
     path = f"/asset/v1/{SINGULAR_PATHS[asset_type]}/{int(asset_id)}.json"
     try:
         result = client.get(path).get("result")
@@ -89,42 +109,42 @@ def asset_get(client, asset_type: str, asset_id: int) -> dict | None:
     return result[0] if result else None
 
 
-def updated_since_param(moment) -> str:
+def updated_since_param(moment: datetime) -> str:
     """ISO-8601 without milliseconds, as smart-campaigns.md asks for earliestUpdatedAt."""
     return moment.replace(microsecond=0).isoformat()
 
 
-def asset_approve(client, asset_type: str, asset_id: int) -> dict:
+def asset_approve(client: MarketoClient, asset_type: str, asset_id: int) -> dict[str, Any]:
     return _action(client, asset_type, asset_id, "approveDraft")
 
 
-def asset_unapprove(client, asset_type: str, asset_id: int) -> dict:
+def asset_unapprove(client: MarketoClient, asset_type: str, asset_id: int) -> dict[str, Any]:
     return _action(client, asset_type, asset_id, "unapprove")
 
 
-def asset_clone(client, asset_type: str, asset_id: int, *, name: str, folder: dict) -> dict:
+def asset_clone(
+    client: MarketoClient, asset_type: str, asset_id: int, *, name: str, folder: dict[str, Any]
+) -> dict[str, Any]:
     path = f"/asset/v1/{CLONEABLE[asset_type]}/{int(asset_id)}/clone.json"
     result = client.post(path, data={"name": name, "folder": _folder_ref(folder)}).get("result")
     return result[0] if result else {}
 
 
-def _action(client, asset_type, asset_id, action):
+def _action(client: MarketoClient, asset_type: str, asset_id: int, action: str) -> dict[str, Any]:
     path = f"/asset/v1/{APPROVABLE[asset_type]}/{int(asset_id)}/{action}.json"
     result = client.post(path).get("result")
     return result[0] if result else {}
 
 
-def _folder_ref(folder: dict) -> str:
-    import json
-
+def _folder_ref(folder: dict[str, Any]) -> str:
     return json.dumps({"id": int(folder["id"]), "type": folder.get("type", "Folder")})
 
 
-def browse_pages(client, path: str, params: dict | None = None, *, start: int = 0):
+def browse_pages(
+    client: MarketoClient, path: str, params: dict[str, Any] | None = None, *, start: int = 0
+) -> Iterator[tuple[int, list[dict[str, Any]], bool]]:
     """Like pages_by_offset, but resumable: starts at offset `start` and yields
     (offset, rows, is_last) for every call made, so a caller can checkpoint each page."""
-    from apps.marketo.paging import NO_ASSETS_WARNING
-
     offset = max(int(start), 0)
     while True:
         envelope = client.get(path, {**(params or {}), "maxReturn": MAX_RETURN, "offset": offset})

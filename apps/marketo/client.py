@@ -11,7 +11,9 @@ import json as jsonlib
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from apps.marketo import transport
@@ -26,7 +28,16 @@ from apps.marketo.errors import (
     TokenInvalid,
     TransientError,
 )
-from apps.marketo.governor import UNCOUNTED_CODES, AdmissionTimeout, Budget, Priority
+from apps.marketo.governor import (
+    UNCOUNTED_CODES,
+    AdmissionTimeout,
+    Budget,
+    Governor,
+    Lease,
+    Priority,
+)
+from apps.marketo.token_broker import CachedToken, TokenBroker
+from apps.marketo.transport import Envelope
 
 # help/rest-api/error-codes.md: a lead-database GET whose URI is over 8 KB gets HTTP 414
 # and must be sent as POST with _method=GET. The asset API stopped accepting _method in
@@ -73,7 +84,7 @@ class CallRecord:
     request_id: str = ""
     duration_ms: int = 0
     started_at: float = 0.0  # time.time() when the attempt was admitted
-    caused_by: dict = field(
+    caused_by: dict[str, Any] = field(
         default_factory=dict
     )  # {"user_id": 3, "feature": "lead_lookup", "job": "..."}
 
@@ -89,14 +100,14 @@ class MarketoClient:
         config: InstanceConfig,
         *,
         budget: Budget,
-        governor,
-        broker,
-        ledger=None,
+        governor: Governor,
+        broker: TokenBroker,
+        ledger: Callable[[CallRecord], object] | None = None,
         priority: Priority = Priority.BACKGROUND,
-        caused_by: dict | None = None,
+        caused_by: dict[str, Any] | None = None,
         deadline_seconds: float | None = None,
-        timeout=transport.DEFAULT_TIMEOUT,
-        sleep=time.sleep,
+        timeout: tuple[float, float] = transport.DEFAULT_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.config = config
         self.budget = budget
@@ -109,13 +120,28 @@ class MarketoClient:
         self.timeout = timeout  # (connect, read) seconds of each HTTP request
         self._sleep = sleep
 
-    def get(self, path: str, params: dict | None = None) -> dict:
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Envelope:
         return self.request("GET", path, params=params)
 
-    def post(self, path: str, params: dict | None = None, *, json=None, data=None) -> dict:
+    def post(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        json: object = None,
+        data: dict[str, Any] | None = None,
+    ) -> Envelope:
         return self.request("POST", path, params=params, json=json, data=data)
 
-    def request(self, method: str, path: str, *, params=None, json=None, data=None) -> dict:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: object = None,
+        data: dict[str, Any] | None = None,
+    ) -> Envelope:
         """The envelope of a successful answer; a MarketoError subclass otherwise."""
         prepared = self._prepare(method.upper(), path, params or {}, json, data)
         deadline = time.monotonic() + self.deadline_seconds
@@ -153,7 +179,7 @@ class MarketoClient:
 
     # --- one attempt -----------------------------------------------------------------
 
-    def _attempt(self, prepared, attempt: int) -> dict:
+    def _attempt(self, prepared: "_Prepared", attempt: int) -> Envelope:
         lease = self._admit()
         record = CallRecord(
             instance_id=self.config.instance_id,
@@ -180,6 +206,8 @@ class MarketoClient:
             )
             record.http_status = response.status_code
             envelope = transport.parse_envelope(response)
+            # Before the ledger writes the record; files.md shows a null requestId.
+            record.request_id = envelope.get("requestId") or ""
         except MarketoError as exc:
             record.code = exc.code
             record.request_id = exc.request_id
@@ -190,18 +218,17 @@ class MarketoClient:
             record.duration_ms = round((time.monotonic() - started) * 1000)
             if self.ledger is not None:
                 self.ledger(record)
-        record.request_id = envelope.get("requestId", "")
         self.governor.release(lease, counted=True)
         return envelope
 
-    def _admit(self):
+    def _admit(self) -> Lease:
         timeout = MAX_INLINE_WAIT_SECONDS[self.priority]
         try:
             return self.governor.acquire(self.budget, self.priority, timeout=timeout)
         except AdmissionTimeout as exc:
             raise RetryLater(exc.wait.seconds, exc.wait.reason) from exc
 
-    def _settle_failure(self, lease, exc: MarketoError, token) -> None:
+    def _settle_failure(self, lease: Lease, exc: MarketoError, token: CachedToken | None) -> None:
         if exc.code in ("timeout", "connection"):
             # No answer: Marketo may still be running the call, so its slot stays taken
             # until the lease expires, and it stays counted.
@@ -221,7 +248,14 @@ class MarketoClient:
 
     # --- request shape ---------------------------------------------------------------
 
-    def _prepare(self, method, path, params, json, data):
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        json: object,
+        data: dict[str, Any] | None,
+    ) -> "_Prepared":
         url = self.config.rest_url.rstrip("/") + path
         endpoint = "/rest" + endpoint_template(path)
         is_asset = path.startswith("/asset/")
@@ -251,8 +285,8 @@ class _Prepared:
     wire_method: str  # what goes over the wire (POST for a long lead-database GET)
     url: str
     endpoint: str
-    params: dict
-    data: dict | None
+    params: dict[str, Any]
+    data: dict[str, Any] | None
     json: object
 
 
@@ -263,7 +297,7 @@ def _full_jitter(attempt: int) -> float:
     return random.uniform(0, bound)  # noqa: S311  (timing, not security)
 
 
-def _body_bytes(json_body, form_body) -> int:
+def _body_bytes(json_body: object, form_body: dict[str, Any] | None) -> int:
     if json_body is not None:
         return len(jsonlib.dumps(json_body).encode())
     if form_body is not None:

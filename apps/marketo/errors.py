@@ -16,7 +16,7 @@ class MarketoError(Exception):
         self.message = message
         self.request_id = request_id
 
-    def __str__(self):
+    def __str__(self) -> str:
         prefix = f"{self.code} " if self.code else ""
         return f"{prefix}{self.message}"
 
@@ -74,7 +74,7 @@ class DestinationRefused(MarketoError):
     def __init__(self, message: str):
         super().__init__(message, code="refused")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 
@@ -86,7 +86,7 @@ class RedirectRefused(MarketoError):
         super().__init__(message, code="redirect")
         self.http_status = http_status
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 

@@ -12,7 +12,10 @@ refused: through a proxy the proxy would resolve the name, out of this check's s
 
 import socket
 import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from requests import PreparedRequest, Response
 from requests.adapters import HTTPAdapter
 from requests.utils import select_proxy
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
@@ -27,19 +30,30 @@ from apps.marketo.outbound import OutboundPolicy
 class GuardedAdapter(HTTPAdapter):
     """Mount it on a requests.Session for http:// and https://."""
 
-    def __init__(self, policy: OutboundPolicy, **kwargs):
+    def __init__(self, policy: OutboundPolicy, **kwargs: Any):
         self.policy = policy  # before HTTPAdapter.__init__, which builds the pool manager
         super().__init__(**kwargs)
 
-    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager = _GuardedPoolManager(
             self.policy, num_pools=connections, maxsize=maxsize, block=block, **pool_kwargs
         )
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        self.policy.check_url(request.url)
-        if select_proxy(request.url, proxies or {}):
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        url = request.url or ""  # set once prepared; "" would be refused as not a full URL
+        self.policy.check_url(url)
+        if select_proxy(url, proxies or {}):
             raise DestinationRefused(
                 "marketo-admin connects to Marketo directly, not through a proxy."
             )
@@ -47,28 +61,40 @@ class GuardedAdapter(HTTPAdapter):
             request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
         )
 
-    def proxy_manager_for(self, proxy, **proxy_kwargs):
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> NoReturn:
         raise DestinationRefused("marketo-admin connects to Marketo directly, not through a proxy.")
 
 
 class _GuardedPoolManager(PoolManager):
-    def __init__(self, policy: OutboundPolicy, **kwargs):
+    def __init__(self, policy: OutboundPolicy, **kwargs: Any):
         super().__init__(**kwargs)
         self.policy = policy
         self.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
 
-    def _new_pool(self, scheme, host, port, request_context=None):
+    def _new_pool(
+        self,
+        scheme: str,
+        host: str,
+        port: int,
+        request_context: dict[str, Any] | None = None,
+    ) -> HTTPConnectionPool:
         pool = super()._new_pool(scheme, host, port, request_context)
         # Handed to each connection the pool makes (see _CheckedConnect.__init__).
         pool.conn_kw["policy"] = self.policy
         return pool
 
 
-class _CheckedConnect:
+if TYPE_CHECKING:  # a mixin of urllib3's connections: their attributes are its own
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _CheckedConnect(_Connection):
     """Replaces urllib3's socket opening; everything after it (TLS with the host's name for
     SNI and certificate checks, the HTTP exchange) is urllib3's own."""
 
-    def __init__(self, *args, policy: OutboundPolicy, **kwargs):
+    def __init__(self, *args: Any, policy: OutboundPolicy, **kwargs: Any):
         self.policy = policy
         super().__init__(*args, **kwargs)
 
@@ -92,7 +118,7 @@ class _CheckedConnect:
         # Every address first: a name with one forbidden address is refused as a whole, and
         # nothing has been connected when it is.
         for *_, sockaddr in answers:
-            self.policy.check_address(host, sockaddr[0])
+            self.policy.check_address(host, str(sockaddr[0]))  # an IP address for AF_INET(6)
         failure = OSError(f"{host} has no address")
         for family, kind, proto, _, sockaddr in answers:
             sock = socket.socket(family, kind, proto)

@@ -8,6 +8,8 @@ the same token with what is left of its life; `scope` is the service's API-only 
 import time
 from dataclasses import dataclass, field
 
+import requests
+
 from apps.marketo import transport
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import IdentityError, TransientError
@@ -25,7 +27,9 @@ class AccessToken:
         return self.obtained_at + self.expires_in
 
 
-def token_request(config: InstanceConfig, *, timeout=transport.DEFAULT_TIMEOUT) -> AccessToken:
+def token_request(
+    config: InstanceConfig, *, timeout: tuple[float, float] = transport.DEFAULT_TIMEOUT
+) -> AccessToken:
     """Ask the identity endpoint for a token.
 
     The secret goes in the form body of a POST, never in the URL, where proxies and
@@ -64,7 +68,7 @@ def token_request(config: InstanceConfig, *, timeout=transport.DEFAULT_TIMEOUT) 
         raise TransientError("the identity endpoint's answer had no access token") from exc
 
 
-def _identity_refusal(response) -> str:
+def _identity_refusal(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:

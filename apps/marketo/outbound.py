@@ -22,6 +22,7 @@ Plain Python (no Django): apps/instances/outbound.py builds the policy from the 
 import ipaddress
 import re
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -89,7 +90,9 @@ def address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str 
     return None
 
 
-def _embedded_ipv4(address) -> ipaddress.IPv4Address | None:
+def _embedded_ipv4(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | None:
     """The IPv4 address an IPv6 address carries and reaches: IPv4-mapped (::ffff:a.b.c.d),
     6to4 (2002::/16) and NAT64 (64:ff9b::/96). Python 3.11 judges ::ffff:127.0.0.1 by its
     IPv6 ranges, not as the loopback it connects to."""
@@ -139,7 +142,9 @@ class OutboundPolicy:
     loopback_allowed: bool = False
 
     @classmethod
-    def build(cls, extra_hosts=(), *, loopback_allowed: bool = False) -> "OutboundPolicy":
+    def build(
+        cls, extra_hosts: Iterable[str] = (), *, loopback_allowed: bool = False
+    ) -> "OutboundPolicy":
         """Marketo's hosts and `extra_hosts` (blank entries, as a trailing comma leaves, are
         skipped). Raises ValueError for a malformed entry."""
         extra = [parse_host_pattern(host) for host in extra_hosts if host.strip()]

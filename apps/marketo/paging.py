@@ -3,10 +3,17 @@
 Generators, so that a caller records its progress (and can stop) page by page.
 """
 
+from collections.abc import Iterator
+from typing import Any
+
+from apps.marketo.client import MarketoClient
+
 NO_ASSETS_WARNING = "No assets found for the given search criteria."
 
 
-def pages_by_token(client, path: str, params: dict | None = None):
+def pages_by_token(
+    client: MarketoClient, path: str, params: dict[str, Any] | None = None
+) -> Iterator[list[dict[str, Any]]]:
     """Lead-database paging: follow `nextPageToken` while `moreResult` is true
     (help/rest-api/paging-tokens.md). Yields each page's `result` list."""
     params = dict(params or {})
@@ -19,7 +26,9 @@ def pages_by_token(client, path: str, params: dict | None = None):
         params["nextPageToken"] = token
 
 
-def pages_by_offset(client, path: str, params: dict | None = None, *, max_return: int = 200):
+def pages_by_offset(
+    client: MarketoClient, path: str, params: dict[str, Any] | None = None, *, max_return: int = 200
+) -> Iterator[list[dict[str, Any]]]:
     """Asset-API paging: `offset` and `maxReturn` (at most 200). The page after the last
     one answers success with no `result` and the "No assets found" warning."""
     params = {**(params or {}), "maxReturn": max_return, "offset": 0}

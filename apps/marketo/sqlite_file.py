@@ -20,21 +20,22 @@ import contextlib
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 try:
     import fcntl
 except ImportError:  # Windows: SQLite's busy timeout alone serialises the processes
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # None says there is no flock
 
 BUSY_TIMEOUT_SECONDS = 5.0
 
 
 class SqliteFile:
-    def __init__(self, path: str | os.PathLike, *, schema: str):
+    def __init__(self, path: str | os.PathLike[str], *, schema: str):
         self.path = Path(path)
         self._schema = schema
-        self._pid = None
+        self._pid: int | None = None
         self._open_lock = threading.Lock()
 
     def _ensure_open(self) -> None:
@@ -78,7 +79,7 @@ class SqliteFile:
         return db
 
     @contextlib.contextmanager
-    def _held(self):
+    def _held(self) -> Iterator[None]:
         with self._thread_lock:
             if fcntl is not None:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX)
@@ -89,7 +90,7 @@ class SqliteFile:
                     fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: commits when the block ends, rolls back if it raises."""
         self._ensure_open()
         try:

@@ -12,13 +12,18 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Protocol
 
-from apps.core.redaction import remember_secret
+import redis
+from redis.cluster import RedisCluster
+
 from apps.marketo import identity
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import TransientError
@@ -52,26 +57,38 @@ def token_key(config: InstanceConfig) -> str:
     return f"mka:{{i{config.instance_id}}}:token:{client}"
 
 
+class TokenStore(Protocol):
+    """Where the shared token lives; `lock` is held by the one caller that refreshes it."""
+
+    def get(self, key: str) -> CachedToken | None: ...
+
+    def put(self, key: str, token: CachedToken) -> None: ...
+
+    def discard_if(self, key: str, value: str) -> None: ...
+
+    def lock(self, key: str) -> AbstractContextManager[object]: ...
+
+
 class MemoryTokenStore:
     """For one process (the embedded default): a dict and a lock per key."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._tokens: dict[str, CachedToken] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, key):
+    def get(self, key: str) -> CachedToken | None:
         return self._tokens.get(key)
 
-    def put(self, key, token):
+    def put(self, key: str, token: CachedToken) -> None:
         self._tokens[key] = token
 
-    def discard_if(self, key, value):
+    def discard_if(self, key: str, value: str) -> None:
         with self._guard:
             if (cached := self._tokens.get(key)) and cached.value == value:
                 del self._tokens[key]
 
-    def lock(self, key):
+    def lock(self, key: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())
 
@@ -84,34 +101,42 @@ class RedisTokenStore:
     return 0
     """
 
-    def __init__(self, client, *, encrypt: Callable[[str], str], decrypt: Callable[[str], str]):
+    def __init__(
+        self,
+        client: redis.Redis | RedisCluster,
+        *,
+        encrypt: Callable[[str], str],
+        decrypt: Callable[[str], str],
+    ):
         self.redis = client
         self._encrypt, self._decrypt = encrypt, decrypt
         self._discard = client.register_script(self._DISCARD_IF)
 
-    def get(self, key):
+    def get(self, key: str) -> CachedToken | None:
         raw = self.redis.get(key)
-        return None if raw is None else _open_token(self._decrypt, raw.decode())
+        # The clients are made without decode_responses, so Redis answers bytes.
+        return None if raw is None else _open_token(self._decrypt, raw.decode())  # type: ignore[union-attr]
 
-    def put(self, key, token):
+    def put(self, key: str, token: CachedToken) -> None:
         ttl = max(1, int(token.seconds_left(time.time())))
         self.redis.set(key, _sealed_token(self._encrypt, token), ex=ttl)
 
-    def discard_if(self, key, value):
+    def discard_if(self, key: str, value: str) -> None:
         # Compare the stored (encrypted) value with what is stored now: only the token
         # that failed is discarded, not a fresh one another process stored meanwhile.
         raw = self.redis.get(key)
         if raw is not None:
             try:
-                if json.loads(self._decrypt(raw.decode()))["value"] == value:
+                if json.loads(self._decrypt(raw.decode()))["value"] == value:  # type: ignore[union-attr]  # bytes, as in get()
                     self._discard(keys=[key], args=[raw])
             except Exception:
                 self.redis.delete(key)
 
-    def lock(self, key):
-        return self.redis.lock(
+    def lock(self, key: str) -> AbstractContextManager[object]:
+        lock: AbstractContextManager[object] = self.redis.lock(
             f"{key}:lock", timeout=REFRESH_LOCK_SECONDS, blocking_timeout=WAIT_FOR_REFRESH_SECONDS
         )
+        return lock
 
 
 class SqliteTokenStore:
@@ -129,18 +154,24 @@ class SqliteTokenStore:
     """
     LOCK_POLL_SECONDS = 0.05
 
-    def __init__(self, path, *, encrypt: Callable[[str], str], decrypt: Callable[[str], str]):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        encrypt: Callable[[str], str],
+        decrypt: Callable[[str], str],
+    ):
         self._file = SqliteFile(path, schema=self.SCHEMA)
         self._encrypt, self._decrypt = encrypt, decrypt
 
-    def get(self, key):
+    def get(self, key: str) -> CachedToken | None:
         with self._file.transaction() as db:
             row = db.execute(
                 "SELECT payload FROM token WHERE key = ? AND expires_at > ?", (key, time.time())
             ).fetchone()
         return _open_token(self._decrypt, row[0]) if row else None
 
-    def put(self, key, token):
+    def put(self, key: str, token: CachedToken) -> None:
         with self._file.transaction() as db:
             db.execute(
                 "INSERT INTO token VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
@@ -148,7 +179,7 @@ class SqliteTokenStore:
                 (key, _sealed_token(self._encrypt, token), token.expires_at),
             )
 
-    def discard_if(self, key, value):
+    def discard_if(self, key: str, value: str) -> None:
         with self._file.transaction() as db:
             row = db.execute("SELECT payload FROM token WHERE key = ?", (key,)).fetchone()
             cached = _open_token(self._decrypt, row[0]) if row else None
@@ -156,7 +187,7 @@ class SqliteTokenStore:
                 db.execute("DELETE FROM token WHERE key = ?", (key,))
 
     @contextlib.contextmanager
-    def lock(self, key):
+    def lock(self, key: str) -> Iterator[None]:
         holder = uuid.uuid4().hex
         deadline = time.monotonic() + WAIT_FOR_REFRESH_SECONDS
         while not self._try_lock(key, holder):
@@ -169,7 +200,7 @@ class SqliteTokenStore:
             with self._file.transaction() as db:
                 db.execute("DELETE FROM token_lock WHERE key = ? AND holder = ?", (key, holder))
 
-    def _try_lock(self, key, holder) -> bool:
+    def _try_lock(self, key: str, holder: str) -> bool:
         with self._file.transaction() as db:
             now = time.time()
             db.execute("DELETE FROM token_lock WHERE key = ? AND until <= ?", (key, now))
@@ -180,13 +211,13 @@ class SqliteTokenStore:
             return taken.rowcount == 1
 
 
-def _sealed_token(encrypt, token: CachedToken) -> str:
+def _sealed_token(encrypt: Callable[[str], str], token: CachedToken) -> str:
     return encrypt(
         json.dumps({"value": token.value, "expires_at": token.expires_at, "scope": token.scope})
     )
 
 
-def _open_token(decrypt, sealed: str) -> CachedToken | None:
+def _open_token(decrypt: Callable[[str], str], sealed: str) -> CachedToken | None:
     try:
         data = json.loads(decrypt(sealed))
     except Exception:
@@ -196,10 +227,29 @@ def _open_token(decrypt, sealed: str) -> CachedToken | None:
     return CachedToken(data["value"], data["expires_at"], data["scope"])
 
 
+def _keep_nothing(value: str) -> None:
+    pass
+
+
 class TokenBroker:
-    def __init__(self, store, *, fetch=identity.token_request, clock=time.time, sleep=time.sleep):
+    """Hands out one shared token per instance and client id.
+
+    `remember_secret` is told each token the broker fetches or hands out, so that the
+    product's log filter can redact it: apps.instances.client passes apps.core.redaction's.
+    """
+
+    def __init__(
+        self,
+        store: TokenStore,
+        *,
+        fetch: Callable[[InstanceConfig], identity.AccessToken] = identity.token_request,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        remember_secret: Callable[[str], None] = _keep_nothing,
+    ):
         self.store = store
         self._fetch, self._clock, self._sleep = fetch, clock, sleep
+        self._remember_secret = remember_secret
         self.identity_calls = 0  # for tests and the load command
 
     def token(self, config: InstanceConfig) -> CachedToken:
@@ -220,10 +270,10 @@ class TokenBroker:
         """After a 601/602: forget the token that failed, and only that one."""
         self.store.discard_if(token_key(config), failed_value)
 
-    def _usable(self, key):
+    def _usable(self, key: str) -> CachedToken | None:
         cached = self.store.get(key)
         if cached and cached.seconds_left(self._clock()) > MIN_SECONDS_LEFT:
-            remember_secret(cached.value)
+            self._remember_secret(cached.value)
             return cached
         return None
 
@@ -238,8 +288,8 @@ class TokenBroker:
                 raise TransientError("the identity endpoint keeps answering an expiring token")
         return CachedToken(answer.value, answer.obtained_at + answer.expires_in, answer.scope)
 
-    def _call_identity(self, config):
+    def _call_identity(self, config: InstanceConfig) -> identity.AccessToken:
         self.identity_calls += 1
         answer = self._fetch(config)
-        remember_secret(answer.value)
+        self._remember_secret(answer.value)
         return answer

@@ -2,6 +2,7 @@
 only to the hosts and addresses an OutboundPolicy allows (outbound.py, guarded_adapter.py)."""
 
 import threading
+from typing import Any, TypedDict
 from urllib.parse import urljoin
 
 import requests
@@ -11,16 +12,28 @@ from apps.marketo.guarded_adapter import GuardedAdapter
 from apps.marketo.outbound import OutboundPolicy
 
 # (connect, read) seconds. Marketo answers most calls well within a few seconds.
-DEFAULT_TIMEOUT = (5, 30)
+DEFAULT_TIMEOUT: tuple[float, float] = (5, 30)
 USER_AGENT = "marketo-admin"
 
 _local = threading.local()
 
 
+class Envelope(TypedDict, total=False):
+    """The body of a successful answer (help/rest-api/rest-api.md, paging-tokens.md)."""
+
+    requestId: str
+    success: bool
+    result: list[dict[str, Any]]
+    moreResult: bool
+    nextPageToken: str
+    warnings: list[str]
+    errors: list[dict[str, str]]
+
+
 def session(policy: OutboundPolicy) -> requests.Session:
     """A requests.Session per thread and policy: connections are pooled, sessions are not
     shared between threads."""
-    sessions = getattr(_local, "sessions", None)
+    sessions: dict[OutboundPolicy, requests.Session] | None = getattr(_local, "sessions", None)
     if sessions is None:
         sessions = _local.sessions = {}
     if policy not in sessions:
@@ -37,7 +50,12 @@ def session(policy: OutboundPolicy) -> requests.Session:
 
 
 def send(
-    method: str, url: str, *, policy: OutboundPolicy, timeout=DEFAULT_TIMEOUT, **kwargs
+    method: str,
+    url: str,
+    *,
+    policy: OutboundPolicy,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    **kwargs: Any,
 ) -> requests.Response:
     """Send one request where `policy` allows it; a network failure becomes a TransientError,
     a refused destination a DestinationRefused, a 3xx answer a RedirectRefused."""
@@ -68,13 +86,13 @@ def _redirect_refused(response: requests.Response) -> RedirectRefused:
     )
 
 
-def parse_envelope(response: requests.Response) -> dict:
+def parse_envelope(response: requests.Response) -> Envelope:
     if response.status_code == 502:
         raise TransientError("Bad Gateway", code="502")
     if response.status_code >= 400:
         raise MarketoError(f"HTTP {response.status_code}", code=str(response.status_code))
     try:
-        body = response.json()
+        body: Envelope = response.json()
     except ValueError as exc:
         raise TransientError("the answer was not JSON", code="invalid-json") from exc
     if not body.get("success", False):
@@ -87,7 +105,7 @@ def parse_envelope(response: requests.Response) -> dict:
 def _reason(exc: Exception) -> str:
     # requests wraps urllib3's error, which wraps the socket's: the innermost says why
     # ("[Errno 111] Connection refused") without the URL around it.
-    inner = exc
+    inner: BaseException = exc
     while inner.__context__ is not None:
         inner = inner.__context__
     return str(inner) or type(inner).__name__

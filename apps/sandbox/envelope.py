@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from typing import Any
 
 # Answers with these codes count neither against the daily quota nor the rate limit
 # (error-codes.md marks them with "*"); every other answer counts, 606 and 615 included.
@@ -65,7 +66,10 @@ def error_body(code: str, message: str | None = None) -> dict:
 
 def lead_body(result: list | None = None, **extra) -> dict:
     """A lead-database success: the prose examples carry no errors/warnings members."""
-    body = {"requestId": request_id(), "result": result if result is not None else []}
+    body: dict[str, Any] = {
+        "requestId": request_id(),
+        "result": result if result is not None else [],
+    }
     body["success"] = True
     body.update(extra)
     return body
@@ -73,7 +77,7 @@ def lead_body(result: list | None = None, **extra) -> dict:
 
 def asset_body(result: list | None, warnings: list[str] | None = None) -> dict:
     """An asset-API success: always errors and warnings; no result on an empty page."""
-    body = {
+    body: dict[str, Any] = {
         "success": True,
         "errors": [],
         "requestId": request_id(),

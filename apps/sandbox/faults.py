@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
+from typing import Any
 
-RANDOM_KINDS = (
+RANDOM_KINDS: tuple[tuple[str, Any], ...] = (
     ("error", "604"),
     ("error", "608"),
     ("error", "611"),
@@ -47,7 +48,7 @@ def parse_fault(spec: dict) -> Fault:
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError("times must be a positive integer")
-    common = {"path": path, "times": times}
+    common: dict[str, Any] = {"path": path, "times": times}
     if "error" in spec:
         code = str(spec["error"])
         if not code.isdigit():

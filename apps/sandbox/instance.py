@@ -11,6 +11,8 @@ from datetime import timedelta
 from apps.sandbox.auth import TokenStore
 from apps.sandbox.clock import Clock
 from apps.sandbox.config import SandboxConfig
+from apps.sandbox.endpoints import build_router
+from apps.sandbox.endpoints.identity import token
 from apps.sandbox.envelope import UNCOUNTED_CODES, MarketoError, error_body
 from apps.sandbox.faults import FaultPlan
 from apps.sandbox.limits import Limits
@@ -25,8 +27,6 @@ BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body>Bad Gatewa
 
 class Instance:
     def __init__(self, config: SandboxConfig) -> None:
-        from apps.sandbox.endpoints import build_router
-
         self.config = config
         self.clock = Clock()
         self.tokens = TokenStore(config.api_users, self.clock, config.token_ttl)
@@ -84,8 +84,6 @@ class Instance:
         return Response(404, "Not Found", "text/plain")
 
     def _identity(self, request: Request) -> Response:
-        from apps.sandbox.endpoints.identity import token
-
         fault = self.faults.take(request.path)
         response = self._apply_fault(fault) if fault and fault.kind != "hang" else None
         if response is None:

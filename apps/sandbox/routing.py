@@ -20,6 +20,7 @@ class Request:
     body: bytes = b""
     user: object = None  # the ApiUser, once authenticated
     path_params: dict[str, str] = field(default_factory=dict)
+    route: str = ""  # the template of the route it matched, once dispatched
 
     @property
     def content_type(self) -> str:

@@ -23,7 +23,7 @@ class SandboxHandle:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}"  # type: ignore[str-bytes-safe]  # TCP: host is a str
 
     @property
     def port(self) -> int:

@@ -26,7 +26,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.instance = instance
         super().__init__(address, SandboxHandler)
 
-    def handle_error(self, request, client_address):
+    def handle_error(self, request, client_address) -> None:
         # A client that went away (a worker that exited with an answer unread resets the
         # connection) is no fault of the simulator: socketserver would print a traceback.
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -44,19 +44,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SandboxServer
 
-    def log_message(self, format, *args):
+    def log_message(self, format, *args) -> None:
         pass  # quiet: the stats endpoint is the sandbox's log
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         self._serve()
 
-    def do_POST(self):
+    def do_POST(self) -> None:
         self._serve()
 
-    def do_DELETE(self):
+    def do_DELETE(self) -> None:
         self._serve()
 
-    def do_PUT(self):
+    def do_PUT(self) -> None:
         self._serve()
 
     def _serve(self) -> None:

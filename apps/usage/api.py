@@ -1,16 +1,20 @@
 """The usage API: history per API user, errors, the quota now, our own calls, syncs."""
 
+from typing import Any
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.permissions import Action, require
 from apps.audit.context import AuditContext
 from apps.core.api import NotPaused
 from apps.core.dates import BoundedDateSerializerField
+from apps.core.permissions import Action, require
+from apps.instances.models import MarketoInstance
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.days import today
@@ -50,12 +54,12 @@ RANGE_PARAMS = [
 class _InstanceView(APIView):
     query_class = RangeQuery
 
-    def instance(self, request, pk):
+    def instance(self, request: Request, pk: int) -> MarketoInstance:
         instance = instance_get(user=request.user, pk=pk)
         require(request.user, Action.VIEW_USAGE, instance)
         return instance
 
-    def query(self, request):
+    def query(self, request: Request) -> dict[str, Any]:
         query = self.query_class(data=request.query_params)
         query.is_valid(raise_exception=True)
         return query.validated_data
@@ -83,7 +87,7 @@ class UsageView(_InstanceView):
             },
         ),
     )
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
         q = self.query(request)
         report = selectors.usage_report(instance=instance, start=q["start"], end=q["end"])
@@ -139,7 +143,7 @@ class ErrorsView(_InstanceView):
             },
         ),
     )
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
         q = self.query(request)
         report = selectors.errors_report(instance=instance, start=q["start"], end=q["end"])
@@ -169,7 +173,7 @@ class QuotaView(_InstanceView):
             },
         ),
     )
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
         quota = selectors.quota_now(instance=instance)
         forecast = quota["forecast"]
@@ -213,7 +217,7 @@ class CallsView(_InstanceView):
             },
         ),
     )
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
         q = self.query(request)
         rows = selectors.calls_report(
@@ -268,7 +272,7 @@ class UsageSyncListView(_InstanceView):
     serializer_class = UsageSyncSerializer
 
     @extend_schema(summary="The latest usage syncs", responses=UsageSyncSerializer(many=True))
-    def get(self, request, pk):
+    def get(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
         syncs = instance.usage_syncs.order_by("-requested_at")[:20]
         return Response(UsageSyncSerializer(syncs, many=True).data)
@@ -278,7 +282,7 @@ class UsageSyncListView(_InstanceView):
         request=UsageSyncSerializer,
         responses={202: UsageSyncSerializer},
     )
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         instance = self.instance(request, pk)
         require(request.user, Action.MANAGE_INSTANCES, instance)
         serializer = UsageSyncSerializer(data=request.data)
@@ -301,7 +305,7 @@ class UsageSyncListView(_InstanceView):
     responses={202: UsageSyncSerializer},
 )
 class UsageSyncResumeView(APIView):
-    def post(self, request, pk):
+    def post(self, request: Request, pk: int) -> Response:
         sync = get_object_or_404(UsageSync, pk=pk)
         instance = instance_get(user=request.user, pk=sync.instance_id)
         require(request.user, Action.MANAGE_INSTANCES, instance)

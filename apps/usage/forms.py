@@ -41,14 +41,15 @@ class RangeForm(forms.Form):
     start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, data=None, *, default="30", **kwargs):
+    def __init__(self, data=None, *, default="30", **kwargs) -> None:
         data = data.copy() if data is not None else {}
         if not data.get("range"):
             data["range"] = "custom" if data.get("start") or data.get("end") else default
         super().__init__(data, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         preset = cleaned.get("range") or "30"
         if preset != "custom":
             cleaned["end"] = today()

@@ -41,6 +41,12 @@ def ledger_record(record) -> None:
         )
 
 
+def ledger_receive(sender, *, record, **kwargs) -> None:
+    """Ledgers each attempt of every governed client (connected to
+    apps.instances.client.call_attempted in apps.py)."""
+    ledger_record(record)
+
+
 GROUP_FIELDS = ["instance_id", "endpoint", "code", "priority", "feature", "user_id"]
 
 

@@ -33,7 +33,7 @@ class LedgerEntry(models.Model):
         ordering = ["-made_at"]
         indexes = [models.Index(fields=["instance", "made_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.method} {self.endpoint} {self.code or self.http_status}"
 
 
@@ -64,7 +64,7 @@ class LedgerHour(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}:00 {self.endpoint} {self.calls}"
 
 
@@ -88,7 +88,7 @@ class UsageDay(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.date} {self.api_user} {self.calls}"
 
 
@@ -111,7 +111,7 @@ class ErrorDay(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.date} {self.code} {self.count}"
 
 
@@ -150,7 +150,7 @@ class UsageSync(TrackedJob):
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["instance", "status", "-requested_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.instance_id} {self.kind} {self.status}"
 
 
@@ -167,5 +167,5 @@ class QuotaAlert(models.Model):
     )
     emailed_for = models.DateField(null=True, blank=True)  # quota day of the last email
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.instance_id} at {self.threshold_percent}%"

@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import TruncDate, TruncHour
 
+from apps.core.permissions import is_admin
 from apps.instances.client import instance_budget, shared_governor
 from apps.instances.models import MarketoInstance
 from apps.marketo.governor import CHICAGO, UNCOUNTED_CODES, GovernorUnavailable
@@ -71,8 +73,9 @@ class UsageReport:
 def usage_report(*, instance, start: date, end: date) -> UsageReport:
     rows = UsageDay.objects.filter(instance=instance, date__gte=start, date__lte=end)
     days = date_range(start, end)
-    users = list(
-        rows.values("api_user")
+    # Plain dicts: the loop below adds average and unusual, _add_peak_dates peak_date.
+    users: list[dict[str, Any]] = list(
+        rows.values("api_user")  # type: ignore[arg-type]
         .annotate(total=Sum("calls"), peak=Max("calls"))
         .order_by("-total", "api_user")
     )
@@ -131,7 +134,7 @@ def _add_peak_dates(rows, users: list[dict]) -> None:
     at_peak = Q()
     for user in users:
         at_peak |= Q(api_user=user["api_user"], calls=user["peak"])
-    first = {}
+    first: dict[str, date] = {}
     for name, on in rows.filter(at_peak).order_by("date").values_list("api_user", "date"):
         first.setdefault(name, on)
     for user in users:
@@ -182,7 +185,9 @@ GROUPS = {
 }
 
 
-def _ledger_parts(*, instance, start: date, end: date):
+def _ledger_parts(
+    *, instance, start: date, end: date
+) -> tuple[QuerySet[LedgerHour], QuerySet[LedgerEntry]]:
     """The ledger over a range as two querysets that never overlap: the hourly roll-ups up
     to the last rolled-up hour, then the raw rows (which may be pruned before that hour)."""
     since, until = day_bounds(start, end)
@@ -367,8 +372,6 @@ def instances_summary(*, user) -> list[dict]:
 
 def quota_alerts(*, user) -> list[dict]:
     """For the banner on every page: admins' instances past their alert threshold today."""
-    from apps.accounts.permissions import is_admin
-
     if not is_admin(user):
         return []
     used = dict(

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core import jobs
 from apps.core.outages import GOVERNOR_DOWN
+from apps.core.permissions import Role
 from apps.instances.client import (
     InstanceDisabled,
     instance_budget,
@@ -101,7 +101,7 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
     worker, does nothing; when the governor asks for a wait, the run is paused until then."""
     claim = jobs.job_claim(UsageSync, sync_id)
     sync = UsageSync.objects.select_related("instance", "requested_by").filter(pk=sync_id).first()
-    if claim is None:
+    if claim is None or sync is None:
         return sync  # None when it was deleted meanwhile
     instance = sync.instance
     try:

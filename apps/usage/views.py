@@ -1,12 +1,15 @@
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import Action, is_admin, may, require
 from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
+from apps.core.permissions import Action, is_admin, may, require
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
+from apps.usage.days import today
 from apps.usage.forms import AlertForm, RangeForm
 from apps.usage.models import UsageSync
 from apps.usage.services import (
@@ -24,17 +27,17 @@ CALL_GROUPS = [
 ]
 
 
-def _instance(request, pk):
+def _instance(request: HttpRequest, pk: int):
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.VIEW_USAGE, instance)
     return instance
 
 
-def _csv_wanted(request) -> bool:
+def _csv_wanted(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 
 
-def _render(request, template, partial, context):
+def _render(request: HttpRequest, template, partial, context):
     if getattr(request, "htmx", False):
         # htmx swaps 2xx answers only, and the form's message is what it must show.
         return render(request, partial, context)
@@ -42,7 +45,7 @@ def _render(request, template, partial, context):
     return render(request, template, context, status=400 if form and form.errors else 200)
 
 
-def usage_home_view(request):
+def usage_home_view(request: HttpRequest) -> HttpResponseBase:
     """All instances the user may see, today's use of each (admins: every instance)."""
     require(request.user, Action.VIEW_USAGE)
     rows = selectors.instances_summary(user=request.user)
@@ -88,7 +91,7 @@ def usage_home_view(request):
     )
 
 
-def usage_overview_view(request, pk):
+def usage_overview_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _instance(request, pk)
     quota = selectors.quota_now(instance=instance)
     can_manage = may(request.user, Action.MANAGE_INSTANCES, instance)
@@ -104,23 +107,17 @@ def usage_overview_view(request, pk):
         **selectors.last_syncs(instance=instance),
     }
     context["today_users"] = selectors.usage_report(
-        instance=instance, start=_today(), end=_today()
+        instance=instance, start=today(), end=today()
     ).users
     return render(request, "usage/overview.html", context)
 
 
-def _today():
-    from apps.usage.days import today
-
-    return today()
-
-
-def _range(request, default="30"):
+def _range(request: HttpRequest, default="30"):
     form = RangeForm(request.GET, default=default)
     return form, form.is_valid()
 
 
-def usage_users_view(request, pk):
+def usage_users_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _instance(request, pk)
     form, ok = _range(request)
     context = {"instance": instance, "tab": "users", "form": form}
@@ -162,7 +159,7 @@ def _usage_csv(instance, report, table):
     )
 
 
-def usage_user_detail_view(request, pk, api_user):
+def usage_user_detail_view(request: HttpRequest, pk: int, api_user: str) -> HttpResponseBase:
     instance = _instance(request, pk)
     form, ok = _range(request)
     context = {"instance": instance, "tab": "users", "form": form, "api_user": api_user}
@@ -192,7 +189,7 @@ def usage_user_detail_view(request, pk, api_user):
     return _render(request, "usage/user_detail.html", "usage/partials/user_report.html", context)
 
 
-def usage_errors_view(request, pk):
+def usage_errors_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     instance = _instance(request, pk)
     form, ok = _range(request)
     context = {"instance": instance, "tab": "errors", "form": form}
@@ -219,7 +216,7 @@ def usage_errors_view(request, pk):
     return _render(request, "usage/errors.html", "usage/partials/errors_report.html", context)
 
 
-def usage_calls_view(request, pk):
+def usage_calls_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     instance = _instance(request, pk)
     form, ok = _range(request, default="7")
     group_by = request.GET.get("group_by", "feature")
@@ -270,7 +267,7 @@ def _key_text(key) -> str:
 
 
 @require_POST
-def usage_sync_start_view(request, pk):
+def usage_sync_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _instance(request, pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     kind = request.POST.get("kind", UsageSync.Kind.TODAY)
@@ -284,7 +281,7 @@ def usage_sync_start_view(request, pk):
 
 
 @require_POST
-def usage_sync_resume_view(request, pk, sync_pk):
+def usage_sync_resume_view(request: HttpRequest, pk: int, sync_pk: int) -> HttpResponse:
     instance = _instance(request, pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     sync = usage_sync_resume(
@@ -300,7 +297,7 @@ def usage_sync_resume_view(request, pk, sync_pk):
 
 
 @require_POST
-def usage_alert_set_view(request, pk):
+def usage_alert_set_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _instance(request, pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     form = AlertForm(request.POST)

@@ -4,6 +4,7 @@ Each variable is documented in the README's configuration table; keep the two in
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "apps.usage",
     "apps.leads",
     "apps.assets",
+    "apps.site",
 ]
 
 MIDDLEWARE = [
@@ -126,7 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.shell",
+                "apps.site.context_processors.shell",
             ],
         },
     },
@@ -196,7 +198,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Browser features no page uses, turned off for the pages and anything they might embed.
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -358,7 +360,7 @@ CELERY_BEAT_SCHEDULE = {
     # Lead lookups hold personal data: deleted after LEAD_LOOKUP_RETENTION_DAYS (default 30).
     "prune-lead-lookups": {"task": "leads.lead_lookup_prune", "schedule": 60.0 * 60},
 }
-# The port of the demo sandbox that `make run` starts (apps.sandbox.demo).
+# The port of the demo sandbox that `make run` starts (apps.site.demo).
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # Lead lookups hold personal data: they are deleted, with their results, after this many days.
 LEAD_LOOKUP_RETENTION_DAYS = env.int("LEAD_LOOKUP_RETENTION_DAYS", default=30)
@@ -421,7 +423,7 @@ SPECTACULAR_SETTINGS = {
 # request id (or the Celery task's) so one request can be followed across processes.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {

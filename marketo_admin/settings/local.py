@@ -9,7 +9,7 @@ from .base import *  # noqa: F403
 from .base import CREDENTIALS_KEYS, VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
-# The demo sandbox that `make run` starts listens on 127.0.0.1 (apps/sandbox/demo.py).
+# The demo sandbox that `make run` starts listens on 127.0.0.1 (apps/site/demo.py).
 MARKETO_ALLOW_LOOPBACK = True
 
 

@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from apps.accounts.permissions import ROLE_ACTIONS, Action, Role, may, user_role
 from apps.accounts.services import user_set_role
+from apps.core.permissions import ROLE_ACTIONS, Action, Role, may, user_role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

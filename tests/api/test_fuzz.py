@@ -41,11 +41,11 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.meta import coverage_scenario
 
-from apps.accounts.permissions import Role
 from apps.accounts.services import api_token_create
 from apps.assets.models import AssetAction, MirroredAsset
 from apps.assets.services import asset_action_start, asset_sync_start
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
 from apps.leads import services as lead_services

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from apps.accounts.permissions import Role
 from apps.assets.models import AssetType, MirroredAsset, MirroredFolder
+from apps.core.permissions import Role
 from tests.factories import UserFactory, make_instance
 
 ASSETS = 100_000

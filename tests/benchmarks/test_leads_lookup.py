@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.leads import services
 from apps.sandbox import ApiUser, start_sandbox
 from tests.factories import UserFactory

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.usage.days import today
 from apps.usage.models import UsageDay
 from tests.factories import UserFactory, make_instance

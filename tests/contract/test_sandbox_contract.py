@@ -55,6 +55,9 @@ def _patched(name: str) -> dict:
         for key in ("BrowseAllPrograms", "ProgramResponse"):
             del definitions[key]["properties"]["type"]["enum"]
             del definitions[key]["properties"]["status"]["enum"]
+        # programs.md (By Id, Clone): costs and tags are null when a program has none.
+        for name in ("costs", "tags"):
+            definitions["ProgramResponse"]["properties"][name]["type"] = ["array", "null"]
         # smart-campaigns.md: no qualificationRuleInterval/Unit, maxMembers; recurrence short.
         _without(
             definitions["SmartCampaignResponse"],

@@ -60,7 +60,7 @@ def test_me_reports_the_role_and_takes_a_time_zone(api_client, operator):
 
 
 def test_a_server_error_shows_the_500_page_with_a_reference(client_for, admin_user, monkeypatch):
-    import apps.core.views as views
+    import apps.site.views as views
 
     def explode(**kwargs):
         raise RuntimeError("boom")

@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from apps.accounts.permissions import Role
 from apps.assets.models import AssetSync
 from apps.core import jobs
+from apps.core.permissions import Role
 from apps.leads.models import LeadLookup
 from apps.leads.tasks import lead_lookup_run_task
 from apps.usage.models import UsageSync

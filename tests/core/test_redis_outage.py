@@ -9,12 +9,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from kombu.exceptions import OperationalError
 
-from apps.accounts.permissions import Role
 from apps.accounts.throttling import PerTokenThrottle
 from apps.assets.models import AssetAction, MirroredAsset
 from apps.audit.context import AuditContext
 from apps.core import cache as degrading_cache
 from apps.core.outages import GOVERNOR_DOWN, QUEUE_DOWN, OutageMiddleware
+from apps.core.permissions import Role
 from apps.instances import client as instance_client
 from apps.instances.models import ConnectionTest
 from apps.instances.services import connection_test_start

@@ -3,10 +3,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.permissions import Role
 from apps.assets.models import MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.assets.conftest import run_sync
 from tests.conftest import needs_shared_services

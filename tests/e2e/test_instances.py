@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.conftest import needs_shared_services
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in

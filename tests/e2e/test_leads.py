@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from tests.conftest import needs_shared_services
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.factories import UserFactory

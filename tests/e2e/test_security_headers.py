@@ -4,7 +4,7 @@ each test on any violation, so these only need to open the pages and use them.""
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from playwright.sync_api import expect
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from tests.e2e.conftest import sign_in
 from tests.factories import UserFactory
 

@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.permissions import Role
 from apps.audit.services import audit_record
+from apps.core.permissions import Role
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.factories import UserFactory
 

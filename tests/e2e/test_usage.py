@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.permissions import Role
+from apps.core.permissions import Role
 from apps.usage.days import today
 from apps.usage.models import ErrorDay, UsageDay
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in

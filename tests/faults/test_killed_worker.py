@@ -5,8 +5,8 @@ import time
 import pytest
 from django.db.models import Count
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.leads import selectors, services
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
 from tests.factories import UserFactory

@@ -10,11 +10,11 @@ import requests
 from django.db.models import Count
 from django.test import Client
 
-from apps.accounts.permissions import Role
 from apps.accounts.services import api_token_create
 from apps.assets.models import AssetSync, MirroredAsset
 from apps.audit.context import AuditContext
 from apps.core.outages import GOVERNOR_DOWN
+from apps.core.permissions import Role
 from apps.leads.models import LeadLookup, LeadLookupResult
 from tests.assets.conftest import sandbox_counts
 from tests.factories import UserFactory

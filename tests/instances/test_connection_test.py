@@ -3,11 +3,14 @@
 The sandbox run, over real HTTP, is in tests/e2e/test_instances.py.
 """
 
+import uuid
+
 import pytest
 import requests
 import responses
 from cryptography.fernet import Fernet
 
+from apps.core.redaction import REDACTED, redact
 from apps.instances.models import ConnectionTest
 from apps.instances.services import connection_test_run
 from tests.factories import make_instance
@@ -68,6 +71,17 @@ def test_a_working_connection_reports_the_api_user_and_each_permission():
     for call in responses.calls[1:]:
         assert call.request.headers["Authorization"] == "Bearer tok-123:ab"
         assert "access_token" not in call.request.url
+
+
+@responses.activate
+def test_the_access_token_is_kept_out_of_the_logs():
+    token = f"tok-{uuid.uuid4().hex}:ab"
+    responses.post(TOKEN_URL, json={**_token(), "access_token": token})
+    for path in ("v1/leads/describe2.json", "asset/v1/folders.json", "v1/stats/usage.json"):
+        responses.get(f"{REST}/{path}", json=_ok())
+    assert redact(f"Bearer {token}") == f"Bearer {token}"
+    assert _run(make_instance()).status == ConnectionTest.Status.OK
+    assert redact(f"Bearer {token}") == f"Bearer {REDACTED}"
 
 
 @responses.activate

@@ -2,8 +2,8 @@
 
 import pytest
 
-from apps.accounts.permissions import Action, may
 from apps.audit.context import AuditContext
+from apps.core.permissions import Action, may
 from apps.instances.services import grant_set
 from tests.factories import make_instance
 

@@ -1,7 +1,7 @@
 import pytest
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.factories import UserFactory, make_instance
 

@@ -1,6 +1,7 @@
 """The client against the sandbox over real HTTP, with both governor backends."""
 
 import contextlib
+import dataclasses
 import itertools
 import threading
 
@@ -34,6 +35,15 @@ def test_a_call_carries_the_token_in_the_header_and_is_ledgered(make_client, san
         1,
     )
     assert row.http_status == 200 and row.request_id
+
+
+def test_a_successful_call_is_ledgered_with_its_request_id(make_client):
+    client = make_client()
+    written = []
+    # A copy of each record as the ledger got it (the ledger writes it at once).
+    client.ledger = lambda record: written.append(dataclasses.replace(record))
+    envelope = client.get("/v1/stats/usage.json")
+    assert [row.request_id for row in written] == [envelope["requestId"]]
 
 
 def test_one_token_serves_many_calls(make_client, sandbox):

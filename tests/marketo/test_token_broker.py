@@ -72,6 +72,19 @@ def store(make_store):
     return make_store()
 
 
+def test_every_token_fetched_or_handed_out_is_remembered_for_the_log_filter(make_store):
+    fetched, handed_out = [], []
+    TokenBroker(
+        make_store(), fetch=FakeIdentity([("tok-1:ab", 3599)]), remember_secret=fetched.append
+    ).token(CONFIG)
+    # Another process finds the token in the shared store: it must remember it too.
+    TokenBroker(make_store(), fetch=FakeIdentity([]), remember_secret=handed_out.append).token(
+        CONFIG
+    )
+    assert fetched == ["tok-1:ab"]
+    assert handed_out == ["tok-1:ab"]
+
+
 def test_the_token_is_fetched_once_and_shared(store):
     identity = FakeIdentity([("tok-1:ab", 3599)])
     broker = TokenBroker(store, fetch=identity)

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from apps.usage.days import today
 from apps.usage.models import ErrorDay, UsageDay, UsageSync

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from apps.accounts.permissions import Role
 from apps.audit.context import AuditContext
+from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from apps.usage import selectors
 from apps.usage.days import today

@@ -26,6 +26,7 @@ from .contract import (
     AdmissionTimeout,
     Budget,
     Governor,
+    GovernorState,
     GovernorUnavailable,
     Lease,
     Priority,
@@ -50,7 +51,7 @@ def redis_governor(
 
 
 def sqlite_governor(
-    path: str | os.PathLike, *, wall_clock: Callable[[], float] = time.time
+    path: str | os.PathLike[str], *, wall_clock: Callable[[], float] = time.time
 ) -> Governor:
     """The embedded backend: every process of one machine, through one SQLite file."""
     return SqliteGovernor(path, wall_clock=wall_clock)
@@ -71,6 +72,7 @@ __all__ = [
     "AdmissionTimeout",
     "Budget",
     "Governor",
+    "GovernorState",
     "GovernorUnavailable",
     "Lease",
     "MemoryGovernor",

@@ -7,7 +7,7 @@ daily quota that resets at midnight US Central. A `Budget` is this product's sha
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypedDict, runtime_checkable
 
 
 class Priority(enum.StrEnum):
@@ -29,7 +29,7 @@ class Budget:
     window_seconds: float = 20.0
     # Calls of each window that background work may not use, so a person is never stuck
     # behind a sync job. None means 10% of the window (at least 1 when the window has room).
-    interactive_reserve: int | None = None
+    interactive_reserve: int = None  # type: ignore[assignment]  # filled in by __post_init__
     # A call's slot is held at most this long: a killed process cannot hold it forever, and a
     # call that timed out on our side keeps it, because Marketo may still be running it.
     lease_seconds: float = 45.0
@@ -45,7 +45,7 @@ class Budget:
     # After a 606 or 615 no call is admitted for this long (another integration is busy).
     cooldown_seconds: float = 5.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.interactive_reserve is None:
             reserve = max(1, self.calls_per_window // 10) if self.calls_per_window > 1 else 0
             object.__setattr__(self, "interactive_reserve", reserve)
@@ -96,6 +96,18 @@ class Wait:
     reason: str
 
 
+class GovernorState(TypedDict):
+    """What `Governor.state` reports about one instance, for pages and health checks."""
+
+    in_window: int  # admissions that still count in the sliding window
+    in_flight: int
+    daily_used: int  # calls charged to today's Chicago quota day
+    daily_limit: int
+    cooldown_seconds: float  # left of a 606/615 cool-down; 0.0 when none
+    blocked_until: float | None  # epoch seconds a 607 block lasts until
+    window_budget: int  # the window budget now, shrunk after a 606/615
+
+
 class GovernorUnavailable(Exception):
     """The governor's backend cannot be reached, so no call may be made (fail closed)."""
 
@@ -121,7 +133,7 @@ class Governor(Protocol):
 
     def penalize(self, budget: Budget, code: str) -> None: ...
 
-    def state(self, budget: Budget) -> dict: ...
+    def state(self, budget: Budget) -> GovernorState: ...
 
     def set_daily_used(self, budget: Budget, count: int) -> None: ...
 
@@ -142,6 +154,7 @@ __all__ = [
     "AdmissionTimeout",
     "Budget",
     "Governor",
+    "GovernorState",
     "GovernorUnavailable",
     "Lease",
     "Priority",

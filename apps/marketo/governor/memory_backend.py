@@ -17,6 +17,7 @@ from .contract import (
     BUSY_CODES,
     QUOTA_CODE,
     Budget,
+    GovernorState,
     Lease,
     Priority,
     Wait,
@@ -123,7 +124,7 @@ class MemoryGovernor(BlockingAcquire):
             else:
                 raise ValueError(f"penalize() takes 606, 615 or 607, not {code!r}")
 
-    def state(self, budget: Budget) -> dict:
+    def state(self, budget: Budget) -> GovernorState:
         day = quota_day(self._wall_clock())
         with self._lock:
             now, epoch = time.monotonic(), time.time()

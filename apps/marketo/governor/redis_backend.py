@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import unquote
 
 import redis
@@ -29,6 +30,7 @@ from .contract import (
     BUSY_CODES,
     QUOTA_CODE,
     Budget,
+    GovernorState,
     GovernorUnavailable,
     Lease,
     Priority,
@@ -41,6 +43,9 @@ from .quota_day import quota_day
 # connection is dead); a retried admission can at worst be counted twice, never missed.
 SOCKET_TIMEOUT_SECONDS = 0.5
 DAY_SECONDS = 86_400
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 CLUSTER_SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme: TLS or not
@@ -65,7 +70,7 @@ def connect(
     A cluster client asks for the topology at once, so an unreachable cluster raises
     GovernorUnavailable here; a server's client connects on its first command.
     """
-    options = {
+    options: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
         "health_check_interval": health_check_interval,
@@ -84,13 +89,13 @@ def connect(
         ) from error
 
 
-def parse_cluster_url(url: str) -> tuple[list[ClusterNode], dict]:
+def parse_cluster_url(url: str) -> tuple[list[ClusterNode], dict[str, Any]]:
     """The startup nodes and the connection options (credentials, TLS) of a cluster URL."""
     scheme, _, rest = url.partition("://")
     netloc, _, path = rest.partition("/")
     if path.split("?", 1)[0] not in ("", "0"):
         raise ValueError(f"a Redis Cluster has only database 0, not /{path} ({scheme} URL)")
-    credentials = {"ssl": CLUSTER_SCHEMES[scheme.lower()]}
+    credentials: dict[str, Any] = {"ssl": CLUSTER_SCHEMES[scheme.lower()]}
     if "@" in netloc:
         userinfo, netloc = netloc.rsplit("@", 1)
         username, _, password = userinfo.partition(":")
@@ -119,7 +124,7 @@ def instance_keys(instance_id: int, day: str) -> list[str]:
     ]
 
 
-def _where(client) -> str:
+def _where(client: redis.Redis | RedisCluster) -> str:
     if isinstance(client, RedisCluster):
         return "Redis Cluster at " + ",".join(sorted(node.name for node in client.get_nodes()))
     kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
@@ -128,9 +133,11 @@ def _where(client) -> str:
     return f"Redis at {kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
 
 
-def _fail_closed(method):
+def _fail_closed(
+    method: Callable[Concatenate["RedisGovernor", P], R],
+) -> Callable[Concatenate["RedisGovernor", P], R]:
     @wraps(method)
-    def guarded(self, *args, **kwargs):
+    def guarded(self: "RedisGovernor", /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
         except UNREACHABLE as error:
@@ -142,7 +149,7 @@ def _fail_closed(method):
     return guarded
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -219,7 +226,7 @@ class RedisGovernor(BlockingAcquire):
         )
 
     @_fail_closed
-    def state(self, budget: Budget) -> dict:
+    def state(self, budget: Budget) -> GovernorState:
         day = quota_day(self._wall_clock())
         in_window, in_flight, daily_used, cooldown, blocked, window_budget = self._state(
             keys=instance_keys(budget.instance_id, day.key),

@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
+from os import PathLike
+from typing import Concatenate, ParamSpec, TypeVar
 
 from apps.marketo.sqlite_file import SqliteFile
 
@@ -23,6 +25,7 @@ from .contract import (
     BUSY_CODES,
     QUOTA_CODE,
     Budget,
+    GovernorState,
     GovernorUnavailable,
     Lease,
     Priority,
@@ -61,10 +64,15 @@ CREATE TABLE IF NOT EXISTS governor_instance (
 # Daily counters are kept this many days: a refund may come back to yesterday's counter.
 DAILY_DAYS_KEPT = 2
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def _fail_closed(method):
+
+def _fail_closed(
+    method: Callable[Concatenate["SqliteGovernor", P], R],
+) -> Callable[Concatenate["SqliteGovernor", P], R]:
     @wraps(method)
-    def guarded(self, *args, **kwargs):
+    def guarded(self: "SqliteGovernor", /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
         except (sqlite3.Error, OSError) as error:
@@ -78,6 +86,11 @@ def _fail_closed(method):
 
 class _Instance:
     """One instance's rows, read inside a transaction."""
+
+    cooldown_until: float
+    blocked_until: float
+    shrunk_to: int | None
+    penalized_at: float | None
 
     def __init__(self, db: sqlite3.Connection, instance_id: int):
         self.db, self.id = db, instance_id
@@ -100,7 +113,7 @@ class _Instance:
         row = self.db.execute(
             "SELECT used FROM governor_daily WHERE instance_id = ? AND day = ?", (self.id, day)
         ).fetchone()
-        return row[0] if row else 0
+        return int(row[0]) if row else 0
 
     def in_flight(self, now: float) -> int:
         return self._count("lease_until > ?", now)
@@ -120,14 +133,14 @@ class _Instance:
     # many calls the window holds (each condition has an index that starts with instance_id).
     def _count(self, condition: str, value: float) -> int:
         sql = f"SELECT count(*) FROM governor_admission WHERE instance_id = ? AND {condition}"  # noqa: S608
-        return self.db.execute(sql, (self.id, value)).fetchone()[0]
+        return int(self.db.execute(sql, (self.id, value)).fetchone()[0])
 
     def _nth(self, column: str, condition: str, value: float, n: int) -> float:
         sql = (
             f"SELECT {column} FROM governor_admission WHERE instance_id = ? AND {condition} "  # noqa: S608
             f"ORDER BY {column} LIMIT 1 OFFSET ?"
         )
-        return self.db.execute(sql, (self.id, value, n)).fetchone()[0]
+        return float(self.db.execute(sql, (self.id, value, n)).fetchone()[0])
 
     def save(self) -> None:
         self.db.execute(
@@ -141,7 +154,7 @@ class _Instance:
 
 
 class SqliteGovernor(BlockingAcquire):
-    def __init__(self, path, *, wall_clock: Callable[[], float] = time.time):
+    def __init__(self, path: str | PathLike[str], *, wall_clock: Callable[[], float] = time.time):
         self._file = SqliteFile(path, schema=SCHEMA)
         # wall_clock only decides the Chicago quota day (tests inject daylight-saving days);
         # intervals are timed by time.time(), the clock every process of the machine shares.
@@ -243,7 +256,7 @@ class SqliteGovernor(BlockingAcquire):
             instance.save()
 
     @_fail_closed
-    def state(self, budget: Budget) -> dict:
+    def state(self, budget: Budget) -> GovernorState:
         day = quota_day(self._wall_clock())
         with self._file.transaction() as db:
             now = time.time()

@@ -1,11 +1,10 @@
 """The endpoints the sandbox serves, one module per API family."""
 
+from apps.sandbox.endpoints import activities, assets, leads, usage
 from apps.sandbox.routing import Router
 
 
 def build_router() -> Router:
-    from apps.sandbox.endpoints import activities, assets, leads, usage
-
     router = Router()
     for module in (leads, activities, usage, assets):
         module.register(router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from apps.sandbox.endpoints import paging
 from apps.sandbox.envelope import MarketoError, blank, lead_body
@@ -68,7 +69,8 @@ def activities(instance, request, **_):
     store = instance.leads
     index = store.activities_after(moment, after)
     total = len(store.activity_time)
-    result, last = [], index - 1
+    result: list[dict[str, Any]] = []
+    last = index - 1
     # Marketo may answer fewer rows than batchSize with moreResult true (activities.md):
     # scan at most a bounded slice per call.
     scan_end = min(total, index + 20_000)

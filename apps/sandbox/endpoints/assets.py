@@ -8,6 +8,7 @@ import copy
 from datetime import UTC, datetime
 
 from apps.sandbox.endpoints import folders
+from apps.sandbox.endpoints.paging import page
 from apps.sandbox.envelope import MarketoError, asset_body, blank
 from apps.sandbox.seed.assets import KINDS, Meta, stamp
 
@@ -32,7 +33,6 @@ UPDATED_RANGE = {"program", "email", "smartCampaign", "smartList", "staticList"}
 # These answer only the id (emails.md; the Swagger file for landing pages); the other
 # approval calls answer the whole asset (snippets.md, the Swagger file).
 ID_ONLY = {("email", "approveDraft"), ("email", "unapprove"), ("landingPage", "approveDraft")}
-MAX_RETURN = 200  # emails.md: "The default is 20, and the maximum is 200."
 PREFIX = "/rest/asset/v1"
 
 
@@ -54,14 +54,6 @@ def _bind(view, kind):
 
     bound.__name__ = f"{view.__name__}_{kind}"
     return bound
-
-
-def page(request, rows: list) -> list:
-    offset = request.int_param("offset", 0) or 0
-    size = request.int_param("maxReturn", 20) or 20
-    if size < 1 or offset < 0:
-        raise MarketoError("1003", "offset and maxReturn must be positive")
-    return rows[offset : offset + min(size, MAX_RETURN)]
 
 
 def public(kind: str, record: dict, *, browse: bool = False) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apps.sandbox.endpoints.paging import page
 from apps.sandbox.envelope import MarketoError, asset_body, blank
 from apps.sandbox.seed.assets import KINDS
 
@@ -23,12 +24,6 @@ def folder_type(value: str | None, name: str) -> str:
     if kind not in ("Folder", "Program"):
         raise MarketoError("1003", f"Invalid {name} '{value}', use Folder or Program")
     return kind
-
-
-def _page(request, rows):
-    from apps.sandbox.endpoints.assets import page
-
-    return page(request, rows)
 
 
 def _tree(instance, root, depth: int, workspace: str | None, out: list) -> None:
@@ -60,7 +55,7 @@ def browse(instance, request, **_):
     rows: list = []
     for key in roots:
         _tree(instance, key, depth, workspace, rows)
-    return asset_body(_page(request, rows))
+    return asset_body(page(request, rows))
 
 
 def by_id(instance, request, id: str, **_):
@@ -98,7 +93,7 @@ def content(instance, request, id: str, **_):
             rows.append({"id": child[1], "type": child[0]})
         else:
             rows.append({"id": child[1], "type": KINDS[child[0]][0]})
-    return asset_body(_page(request, rows))
+    return asset_body(page(request, rows))
 
 
 def tokens(instance, request, id: str, **_):

@@ -7,7 +7,7 @@ import hashlib
 
 from apps.sandbox.endpoints.paging import offset_page
 from apps.sandbox.envelope import MarketoError, blank, lead_body
-from apps.sandbox.seed.assets import PROGRAM_TYPES
+from apps.sandbox.seed.asset_kinds import PROGRAM_TYPES
 from apps.sandbox.seed.fields import (
     DEFAULT_FIELDS,
     FIELD_BY_NAME,

@@ -1,4 +1,5 @@
-"""Paging tokens: opaque base32 strings like Marketo's, with padding (paging-tokens.md)."""
+"""Paging: the asset API's offset and maxReturn, and the lead database's tokens, opaque
+base32 strings like Marketo's, with padding (paging-tokens.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,16 @@ import base64
 import binascii
 
 from apps.sandbox.envelope import MarketoError
+
+MAX_RETURN = 200  # emails.md: "The default is 20, and the maximum is 200."
+
+
+def page(request, rows: list) -> list:
+    offset = request.int_param("offset", 0) or 0
+    size = request.int_param("maxReturn", 20) or 20
+    if size < 1 or offset < 0:
+        raise MarketoError("1003", "offset and maxReturn must be positive")
+    return rows[offset : offset + min(size, MAX_RETURN)]
 
 
 def encode(*parts: object) -> str:

@@ -121,6 +121,7 @@ def describe(type_id: int) -> dict:
 def attribute_values(type_id: int, activity_id: int) -> list[dict]:
     """Secondary attributes, derived from the activity id so that they cost no memory."""
     values = []
+    value: int | bool | str
     for name, data_type in TYPES[type_id][3]:
         if data_type == "integer":
             value = activity_id % 97

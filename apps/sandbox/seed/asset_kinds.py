@@ -1,8 +1,38 @@
-"""The fields of each seeded asset type, in the shape the prose pages show them."""
+"""What the seeded assets are made of: program types, Design Studio folders, names, and the
+fields of each asset type, in the shape the prose pages show them."""
 
 from __future__ import annotations
 
-from apps.sandbox.seed.assets import DESIGN, PROGRAM_TYPES, TOPICS
+# Program types and their channels as programs.md shows them.
+PROGRAM_TYPES = [
+    ("Default", ["Content", "Online Advertising", "Operational"], ""),
+    ("Event", ["Tradeshow", "Field Event"], ""),
+    ("Event with Webinar", ["Webinar"], ""),
+    ("Engagement", ["Nurture"], "on"),
+    ("Email", ["Email Send"], "unlocked"),
+]
+# Design Studio folders per asset kind: (folder name, folderType).
+DESIGN = {
+    "email": ("Emails", "Email"),
+    "emailTemplate": ("Email Templates", "Email Template"),
+    "landingPage": ("Landing Pages", "Landing Page"),
+    "landingPageTemplate": ("Landing Page Templates", "Landing Page Template"),
+    "form": ("Forms", "Landing Page Form"),
+    "snippet": ("Snippets", "Snippet"),
+    "file": ("Images and Files", "File"),
+}
+TOPICS = [
+    "Spring Launch",
+    "Customer Summit",
+    "Product Webinar",
+    "Onboarding",
+    "Renewal",
+    "Newsletter",
+    "Partner Day",
+    "Analyst Brief",
+    "Holiday Promo",
+    "Roadshow",
+]
 
 
 def email_fields(store, name: str, status: str) -> dict:
@@ -119,9 +149,10 @@ def fill_design_studio(store, zone, workspace: str) -> None:
             status=status,
         )
         name = f"{workspace} Form {number + 1}"
-        store.add_asset(
+        record = store.add_asset(
             "form", name, pick(folders["form"]), workspace, **form_fields(store, name, status)
         )
+        del record["workspace"]  # forms.md shows no workspace member (nor does the Swagger file)
     for number in range(4):
         name = f"{workspace} Shared Email {number + 1}"
         store.add_asset(
@@ -171,8 +202,9 @@ def fill_program(store, folder, workspace: str, number: int) -> None:
         type=program_type,
         channel=rng.choice(channels),
         status=status,
-        costs=[],
-        tags=[],
+        # programs.md: costs and tags are null when a program has none (By Id, Clone).
+        costs=None,
+        tags=[{"tagType": "Region", "tagValue": workspace}] if number % 3 == 0 else None,
         headStart=False,
     )
     program["url"] = f"{store.host}/#PG{program['id']}A1"
@@ -202,28 +234,31 @@ def fill_program(store, folder, workspace: str, number: int) -> None:
                 **landing_page_fields(store, f"{name} {page}", rng.choice(["approved", "draft"])),
             )
         if rng.random() < 0.6:
-            store.add_asset(
+            record = store.add_asset(
                 "form",
                 "Registration Form",
                 key,
                 workspace,
                 **form_fields(store, "Registration Form", rng.choice(["approved", "draft"])),
             )
+            del record["workspace"]  # forms.md shows no workspace member
     for index in range(rng.randrange(1, 4)):
         campaign = f"{['Send', 'Score', 'Route', 'Invite'][index % 4]} Campaign"
-        store.add_asset(
+        record = store.add_asset(
             "smartCampaign",
             campaign,
             key,
             workspace,
             **smart_campaign_fields(store, campaign, program["id"]),
         )
+        del record["url"]  # smart-campaigns.md shows computedUrl only
     for index in range(rng.randrange(1, 3)):
         store.add_asset("smartList", f"Audience {index + 1}", key, workspace)
     if rng.random() < 0.7:
-        store.add_asset(
+        record = store.add_asset(
             "staticList", "Attendees" if "Event" in program_type else "Members", key, workspace
         )
+        record["computedUrl"] = record["url"]  # static-lists.md; the Swagger file has url
     store.tokens[key] = [
         {"name": "Event Date", "type": "date", "value": f"2026-0{rng.randrange(1, 10)}-15"},
         {"name": "Headline", "type": "text", "value": name},

@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from apps.sandbox.seed.asset_kinds import fill_design_studio, fill_program
+
 # kind -> (content type in folder/{id}/content.json, folder reference style, url prefix)
 KINDS = {
     "program": ("Program", "value", "PG"),
@@ -25,37 +27,7 @@ KINDS = {
     "staticList": ("Static List", "id", "ST"),
     "file": ("File", "id", "FI"),
 }
-# Program types and their channels as programs.md shows them.
-PROGRAM_TYPES = [
-    ("Default", ["Content", "Online Advertising", "Operational"], ""),
-    ("Event", ["Tradeshow", "Field Event"], ""),
-    ("Event with Webinar", ["Webinar"], ""),
-    ("Engagement", ["Nurture"], "on"),
-    ("Email", ["Email Send"], "unlocked"),
-]
-# Design Studio folders per asset kind: (folder name, folderType).
-DESIGN = {
-    "email": ("Emails", "Email"),
-    "emailTemplate": ("Email Templates", "Email Template"),
-    "landingPage": ("Landing Pages", "Landing Page"),
-    "landingPageTemplate": ("Landing Page Templates", "Landing Page Template"),
-    "form": ("Forms", "Landing Page Form"),
-    "snippet": ("Snippets", "Snippet"),
-    "file": ("Images and Files", "File"),
-}
 WORKSPACES = [("Default", 30), ("EMEA", 12), ("APAC", 8)]
-TOPICS = [
-    "Spring Launch",
-    "Customer Summit",
-    "Product Webinar",
-    "Onboarding",
-    "Renewal",
-    "Newsletter",
-    "Partner Day",
-    "Analyst Brief",
-    "Holiday Promo",
-    "Roadshow",
-]
 
 
 def stamp(moment: datetime) -> str:
@@ -148,8 +120,6 @@ class AssetStore:
         return record
 
     def _build(self) -> None:
-        from apps.sandbox.seed.asset_kinds import fill_design_studio, fill_program
-
         ma_root = self.add_folder("Marketing Activities", None, "Zone", "Default", system=True)
         ds_root = self.add_folder("Design Studio", None, "Zone", "Default", system=True)
         for workspace, programs in WORKSPACES:
@@ -174,7 +144,7 @@ class AssetStore:
         record = self.assets.get(kind, {}).get(asset_id)
         return record["name"] if record else None
 
-    def children(self, parent: tuple[str, int]) -> list[tuple[str, tuple[str, int]]]:
+    def children(self, parent: tuple[str, int]) -> list[tuple[str, int]]:
         """What folder/{id}/content.json lists: sub-folders, programs, then assets."""
         found = []
         for key, meta in self.meta.items():

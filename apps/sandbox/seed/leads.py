@@ -13,6 +13,7 @@ from array import array
 from bisect import bisect_right
 from datetime import UTC, datetime
 
+from apps.sandbox.seed.activity_types import PRIMARY_SOURCES
 from apps.sandbox.seed.fields import FIELD_BY_NAME, SLOT, STORED
 
 FIRST = [
@@ -219,7 +220,8 @@ class LeadStore:
     def find(self, field: str, values: list[str]) -> list[int]:
         """Positions of leads whose `field` matches one of `values`, in id order."""
         if field == "id":
-            found = {self.position(key) for key in (self._key("id", v) for v in values) if key}
+            keys = (self._key("id", v) for v in values)  # ints, or None for a non-number
+            found = {self.position(key) for key in keys if key}  # type: ignore[arg-type]
             return sorted(p for p in found if p is not None)
         index = self._index(field)
         matches: set[int] = set()
@@ -263,8 +265,6 @@ class LeadStore:
     # --- activities -------------------------------------------------------------------------
     def _seed_activities(self, rng: random.Random, assets) -> None:
         """About four activities per lead, sorted by time, in parallel arrays."""
-        from apps.sandbox.seed.activity_types import PRIMARY_SOURCES
-
         rows = []
         kinds = list(PRIMARY_SOURCES)
         for position, values in enumerate(self.leads):

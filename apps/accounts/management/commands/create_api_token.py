@@ -8,7 +8,7 @@ from apps.audit.context import AuditContext
 class Command(BaseCommand):
     help = "Create a personal API token for USERNAME and print its key (shown only once)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", default="created from the command line")
 

@@ -9,14 +9,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from apps.core.models import WorkerHeartbeat
+
 
 class Command(BaseCommand):
     help = "Check one process of this container: web, worker or beat."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("role", choices=["web", "worker", "beat"])
 
-    def handle(self, *args, role, **options):
+    def handle(self, *args, role, **options) -> None:
         getattr(self, f"check_{role}")()
         self.stdout.write(f"{role}: ok")
 
@@ -29,8 +31,6 @@ class Command(BaseCommand):
             raise CommandError(f"web: {url} did not answer: {exc}") from exc
 
     def check_worker(self):
-        from apps.core.models import WorkerHeartbeat
-
         hostname = f"celery@{socket.gethostname()}"
         beat = WorkerHeartbeat.objects.filter(hostname=hostname).first()
         if beat is None:

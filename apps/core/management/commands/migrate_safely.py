@@ -12,7 +12,7 @@ MIGRATION_LOCK_ID = 7_346_001
 class Command(BaseCommand):
     help = "Apply migrations, serialised across processes with a PostgreSQL advisory lock."
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
             call_command("migrate", interactive=False)
             return

@@ -1,3 +1,4 @@
+import getpass
 import sys
 
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         "(never from an argument, where `ps` and shell history would show it)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--name", required=True)
         parser.add_argument("--munchkin-id", required=True)
         parser.add_argument("--client-id", required=True)
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 dest=field_name,
                 type=int,
                 metavar="N",
-                help=f"{field.help_text} Default: {field.default}.".replace("%", "%%"),
+                help=f"{field.help_text} Default: {field.default}.".replace("%", "%%"),  # type: ignore[union-attr]  # not a relation
             )
 
     def handle(self, *args, name, munchkin_id, client_id, rest_url, identity_url, **options):
@@ -54,8 +55,6 @@ class Command(BaseCommand):
         }
         if sys.stdin.isatty():
             self.stderr.write("Client secret (input hidden): ", ending="")
-            import getpass
-
             secret = getpass.getpass(prompt="")
         else:
             secret = sys.stdin.readline()

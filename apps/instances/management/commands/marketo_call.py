@@ -16,7 +16,7 @@ class Command(BaseCommand):
         "marketo_call --instance NAME GET /rest/v1/leads.json filterType=email filterValues=a@b.com"
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--instance", required=True, help="The instance's name (or id).")
         parser.add_argument("method", choices=["GET", "POST", "get", "post"])
         parser.add_argument("path", help="From /rest on, e.g. /rest/v1/leads/describe2.json")

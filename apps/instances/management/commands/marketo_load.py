@@ -1,3 +1,5 @@
+import json as jsonlib  # `json` is the name of the --json option below
+
 from django.core.management.base import BaseCommand
 
 from apps.instances.load import ENDPOINTS, LoadGroup, run_load
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         "what happened: calls, answers by code, most calls in 20 s, admission waits."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--instance", required=True)
         parser.add_argument("--processes", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
@@ -22,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(
         self, *args, instance, processes, threads, seconds, endpoint, priority, json, **options
-    ):
+    ) -> None:
         target = find_instance(instance)
         self.stderr.write(
             f"{processes} process(es) x {threads} thread(s), {seconds:.0f} s of {endpoint} "
@@ -36,8 +38,6 @@ class Command(BaseCommand):
         )
         summary = result.summary()
         if json:
-            import json as jsonlib
-
             self.stdout.write(jsonlib.dumps(summary, indent=2))
             return
         waits = summary["admission_wait_ms"]

@@ -10,10 +10,10 @@ class Command(BaseCommand):
         "Safe to interrupt and run again."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--batch-size", type=int, default=100)
 
-    def handle(self, *args, batch_size, **options):
+    def handle(self, *args, batch_size, **options) -> None:
         self.stdout.write(f"Re-encrypting with key {vault.current_key_id()}…")
         report = credentials_rotate(batch_size=batch_size)
         self.stdout.write(

@@ -9,10 +9,10 @@ class Command(BaseCommand):
         "LEAD_LOOKUP_RETENTION_DAYS (default 30)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--days", type=int, default=None, help="Override the setting.")
 
-    def handle(self, *args, days=None, **options):
+    def handle(self, *args, days=None, **options) -> None:
         days = retention_days() if days is None else days
         count = lead_lookup_prune(days=days)
         self.stdout.write(f"Deleted {count} lead lookup(s) older than {days} days.")

@@ -13,7 +13,7 @@ from apps.sandbox.runtime import start_sandbox
 class Command(BaseCommand):
     help = "Serve a simulated Marketo instance (identity, REST, bulk) until stopped."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--client-id", required=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from apps.sandbox.demo import DEMO_API_USER
+from apps.site.demo import DEMO_API_USER
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAILS_IN_A_BATCH = 700  # 300 values a call: 3 calls from the worker

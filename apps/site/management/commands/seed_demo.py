@@ -3,8 +3,9 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from apps.accounts.permissions import Role
 from apps.accounts.services import user_create
+from apps.core.permissions import Role
+from apps.site.demo import DEMO_NAME, demo_first_syncs_queue, demo_instance_register
 
 
 class Command(BaseCommand):
@@ -13,12 +14,10 @@ class Command(BaseCommand):
         "printed once, when it is created)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--username", default="admin")
 
-    def handle(self, *args, username, **options):
-        from apps.sandbox.demo import DEMO_NAME, demo_first_syncs_queue, demo_instance_register
-
+    def handle(self, *args, username, **options) -> None:
         demo_first_syncs_queue(demo_instance_register())
         self.stdout.write(f"Demo instance: {DEMO_NAME}, served by the sandbox on this machine.")
         if get_user_model().objects.filter(username=username).exists():

@@ -14,11 +14,13 @@ import threading
 import time
 import urllib.request
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.children import Child, stop_all
 from apps.core.jobs import jobs_release_interrupted
 from apps.core.terminal import foreground
+from apps.site.demo import DEMO_NAME, start_demo_sandbox
 
 READY_TIMEOUT_SECONDS = 60
 # From Ctrl-C to the prompt: the worker hands back what still runs after its grace (see
@@ -36,12 +38,12 @@ class Stop(Exception):
 class Command(BaseCommand):
     help = "Run marketo-admin on this machine: web, worker (both queues) and beat."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
         parser.add_argument("--worker-threads", type=int, default=8)
 
-    def handle(self, *args, host, port, worker_threads, **options):
+    def handle(self, *args, host, port, worker_threads, **options) -> None:
         for signum in STOP_SIGNALS:
             signal.signal(signum, _raise_stop)
         with foreground():
@@ -85,7 +87,7 @@ class Command(BaseCommand):
             self._stop(children, sandbox, output_lock)
             raise
 
-    def _stop(self, children, sandbox, output_lock):
+    def _stop(self, children, sandbox, output_lock) -> None:
         # Ctrl-C again while stopping changes nothing: the stop is bounded already.
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
@@ -101,8 +103,6 @@ class Command(BaseCommand):
     def _start_sandbox(self):
         """The demo instance's Marketo: a sandbox in this process (threads), not a child
         process, so its credentials never appear on a command line."""
-        from apps.sandbox.demo import DEMO_NAME, start_demo_sandbox
-
         try:
             sandbox = start_demo_sandbox()
         except OSError as exc:
@@ -151,8 +151,6 @@ def _extras(name) -> dict:
         return {}
     # Beat touches its heartbeat file once its schedule is loaded (apps.core.worker_signals):
     # a file of this copy's own, so that another beat on the machine cannot touch it.
-    from django.conf import settings
-
     heartbeat = settings.VAR_DIR / "beat-heartbeat"
     heartbeat.unlink(missing_ok=True)
     return {"env": {"BEAT_HEARTBEAT_FILE": str(heartbeat)}, "started": heartbeat.exists}

@@ -3,6 +3,10 @@
 A user has one role, given by membership of the Django group of that name (created by a
 migration, with the permissions below). Per-instance grants narrow it further: an operator
 works only on the instances granted to them.
+
+It is in core, below every app, because every app's pages ask it, the audit trail's too,
+which accounts writes to. The groups and the permissions they hold are accounts': the
+permissions are declared on `accounts.Profile` (hence the `accounts.` prefix in `may`).
 """
 
 from django.core.exceptions import PermissionDenied

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from apps.core.models import WorkerHeartbeat
+from apps.instances.client import shared_governor
 from apps.marketo.governor import is_cluster_url
 from marketo_admin.celery import app as celery_app
 
@@ -47,8 +49,6 @@ def check_broker():
 
 
 def check_worker():
-    from apps.core.models import WorkerHeartbeat
-
     beat = WorkerHeartbeat.objects.order_by("-last_seen_at").first()
     if beat is None:
         # A worker writes its first heartbeat when it is ready: until then, say so.
@@ -74,8 +74,6 @@ def check_worker():
 def check_governor():
     """The per-instance rate governor: with it down, no call to Marketo is made. On a Redis
     Cluster the ping reaches every primary (each holds the keys of some instances)."""
-    from apps.instances.client import shared_governor
-
     shared_governor().ping()
     backend = settings.GOVERNOR_BACKEND
     if backend == "redis" and is_cluster_url(settings.GOVERNOR_REDIS_URL):

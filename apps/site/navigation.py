@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from apps.accounts.permissions import Action, may
+from apps.core.permissions import Action, may
 
 
 @dataclass(frozen=True)

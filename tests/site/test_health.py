@@ -4,8 +4,8 @@ import logging
 import pytest
 from django.utils import timezone
 
-from apps.core import health
 from apps.core.models import WorkerHeartbeat
+from apps.site import health
 
 pytestmark = pytest.mark.django_db
 
@@ -65,13 +65,10 @@ def test_liveness_needs_nothing_but_the_web_process(client):
 
 @pytest.mark.skipif(not __import__("os").environ.get("REDIS_URL"), reason="needs Redis")
 def test_healthz_is_503_when_the_governor_is_unreachable(client, monkeypatch):
-    from apps.instances import client as instances_client
     from apps.marketo.governor import redis_governor
 
     _beat(age_seconds=1)
-    monkeypatch.setattr(
-        instances_client, "shared_governor", lambda: redis_governor("redis://127.0.0.1:1/0")
-    )
+    monkeypatch.setattr(health, "shared_governor", lambda: redis_governor("redis://127.0.0.1:1/0"))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["governor"]["error"] == "GovernorUnavailable"

@@ -9,6 +9,15 @@ import secrets
 
 from django.conf import settings
 
+from apps.assets.models import AssetSync
+from apps.assets.services import asset_sync_start
+from apps.audit.context import AuditContext
+from apps.instances.models import MarketoInstance
+from apps.instances.services import instance_create, instance_update
+from apps.sandbox import ApiUser, start_sandbox
+from apps.usage.models import UsageSync
+from apps.usage.services import usage_sync_start
+
 DEMO_NAME = "Sandbox (demo)"
 DEMO_CLIENT_ID = "demo-client"
 DEMO_API_USER = "demo-api@sandbox.example"
@@ -34,8 +43,6 @@ def demo_urls() -> tuple[str, str]:
 
 
 def start_demo_sandbox():
-    from apps.sandbox import ApiUser, start_sandbox
-
     client_id, client_secret = demo_credentials()
     return start_sandbox(
         port=demo_port(),
@@ -49,10 +56,6 @@ def start_demo_sandbox():
 
 def demo_instance_register():
     """Create (or repair) the demo instance so it points at the demo sandbox."""
-    from apps.audit.context import AuditContext
-    from apps.instances.models import MarketoInstance
-    from apps.instances.services import instance_create, instance_update
-
     client_id, client_secret = demo_credentials()
     rest_url, identity_url = demo_urls()
     fields = {
@@ -85,12 +88,6 @@ def demo_first_syncs_queue(instance) -> None:
     """Queue the first asset sync and usage back-fill of a new demo instance, so that a new
     user finds the asset browser and the usage reports filled. The worker takes them when
     it starts (the broker keeps the messages)."""
-    from apps.assets.models import AssetSync
-    from apps.assets.services import asset_sync_start
-    from apps.audit.context import AuditContext
-    from apps.usage.models import UsageSync
-    from apps.usage.services import usage_sync_start
-
     if not AssetSync.objects.filter(instance=instance).exists():
         asset_sync_start(instance=instance, audit=AuditContext.system())
     if not UsageSync.objects.filter(instance=instance).exists():

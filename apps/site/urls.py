@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.core import views
+from apps.site import views
 
 urlpatterns = [
     path("", views.home_view, name="home"),
