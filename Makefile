@@ -6,20 +6,46 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test bench lint format install install-test system-deps migrate clean
+.PHONY: run test bench lint format install install-test lock system-deps migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-# The stamps re-install only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The lock: requirements/base.txt (what the product runs on, and the Docker image installs)
+# and requirements/test.txt (that plus the test extras, at the same versions), pinned and
+# hashed from pyproject.toml by `make lock`. uv installs them; it comes from PyPI, kept beside
+# the environment so that syncing the environment to the lock leaves it alone.
+UV_VERSION := 0.13.9
+UV := $(VENV)/uv/bin/uv
+UV_PIP := $(UV) pip --quiet
+LOCK_CHECK := $(UV_PIP) check --python $(BIN)/python \
+	|| { echo "pyproject.toml asks for what the lock lacks: run make lock" >&2; exit 1; }
+$(VENV)/uv/.uv-$(UV_VERSION): | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --target $(VENV)/uv uv==$(UV_VERSION)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+# The stamps re-install when the lock or pyproject.toml changes: the environment becomes
+# exactly the lock, the project goes in editable, and `pip check` fails when pyproject.toml
+# asks for anything the lock lacks.
+$(VENV)/.installed: requirements/base.txt pyproject.toml | $(VENV)/uv/.uv-$(UV_VERSION)
+	$(UV_PIP) sync --python $(BIN)/python --require-hashes requirements/base.txt
+	$(UV_PIP) install --python $(BIN)/python --no-deps -e .
+	$(LOCK_CHECK)
+	touch $@
+
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(VENV)/uv/.uv-$(UV_VERSION)
+	$(UV_PIP) sync --python $(BIN)/python --require-hashes requirements/test.txt
+	$(UV_PIP) install --python $(BIN)/python --no-deps -e .
+	$(LOCK_CHECK)
 	touch $@ $(VENV)/.installed
+
+# Pins pyproject.toml's dependencies anew, keeping every pin that still fits. To upgrade:
+# `make lock LOCK_ARGS="--upgrade-package django"` (one package), `LOCK_ARGS=--upgrade` (all).
+LOCK := compile --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+lock: | $(VENV)/uv/.uv-$(UV_VERSION)
+	$(UV_PIP) $(LOCK) $(LOCK_ARGS) pyproject.toml -o requirements/base.txt
+	$(UV_PIP) $(LOCK) $(LOCK_ARGS) pyproject.toml --extra test \
+	  --constraints requirements/base.txt -o requirements/test.txt
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test system-deps

@@ -1,23 +1,13 @@
-"""Request ids on every log line, in the web process and in the Celery task it started."""
+"""The request id on every log line: django-guid keeps the id of the request or task at hand."""
 
 import logging
-import re
-import uuid
-from contextvars import ContextVar
 
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
-
-# An id that a proxy hands us is trusted only if it looks like one: it ends up in logs.
-_ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def new_request_id(proposed: str | None = None) -> str:
-    if proposed and _ACCEPTABLE_ID.match(proposed):
-        return proposed
-    return uuid.uuid4().hex
+from django_guid import get_guid
 
 
 class RequestIdFilter(logging.Filter):
+    """Sets `request_id`, the field the log formats name: "-" outside a request or task."""
+
     def filter(self, record):
-        record.request_id = request_id_var.get()
+        record.request_id = get_guid() or "-"
         return True

@@ -1,42 +1,39 @@
+import re
 import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
-from django.core.signals import request_finished, request_started
+from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.utils import timezone
+from django_guid import clear_guid
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.core.logging import new_request_id, request_id_var
-
-REQUEST_ID_HEADER = "X-Request-ID"
-
-
-@receiver(request_started)
-def _start_request_id(sender, environ, **kwargs):
-    # Set when the request starts and cleared when it is finished, not in the middleware:
-    # Django logs errors ("Unauthorized: /api/...") after the middleware has returned.
-    request_id_var.set(new_request_id(environ.get("HTTP_X_REQUEST_ID")))
+# An id that a proxy hands us is adopted only if it looks like one: it ends up in logs.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
-@receiver(request_finished)
-def _end_request_id(sender, **kwargs):
-    request_id_var.set("-")
-
-
-class RequestIdMiddleware:
-    """Hands the request's id to views and pages, and sends it back to the client."""
+class ForeignRequestIdMiddleware:
+    """Drops an incoming request id that does not look like one, before django-guid's
+    middleware adopts it (it then makes a new one)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        header = str(settings.DJANGO_GUID["GUID_HEADER_NAME"])
+        self.meta_key = "HTTP_" + header.upper().replace("-", "_")
 
     def __call__(self, request):
-        if request_id_var.get() == "-":  # a request that did not come through a handler
-            request_id_var.set(new_request_id(request.headers.get(REQUEST_ID_HEADER)))
-        request.request_id = request_id_var.get()
-        response = self.get_response(request)
-        response[REQUEST_ID_HEADER] = request.request_id
-        return response
+        proposed = request.META.get(self.meta_key)
+        if proposed is not None and not _ACCEPTABLE_REQUEST_ID.fullmatch(proposed):
+            del request.META[self.meta_key]
+        return self.get_response(request)
+
+
+@receiver(request_finished)
+def _forget_request_id(sender, **kwargs):
+    # Kept after django-guid's middleware returns, for Django's own line about the request
+    # ("Unauthorized: /api/..."), which is logged later; not into the thread's next work.
+    clear_guid()
 
 
 class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django_guid import get_guid
 
 # --- error pages: HTML for people, JSON for the API -------------------------------------
 
@@ -21,7 +22,7 @@ def error_response(request: HttpRequest, status, message=None, *, code=None) -> 
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "code": code or default_code}, status=status)
     context = {"title": title, "message": message, "status": status}
-    context["request_id"] = getattr(request, "request_id", "")
+    context["request_id"] = get_guid()
     # The 4xx pages share one layout; a status without its own template uses the 400 one.
     return render(request, [f"{status}.html", "400.html"], context, status=status)
 
@@ -52,7 +53,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": ERRORS[500][2], "code": "server_error"}, status=500)
-    html = loader.render_to_string("500.html", {"request_id": getattr(request, "request_id", "")})
+    html = loader.render_to_string("500.html", {"request_id": get_guid()})
     return HttpResponseServerError(html)
 
 

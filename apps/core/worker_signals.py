@@ -1,4 +1,7 @@
-"""Celery hooks: worker heartbeats for /healthz, and the request id carried into tasks."""
+"""Celery hooks: worker heartbeats for /healthz and beat's heartbeat file.
+
+The request id is carried into tasks by django-guid's Celery integration (settings.DJANGO_GUID).
+"""
 
 import logging
 import threading
@@ -8,29 +11,10 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from apps.core.logging import new_request_id, request_id_var
 from apps.core.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 _stop_heartbeat = threading.Event()
-
-
-@signals.before_task_publish.connect
-def _attach_request_id(headers=None, **kwargs):
-    # The web request that queued the task lends it its id, so both sides' log lines match.
-    if headers is not None and request_id_var.get() != "-":
-        headers.setdefault("request_id", request_id_var.get())
-
-
-@signals.task_prerun.connect
-def _adopt_request_id(task=None, **kwargs):
-    proposed = getattr(task.request, "request_id", None) if task else None
-    request_id_var.set(new_request_id(proposed))
-
-
-@signals.task_postrun.connect
-def _forget_request_id(**kwargs):
-    request_id_var.set("-")
 
 
 @signals.worker_ready.connect

@@ -64,12 +64,6 @@ def searchable_fields_get(*, instance, user=None, refresh=False) -> list[str]:
     )
 
 
-def searchable_fields_cached(*, instance) -> list[str] | None:
-    """The cached list, or None: for pages that must not wait for Marketo."""
-    describe2 = cache.get(f"leads:describe2:{instance.pk}")
-    return None if describe2 is None else marketo_leads.searchable_fields(describe2)
-
-
 def lead_fields_get(*, instance, user=None, refresh=False) -> list[dict]:
     """describe's REST fields: [{name, label, data_type, read_only, group}]."""
 

@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
@@ -349,7 +348,3 @@ def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) 
     except CALL_PROBLEMS as exc:
         context["error"] = services.problem_message(exc)
     return render(request, "leads/partials/memberships.html", context)
-
-
-def lead_detail_url(instance_pk: int, lead_id: int) -> str:
-    return reverse("lead_detail", args=[instance_pk, lead_id])

@@ -8,7 +8,7 @@ from typing import Any
 
 from apps.marketo.client import MarketoClient
 from apps.marketo.errors import NotFound
-from apps.marketo.paging import NO_ASSETS_WARNING, pages_by_offset
+from apps.marketo.paging import NO_ASSETS_WARNING
 
 # Asset type -> the browse endpoint that lists every asset of that type.
 BROWSE_PATHS = {
@@ -47,41 +47,6 @@ CLONEABLE = {"program": "program", "email": "email"}
 UPDATED_SINCE_TYPES = frozenset({"program", "email", "smart_campaign", "smart_list", "static_list"})
 
 
-def folders(
-    client: MarketoClient,
-    *,
-    root: dict[str, Any] | None = None,
-    max_depth: int | None = None,
-    workspace: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    params: dict[str, Any] = {}
-    if root:
-        params["root"] = _folder_ref(root)
-    if max_depth:
-        params["maxDepth"] = max_depth
-    if workspace:
-        params["workSpace"] = workspace
-    for page in pages_by_offset(client, "/asset/v1/folders.json", params):
-        yield from page
-
-
-def folder_get(
-    client: MarketoClient, folder_id: int, *, folder_type: str = "Folder"
-) -> dict[str, Any] | None:
-    result = client.get(f"/asset/v1/folder/{int(folder_id)}.json", {"type": folder_type}).get(
-        "result"
-    )
-    return result[0] if result else None
-
-
-def folder_contents(
-    client: MarketoClient, folder_id: int, *, folder_type: str = "Folder"
-) -> Iterator[dict[str, Any]]:
-    path = f"/asset/v1/folder/{int(folder_id)}/content.json"
-    for page in pages_by_offset(client, path, {"type": folder_type}):
-        yield from page
-
-
 def folder_tokens(
     client: MarketoClient, folder_id: int, *, folder_type: str = "Folder"
 ) -> list[dict[str, Any]]:
@@ -90,13 +55,6 @@ def folder_tokens(
     )
     tokens: list[dict[str, Any]] = (result.get("result") or [{}])[0].get("tokens", [])
     return tokens
-
-
-def assets_of_type(
-    client: MarketoClient, asset_type: str, *, params: dict[str, Any] | None = None
-) -> Iterator[list[dict[str, Any]]]:
-    """Every asset of one type, page by page (maxReturn 200, the most Marketo allows)."""
-    yield from pages_by_offset(client, BROWSE_PATHS[asset_type], params)
 
 
 def asset_get(client: MarketoClient, asset_type: str, asset_id: int) -> dict[str, Any] | None:
@@ -143,7 +101,7 @@ def _folder_ref(folder: dict[str, Any]) -> str:
 def browse_pages(
     client: MarketoClient, path: str, params: dict[str, Any] | None = None, *, start: int = 0
 ) -> Iterator[tuple[int, list[dict[str, Any]], bool]]:
-    """Like pages_by_offset, but resumable: starts at offset `start` and yields
+    """Asset-API paging by offset, resumable: starts at offset `start` and yields
     (offset, rows, is_last) for every call made, so a caller can checkpoint each page."""
     offset = max(int(start), 0)
     while True:

@@ -1,6 +1,6 @@
-"""Paging through Marketo's two styles of long answers, as generators.
-
-Generators, so that a caller records its progress (and can stop) page by page.
+"""Paging through Marketo's long answers, as generators, so that a caller records its
+progress (and can stop) page by page. The lead database pages by token (here); the Asset
+API by offset (`assets.browse_pages`, which also says where to resume).
 """
 
 from collections.abc import Iterator
@@ -24,19 +24,3 @@ def pages_by_token(
         if not envelope.get("moreResult") or not token:
             return
         params["nextPageToken"] = token
-
-
-def pages_by_offset(
-    client: MarketoClient, path: str, params: dict[str, Any] | None = None, *, max_return: int = 200
-) -> Iterator[list[dict[str, Any]]]:
-    """Asset-API paging: `offset` and `maxReturn` (at most 200). The page after the last
-    one answers success with no `result` and the "No assets found" warning."""
-    params = {**(params or {}), "maxReturn": max_return, "offset": 0}
-    while True:
-        envelope = client.get(path, params)
-        rows = envelope.get("result") or []
-        if rows:
-            yield rows
-        if len(rows) < max_return or NO_ASSETS_WARNING in envelope.get("warnings", []):
-            return
-        params["offset"] += max_return

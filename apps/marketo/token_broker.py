@@ -227,7 +227,11 @@ def _open_token(decrypt: Callable[[str], str], sealed: str) -> CachedToken | Non
     return CachedToken(data["value"], data["expires_at"], data["scope"])
 
 
-def _keep_nothing(value: str) -> None:
+class SecretSink(Protocol):
+    def __call__(self, value: str, *, owner: str | None = None) -> None: ...
+
+
+def _keep_nothing(value: str, *, owner: str | None = None) -> None:
     pass
 
 
@@ -245,7 +249,7 @@ class TokenBroker:
         fetch: Callable[[InstanceConfig], identity.AccessToken] = identity.token_request,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        remember_secret: Callable[[str], None] = _keep_nothing,
+        remember_secret: SecretSink = _keep_nothing,
     ):
         self.store = store
         self._fetch, self._clock, self._sleep = fetch, clock, sleep
@@ -273,7 +277,7 @@ class TokenBroker:
     def _usable(self, key: str) -> CachedToken | None:
         cached = self.store.get(key)
         if cached and cached.seconds_left(self._clock()) > MIN_SECONDS_LEFT:
-            self._remember_secret(cached.value)
+            self._remember_secret(cached.value, owner=key)
             return cached
         return None
 
@@ -291,5 +295,5 @@ class TokenBroker:
     def _call_identity(self, config: InstanceConfig) -> identity.AccessToken:
         self.identity_calls += 1
         answer = self._fetch(config)
-        self._remember_secret(answer.value)
+        self._remember_secret(answer.value, owner=token_key(config))
         return answer

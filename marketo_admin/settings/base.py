@@ -8,6 +8,7 @@ from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_guid",
     "apps.core",
     "apps.accounts",
     "apps.audit",
@@ -92,7 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.ForeignRequestIdMiddleware",
+    "django_guid.middleware.guid_middleware",
     # A view that fails because Redis is unreachable answers 503 with the reason, not 500.
     "apps.core.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -418,6 +421,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Request ids ---------------------------------------------------------------------------
+# django-guid gives each request an id (or adopts a well-formed one from the proxy, see
+# ForeignRequestIdMiddleware), sends it back in X-Request-ID, and carries it into the Celery
+# tasks the request queues, so the web's and the worker's log lines share it.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    # Our own check of an incoming id is ForeignRequestIdMiddleware: django-guid's would
+    # accept UUIDs only, and load balancers' ids are not all UUIDs.
+    "VALIDATE_GUID": False,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration()],
+}
+
 # --- Logging ---------------------------------------------------------------------------
 # Readable lines in development, one JSON object per line in production; both carry the
 # request id (or the Celery task's) so one request can be followed across processes.
@@ -450,6 +466,8 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # It tells at INFO, on every request, whether the id was made or adopted.
+        "django_guid": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
     },
 }

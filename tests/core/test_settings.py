@@ -57,7 +57,7 @@ def test_production_refuses_to_start_without_a_required_variable(missing):
 def test_production_logs_json_lines_with_the_request_id():
     code = (
         "import django, logging, json; django.setup();"
-        "from apps.core.logging import request_id_var; request_id_var.set('req-abcdef12');"
+        "from django_guid import set_guid; set_guid('req-abcdef12');"
         "logging.getLogger('probe').warning('hello %s', 'world')"
     )
     clean = _clean_environ()

@@ -74,15 +74,21 @@ def store(make_store):
 
 def test_every_token_fetched_or_handed_out_is_remembered_for_the_log_filter(make_store):
     fetched, handed_out = [], []
+
+    def recorder(into):
+        return lambda value, *, owner=None: into.append((value, owner))
+
     TokenBroker(
-        make_store(), fetch=FakeIdentity([("tok-1:ab", 3599)]), remember_secret=fetched.append
+        make_store(), fetch=FakeIdentity([("tok-1:ab", 3599)]), remember_secret=recorder(fetched)
     ).token(CONFIG)
     # Another process finds the token in the shared store: it must remember it too.
-    TokenBroker(make_store(), fetch=FakeIdentity([]), remember_secret=handed_out.append).token(
+    TokenBroker(make_store(), fetch=FakeIdentity([]), remember_secret=recorder(handed_out)).token(
         CONFIG
     )
-    assert fetched == ["tok-1:ab"]
-    assert handed_out == ["tok-1:ab"]
+    # The owner is the token's key, so the log filter keeps one token and its predecessor per
+    # instance instead of every token ever issued.
+    assert fetched == [("tok-1:ab", token_key(CONFIG))]
+    assert handed_out == [("tok-1:ab", token_key(CONFIG))]
 
 
 def test_the_token_is_fetched_once_and_shared(store):
