@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from apps.accounts.services import user_set_role
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 
 PASSWORD = "correct horse battery staple"
@@ -33,4 +34,6 @@ def make_instance(name="Production", *, secret="s3cret-client-secret-0001", **fi
 
     fields.setdefault("munchkin_id", "123-ABC-456")
     fields.setdefault("client_id", f"client-{name.lower().replace(' ', '-')}")
-    return instance_create(actor=None, client_secret=secret, name=name, **fields)
+    return instance_create(
+        actor=None, audit=AuditContext.system(), client_secret=secret, name=name, **fields
+    )

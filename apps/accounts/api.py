@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import TIME_ZONE_CHOICES
 from apps.accounts.selectors import profile_get
 from apps.accounts.services import profile_update
+from apps.audit.context import AuditContext
 from apps.core.permissions import ROLE_ACTIONS, user_role
 
 
@@ -47,6 +48,6 @@ class MeView(APIView):
             profile_update(
                 user=request.user,
                 time_zone=serializer.validated_data["time_zone"],
-                request=request,
+                audit=AuditContext.from_request(request),
             )
         return Response(MeSerializer(_me(request.user)).data)

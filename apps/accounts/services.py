@@ -5,11 +5,12 @@ from django.utils import timezone
 
 from apps.accounts.models import ApiToken
 from apps.accounts.selectors import profile_get
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core.permissions import Role
 
 
-def api_token_create(*, user, name: str, request=None) -> tuple[ApiToken, str]:
+def api_token_create(*, user, name: str, audit: AuditContext) -> tuple[ApiToken, str]:
     """Make a personal API token. Returns it with its key, which is never shown again."""
     key = ApiToken.new_key()
     with transaction.atomic():
@@ -20,7 +21,7 @@ def api_token_create(*, user, name: str, request=None) -> tuple[ApiToken, str]:
         audit_record(
             action="api_token.create",
             actor=user,
-            request=request,
+            audit=audit,
             target_type="api_token",
             target_id=token.pk,
             details={"name": token.name, "hint": token.key_hint},
@@ -28,7 +29,7 @@ def api_token_create(*, user, name: str, request=None) -> tuple[ApiToken, str]:
     return token, key
 
 
-def api_token_revoke(*, token: ApiToken, request=None) -> None:
+def api_token_revoke(*, token: ApiToken, audit: AuditContext) -> None:
     if token.revoked_at is not None:
         return
     with transaction.atomic():
@@ -37,14 +38,14 @@ def api_token_revoke(*, token: ApiToken, request=None) -> None:
         audit_record(
             action="api_token.revoke",
             actor=token.user,
-            request=request,
+            audit=audit,
             target_type="api_token",
             target_id=token.pk,
             details={"name": token.name, "hint": token.key_hint},
         )
 
 
-def profile_update(*, user, time_zone: str, request=None) -> None:
+def profile_update(*, user, time_zone: str, audit: AuditContext) -> None:
     profile = profile_get(user=user)
     if profile.time_zone == time_zone:
         return
@@ -55,7 +56,7 @@ def profile_update(*, user, time_zone: str, request=None) -> None:
     audit_record(
         action="profile.update",
         actor=user,
-        request=request,
+        audit=audit,
         target_type="user",
         target_id=user.pk,
         details={"time_zone": [before, time_zone]},

@@ -8,6 +8,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from apps.accounts.models import Profile
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 
 
@@ -20,13 +21,13 @@ def _create_profile(sender, instance, created, raw=False, **kwargs) -> None:
 
 @receiver(auth_signals.user_logged_in)
 def _logged_in(sender, request, user, **kwargs) -> None:
-    audit_record(action="auth.login", actor=user, request=request)
+    audit_record(action="auth.login", actor=user, audit=_audit_context(request))
 
 
 @receiver(auth_signals.user_logged_out)
 def _logged_out(sender, request, user, **kwargs) -> None:
     if user is not None:
-        audit_record(action="auth.logout", actor=user, request=request)
+        audit_record(action="auth.logout", actor=user, audit=_audit_context(request))
 
 
 @receiver(auth_signals.user_login_failed)
@@ -34,7 +35,7 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
     # `credentials` holds the password typed: only the user name is kept.
     audit_record(
         action="auth.login_failed",
-        request=request,
+        audit=_audit_context(request),
         target_type="user",
         target_id=str(credentials.get("username", ""))[:150],
     )
@@ -44,7 +45,12 @@ def _login_failed(sender, credentials, request=None, **kwargs) -> None:
 def _locked_out(sender, request, username, ip_address, **kwargs) -> None:
     audit_record(
         action="auth.locked_out",
-        request=request,
+        audit=_audit_context(request),
         target_type="user",
         target_id=str(username or "")[:150],
     )
+
+
+def _audit_context(request) -> AuditContext:
+    # Django sends some of these signals without a request (authenticate() called directly).
+    return AuditContext.from_request(request) if request is not None else AuditContext.system()

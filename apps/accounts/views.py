@@ -9,6 +9,7 @@ from apps.accounts.forms import ApiTokenForm, ProfileForm
 from apps.accounts.models import ApiToken
 from apps.accounts.selectors import api_token_list, profile_get
 from apps.accounts.services import api_token_create, api_token_revoke, profile_update
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core.permissions import user_role
 
@@ -17,7 +18,11 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     profile = profile_get(user=request.user)
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        profile_update(user=request.user, time_zone=form.cleaned_data["time_zone"], request=request)
+        profile_update(
+            user=request.user,
+            time_zone=form.cleaned_data["time_zone"],
+            audit=AuditContext.from_request(request),
+        )
         messages.success(request, "Your settings are saved.")
         return redirect("profile")
     return _render_profile(request, profile_form=form)
@@ -29,7 +34,7 @@ def api_token_create_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_profile(request, token_form=form, status=400)
     token, key = api_token_create(
-        user=request.user, name=form.cleaned_data["name"], request=request
+        user=request.user, name=form.cleaned_data["name"], audit=AuditContext.from_request(request)
     )
     # The key is rendered once, in this response, and never stored in plain text.
     return _render_profile(request, new_token=token, new_key=key)
@@ -38,7 +43,7 @@ def api_token_create_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
-    api_token_revoke(token=token, request=request)
+    api_token_revoke(token=token, audit=AuditContext.from_request(request))
     messages.success(request, f"The token “{token.name}” is revoked.")
     return redirect("profile")
 
@@ -63,7 +68,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit_record(action="auth.password_change", request=self.request)
+        audit_record(action="auth.password_change", audit=AuditContext.from_request(self.request))
         messages.success(self.request, "Your password is changed.")
         return response
 

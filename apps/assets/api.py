@@ -23,6 +23,7 @@ from apps.assets.services import (
     asset_sync_resume,
     asset_sync_start,
 )
+from apps.audit.context import AuditContext
 from apps.core.api import NotPaused, Pagination
 from apps.core.dates import BoundedDateSerializerField
 from apps.core.permissions import ASSET_ACTIONS, Action, require
@@ -253,7 +254,10 @@ class AssetSyncStartView(APIView):
         body = AssetSyncRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         sync = asset_sync_start(
-            instance=instance, user=request.user, mode=body.validated_data["mode"], request=request
+            instance=instance,
+            user=request.user,
+            mode=body.validated_data["mode"],
+            audit=AuditContext.from_request(request),
         )
         return Response(AssetSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
@@ -283,7 +287,9 @@ class AssetSyncResumeView(APIView):
         _instance(request, sync.instance_id, Action.MANAGE_ASSETS)
         if sync.status != AssetSync.Status.PAUSED:
             raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
-        sync = asset_sync_resume(sync=sync, user=request.user, request=request)
+        sync = asset_sync_resume(
+            sync=sync, user=request.user, audit=AuditContext.from_request(request)
+        )
         return Response(AssetSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from apps.assets.models import AssetAction, AssetSync, AssetType, MirroredAsset
 from apps.assets.sync import INCREMENTAL_OVERLAP
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core import jobs
 from apps.core.outages import queue_or_explain
@@ -16,7 +17,9 @@ class ActionNotAllowed(ValueError):
     """The action does not apply to this asset (say, approving a program)."""
 
 
-def asset_sync_start(*, instance, user=None, mode=AssetSync.Mode.FULL, request=None) -> AssetSync:
+def asset_sync_start(
+    *, instance, user=None, mode=AssetSync.Mode.FULL, audit: AuditContext
+) -> AssetSync:
     """Queue a sync of `instance`, or hand back the one already queued, running or paused.
 
     An incremental sync with no earlier successful sync becomes a full one. A sync whose
@@ -41,10 +44,10 @@ def asset_sync_start(*, instance, user=None, mode=AssetSync.Mode.FULL, request=N
                 updated_since=updated_since,
                 heartbeat_at=timezone.now(),
             )
-            if request is not None:
+            if audit.user is not None:  # a person asked; the schedule's syncs are not audited
                 audit_record(
                     action="assets.sync_requested",
-                    request=request,
+                    audit=audit,
                     instance=instance,
                     target_type="asset_sync",
                     target_id=sync.pk,
@@ -61,13 +64,13 @@ def asset_sync_start(*, instance, user=None, mode=AssetSync.Mode.FULL, request=N
     return sync
 
 
-def asset_sync_resume(*, sync: AssetSync, user, request=None) -> AssetSync:
+def asset_sync_resume(*, sync: AssetSync, user, audit: AuditContext) -> AssetSync:
     """ "Resume now": a paused sync is queued at once instead of at its retry time."""
     if jobs.job_resume_now(sync):
         audit_record(
             action="assets.sync_resume",
             actor=user,
-            request=request,
+            audit=audit,
             instance=sync.instance,
             target_type="asset_sync",
             target_id=sync.pk,
@@ -85,7 +88,7 @@ def asset_syncs_scheduled(*, mode: str) -> int:
     started = 0
     for instance in MarketoInstance.objects.filter(enabled=True):
         if _active_sync(instance) is None:
-            asset_sync_start(instance=instance, mode=mode)
+            asset_sync_start(instance=instance, mode=mode, audit=AuditContext.system())
             started += 1
     return started
 

@@ -31,6 +31,7 @@ from apps.assets.services import (
     asset_sync_resume,
     asset_sync_start,
 )
+from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import ASSET_ACTIONS, Action, may, require
@@ -267,7 +268,10 @@ def assets_sync_start_view(request: HtmxHttpRequest, instance_id: int) -> HttpRe
     form = SyncForm(request.POST)
     mode = form.cleaned_data.get("mode") if form.is_valid() else ""
     sync = asset_sync_start(
-        instance=instance, user=request.user, mode=mode or "full", request=request
+        instance=instance,
+        user=request.user,
+        mode=mode or "full",
+        audit=AuditContext.from_request(request),
     )
     context = {
         "instance": instance,
@@ -284,7 +288,9 @@ def assets_sync_start_view(request: HtmxHttpRequest, instance_id: int) -> HttpRe
 def assets_sync_resume_view(request: HtmxHttpRequest, instance_id: int, pk: int) -> HttpResponse:
     instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
     sync = asset_sync_resume(
-        sync=asset_sync_get(instance=instance, pk=pk), user=request.user, request=request
+        sync=asset_sync_get(instance=instance, pk=pk),
+        user=request.user,
+        audit=AuditContext.from_request(request),
     )
     if request.htmx:
         context = {

@@ -1,5 +1,5 @@
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
-from apps.core.client_address import client_address
 
 _USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length
 
@@ -7,8 +7,8 @@ _USER_AGENT_MAX = AuditEvent._meta.get_field("user_agent").max_length
 def audit_record(
     *,
     action: str,
+    audit: AuditContext | None = None,
     actor=None,
-    request=None,
     instance=None,
     target_type: str = "",
     target_id: str | int = "",
@@ -16,11 +16,14 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the audit trail.
 
-    `request` supplies the actor (when not given), the address and the user agent.
-    `details` must name what changed, never a secret value.
+    `audit` supplies the actor (when not given), the address and the user agent; without
+    it the event has no address (a worker's or a command's). `details` must name what
+    changed, never a secret value.
     """
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    if audit is None:
+        audit = AuditContext.system()
+    if actor is None:
+        actor = audit.user
     return AuditEvent.objects.create(
         action=action,
         actor=actor,
@@ -30,6 +33,6 @@ def audit_record(
         target_type=target_type,
         target_id=str(target_id),
         details=details or {},
-        ip_address=client_address(request) if request is not None else None,
-        user_agent=(request.headers.get("User-Agent", "")[:_USER_AGENT_MAX] if request else ""),
+        ip_address=audit.address,
+        user_agent=audit.user_agent[:_USER_AGENT_MAX],
     )

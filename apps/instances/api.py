@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Action, may, require
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
 from apps.instances.selectors import instance_get, instance_list
@@ -127,7 +128,7 @@ class InstanceListView(generics.ListCreateAPIView):
         data = dict(serializer.validated_data)
         serializer.instance = instance_create(
             actor=self.request.user,
-            request=self.request,
+            audit=AuditContext.from_request(self.request),
             client_secret=data.pop("client_secret"),
             **data,
         )
@@ -156,7 +157,7 @@ class InstanceDetailView(generics.RetrieveUpdateDestroyAPIView):
         instance_update(
             instance=serializer.instance,
             actor=self.request.user,
-            request=self.request,
+            audit=AuditContext.from_request(self.request),
             client_secret=data.pop("client_secret", ""),
             **data,
         )
@@ -166,7 +167,11 @@ class InstanceDetailView(generics.RetrieveUpdateDestroyAPIView):
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance) -> None:
-        instance_delete(instance=instance, actor=self.request.user, request=self.request)
+        instance_delete(
+            instance=instance,
+            actor=self.request.user,
+            audit=AuditContext.from_request(self.request),
+        )
 
 
 class GrantSerializer(serializers.ModelSerializer):
@@ -206,7 +211,7 @@ class GrantListView(generics.ListCreateAPIView):
             user=serializer.validated_data["user"],
             role=serializer.validated_data["role"],
             actor=self.request.user,
-            request=self.request,
+            audit=AuditContext.from_request(self.request),
         )
 
 
@@ -222,7 +227,9 @@ class GrantDetailView(generics.DestroyAPIView):
         )
 
     def perform_destroy(self, grant) -> None:
-        grant_revoke(grant=grant, actor=self.request.user, request=self.request)
+        grant_revoke(
+            grant=grant, actor=self.request.user, audit=AuditContext.from_request(self.request)
+        )
 
 
 class ConnectionTestSerializer(serializers.ModelSerializer):
@@ -267,5 +274,7 @@ class ConnectionTestView(APIView):
         instance = instance_get(user=request.user, pk=pk)
         require(request.user, Action.MANAGE_INSTANCES, instance)
         with transaction.atomic():
-            test = connection_test_start(instance=instance, actor=request.user, request=request)
+            test = connection_test_start(
+                instance=instance, actor=request.user, audit=AuditContext.from_request(request)
+            )
         return Response(ConnectionTestSerializer(test).data, status=status.HTTP_202_ACCEPTED)

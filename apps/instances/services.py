@@ -2,6 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core.outages import queue_or_explain
 from apps.instances import vault
@@ -35,7 +36,7 @@ def _store_secret(instance: MarketoInstance, client_secret: str) -> None:
 
 
 @sensitive_variables("client_secret")
-def instance_create(*, actor, client_secret: str, request=None, **fields) -> MarketoInstance:
+def instance_create(*, actor, client_secret: str, audit: AuditContext, **fields) -> MarketoInstance:
     instance = MarketoInstance(**fields)
     _store_secret(instance, client_secret)
     instance.full_clean()
@@ -45,7 +46,7 @@ def instance_create(*, actor, client_secret: str, request=None, **fields) -> Mar
             "instance.create",
             instance,
             actor,
-            request,
+            audit,
             {"munchkin_id": instance.munchkin_id, "client_id": instance.client_id},
         )
     return instance
@@ -53,7 +54,7 @@ def instance_create(*, actor, client_secret: str, request=None, **fields) -> Mar
 
 @sensitive_variables("client_secret")
 def instance_update(
-    *, instance: MarketoInstance, actor, client_secret: str = "", request=None, **fields
+    *, instance: MarketoInstance, actor, client_secret: str = "", audit: AuditContext, **fields
 ) -> list[str]:
     """Apply the given fields, and a new secret when one is given. Returns what changed."""
     # Compared with the stored row, not with `instance`: a ModelForm has already copied
@@ -71,23 +72,23 @@ def instance_update(
     with transaction.atomic():
         instance.save()
         # Field names only: values may be secret.
-        _audit_instance("instance.update", instance, actor, request, {"fields": changed})
+        _audit_instance("instance.update", instance, actor, audit, {"fields": changed})
     return changed
 
 
-def instance_delete(*, instance: MarketoInstance, actor, request=None) -> None:
+def instance_delete(*, instance: MarketoInstance, actor, audit: AuditContext) -> None:
     with transaction.atomic():
         _audit_instance(
-            "instance.delete", instance, actor, request, {"munchkin_id": instance.munchkin_id}
+            "instance.delete", instance, actor, audit, {"munchkin_id": instance.munchkin_id}
         )
         instance.delete()
 
 
-def _audit_instance(action, instance, actor, request, details):
+def _audit_instance(action, instance, actor, audit, details):
     audit_record(
         action=action,
         actor=actor,
-        request=request,
+        audit=audit,
         instance=instance,
         target_type="instance",
         target_id=instance.pk,
@@ -95,7 +96,9 @@ def _audit_instance(action, instance, actor, request, details):
     )
 
 
-def grant_set(*, instance: MarketoInstance, user, role: str, actor, request=None) -> InstanceGrant:
+def grant_set(
+    *, instance: MarketoInstance, user, role: str, actor, audit: AuditContext
+) -> InstanceGrant:
     """Give `user` the `role` (operator or viewer) on `instance`, replacing an earlier grant."""
     with transaction.atomic():
         grant, created = InstanceGrant.objects.update_or_create(
@@ -105,7 +108,7 @@ def grant_set(*, instance: MarketoInstance, user, role: str, actor, request=None
         audit_record(
             action="instance.grant",
             actor=actor,
-            request=request,
+            audit=audit,
             instance=instance,
             target_type="user",
             target_id=user.pk,
@@ -114,12 +117,12 @@ def grant_set(*, instance: MarketoInstance, user, role: str, actor, request=None
     return grant
 
 
-def grant_revoke(*, grant: InstanceGrant, actor, request=None) -> None:
+def grant_revoke(*, grant: InstanceGrant, actor, audit: AuditContext) -> None:
     with transaction.atomic():
         audit_record(
             action="instance.revoke",
             actor=actor,
-            request=request,
+            audit=audit,
             instance=grant.instance,
             target_type="user",
             target_id=grant.user_id,
@@ -128,14 +131,16 @@ def grant_revoke(*, grant: InstanceGrant, actor, request=None) -> None:
         grant.delete()
 
 
-def connection_test_start(*, instance: MarketoInstance, actor, request=None) -> ConnectionTest:
+def connection_test_start(
+    *, instance: MarketoInstance, actor, audit: AuditContext
+) -> ConnectionTest:
     """Queue a connection test; the page polls it. The task gets the test's id only."""
     with transaction.atomic():
         test = ConnectionTest.objects.create(instance=instance, requested_by=actor)
         audit_record(
             action="instance.test",
             actor=actor,
-            request=request,
+            audit=audit,
             instance=instance,
             target_type="connection_test",
             target_id=test.pk,

@@ -6,6 +6,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
+from apps.audit.context import AuditContext
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import Action, may, require
 from apps.core.views import error_response
@@ -56,7 +57,10 @@ def instance_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         instance = instance_create(
-            actor=request.user, request=request, client_secret=data.pop("client_secret"), **data
+            actor=request.user,
+            audit=AuditContext.from_request(request),
+            client_secret=data.pop("client_secret"),
+            **data,
         )
         messages.success(request, f"{instance.name} is added. Test its connection below.")
         return redirect("instance_detail", pk=instance.pk)
@@ -73,7 +77,7 @@ def instance_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         changed = instance_update(
             instance=instance,
             actor=request.user,
-            request=request,
+            audit=AuditContext.from_request(request),
             client_secret=data.pop("client_secret"),
             **data,
         )
@@ -88,7 +92,9 @@ def instance_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
     if request.method == "POST":
-        instance_delete(instance=instance, actor=request.user, request=request)
+        instance_delete(
+            instance=instance, actor=request.user, audit=AuditContext.from_request(request)
+        )
         messages.success(request, f"{instance.name} is deleted.")
         return redirect("instance_list")
     return render(request, "instances/instance_confirm_delete.html", {"instance": instance})
@@ -98,7 +104,9 @@ def instance_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def connection_test_start_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
-    test = connection_test_start(instance=instance, actor=request.user, request=request)
+    test = connection_test_start(
+        instance=instance, actor=request.user, audit=AuditContext.from_request(request)
+    )
     if request.htmx:
         return render(
             request, "instances/partials/connection_test.html", {"test": test, "instance": instance}
@@ -127,7 +135,7 @@ def grant_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             user=form.cleaned_data["user"],
             role=form.cleaned_data["role"],
             actor=request.user,
-            request=request,
+            audit=AuditContext.from_request(request),
         )
         messages.success(request, f"{grant.user} is now {grant.role} of {instance.name}.")
     else:
@@ -140,7 +148,7 @@ def grant_revoke_view(request: HttpRequest, pk: int, grant_pk: int) -> HttpRespo
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_USERS, instance)
     grant = get_object_or_404(InstanceGrant, pk=grant_pk, instance=instance)
-    grant_revoke(grant=grant, actor=request.user, request=request)
+    grant_revoke(grant=grant, actor=request.user, audit=AuditContext.from_request(request))
     messages.success(request, f"{grant.user} no longer has access to {instance.name}.")
     return redirect("instance_detail", pk=instance.pk)
 

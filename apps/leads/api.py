@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit.context import AuditContext
 from apps.core.api import NotPaused
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
@@ -162,7 +163,7 @@ class LeadListView(APIView):
             field=request.query_params.get("filterType", "email"),
             values=values,
             fields=fields or None,
-            request=request,
+            audit=AuditContext.from_request(request),
         )
         return Response({"result": leads, "count": len(leads)})
 
@@ -188,7 +189,9 @@ class LeadLookupCreateView(APIView):
             source="api",
         )
         try:
-            lookup = services.lead_lookup_start(lookup=lookup, user=request.user, request=request)
+            lookup = services.lead_lookup_start(
+                lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+            )
         except BadInput as exc:
             lookup.delete()  # refused: nothing is kept
             raise exceptions.ValidationError({"non_field_errors": [str(exc)]}) from exc
@@ -222,7 +225,9 @@ class LeadLookupResumeView(APIView):
         lookup = _lookup(request, pk)
         if lookup.status != LeadLookup.Status.PAUSED:
             raise NotPaused(f"Only a paused lookup can be resumed; this one is {lookup.status}.")
-        lookup = services.lead_lookup_resume(lookup=lookup, user=request.user, request=request)
+        lookup = services.lead_lookup_resume(
+            lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+        )
         data = LeadLookupSerializer(lookup, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
@@ -286,7 +291,7 @@ class LeadDetailView(APIView):
             fields = _call(detail.lead_fields, **kwargs)
         except detail.LeadNotFound as exc:
             raise exceptions.NotFound(str(exc)) from exc
-        detail.lead_view_audit(**kwargs, request=request, via="api")
+        detail.lead_view_audit(**kwargs, audit=AuditContext.from_request(request), via="api")
         activities, complete = _call(detail.lead_activities, **kwargs, days=days, type_id=type_id)
         memberships = _call(detail.lead_memberships, **kwargs)
         return Response(

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.instances.client import marketo_client
 from apps.leads import metadata
@@ -33,11 +34,11 @@ def marketo_lead_url(lead_id: int) -> str:
     return f"https://app.marketo.com/leadDatabase/loadLeadDetail?leadId={int(lead_id)}"
 
 
-def lead_view_audit(*, instance, user, lead_id: int, request=None, via="page") -> None:
+def lead_view_audit(*, instance, user, lead_id: int, audit: AuditContext, via="page") -> None:
     audit_record(
         action="leads.view",
         actor=user,
-        request=request,
+        audit=audit,
         instance=instance,
         target_type="lead",
         target_id=lead_id,

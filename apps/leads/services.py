@@ -11,6 +11,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core import jobs
 from apps.instances.client import instance_budget, marketo_client, shared_governor
@@ -62,7 +63,7 @@ def _check_field(*, instance, user, field: str) -> None:
 # --- single lookup -----------------------------------------------------------------------
 
 
-def lead_search(*, instance, user, field: str, value: str, request=None) -> list[dict]:
+def lead_search(*, instance, user, field: str, value: str, audit: AuditContext) -> list[dict]:
     """The leads whose `field` is `value`, as fast as one (shared) interactive call allows."""
     value = (value or "").strip()
     if not value:
@@ -80,7 +81,7 @@ def lead_search(*, instance, user, field: str, value: str, request=None) -> list
     audit_record(
         action="leads.lookup",
         actor=user,
-        request=request,
+        audit=audit,
         instance=instance,
         target_type="lead_lookup",
         details={"mode": "single", "field": field, "values": 1, "found": len(leads)},
@@ -88,7 +89,9 @@ def lead_search(*, instance, user, field: str, value: str, request=None) -> list
     return leads
 
 
-def leads_lookup_now(*, instance, user, field: str, values: list[str], fields=None, request=None):
+def leads_lookup_now(
+    *, instance, user, field: str, values: list[str], fields=None, audit: AuditContext
+):
     """Up to 300 values, synchronously (the API's GET .../leads/)."""
     if not values:
         raise BadInput("Give at least one value in filterValues.")
@@ -106,7 +109,7 @@ def leads_lookup_now(*, instance, user, field: str, values: list[str], fields=No
     audit_record(
         action="leads.lookup",
         actor=user,
-        request=request,
+        audit=audit,
         instance=instance,
         target_type="lead_lookup",
         details={"mode": "api", "field": field, "values": len(values), "found": len(leads)},
@@ -175,7 +178,7 @@ def lead_lookup_prepare(
     return lookup
 
 
-def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
+def lead_lookup_start(*, lookup: LeadLookup, user, audit: AuditContext) -> LeadLookup:
     """Start a prepared lookup, unless it would spend more than today's share."""
     if lookup.status != LeadLookup.Status.DRAFT:
         return lookup
@@ -192,7 +195,7 @@ def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
         audit_record(
             action="leads.lookup",
             actor=user,
-            request=request,
+            audit=audit,
             instance=lookup.instance,
             target_type="lead_lookup",
             target_id=lookup.pk,
@@ -211,7 +214,7 @@ def lead_lookup_start(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
     return lookup
 
 
-def lead_lookup_cancel(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
+def lead_lookup_cancel(*, lookup: LeadLookup, user, audit: AuditContext) -> LeadLookup:
     with transaction.atomic():
         updated = LeadLookup.objects.filter(
             pk=lookup.pk, status__in=[LeadLookup.Status.DRAFT, *LeadLookup.ACTIVE]
@@ -226,7 +229,7 @@ def lead_lookup_cancel(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
             audit_record(
                 action="leads.lookup_cancel",
                 actor=user,
-                request=request,
+                audit=audit,
                 instance=lookup.instance,
                 target_type="lead_lookup",
                 target_id=lookup.pk,
@@ -235,13 +238,13 @@ def lead_lookup_cancel(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
     return lookup
 
 
-def lead_lookup_resume(*, lookup: LeadLookup, user, request=None) -> LeadLookup:
+def lead_lookup_resume(*, lookup: LeadLookup, user, audit: AuditContext) -> LeadLookup:
     """ "Resume now": a paused lookup is queued at once instead of at its retry time."""
     if jobs.job_resume_now(lookup):
         audit_record(
             action="leads.lookup_resume",
             actor=user,
-            request=request,
+            audit=audit,
             instance=lookup.instance,
             target_type="lead_lookup",
             target_id=lookup.pk,

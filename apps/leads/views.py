@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
+from apps.audit.context import AuditContext
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
@@ -99,7 +100,11 @@ def lead_search_view(request: HtmxHttpRequest) -> HttpResponse:
     else:
         try:
             context["leads"] = services.lead_search(
-                instance=instance, user=request.user, field=field, value=value, request=request
+                instance=instance,
+                user=request.user,
+                field=field,
+                value=value,
+                audit=AuditContext.from_request(request),
             )
         except BadInput as exc:
             context["error"] = str(exc)
@@ -147,7 +152,9 @@ def lead_lookup_create_view(request: HttpRequest) -> HttpResponse:
 def lead_lookup_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     try:
-        services.lead_lookup_start(lookup=lookup, user=request.user, request=request)
+        services.lead_lookup_start(
+            lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+        )
     except BadInput as exc:
         messages.error(request, str(exc))
     return redirect("lead_lookup_detail", pk=lookup.pk)
@@ -157,7 +164,9 @@ def lead_lookup_start_view(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_lookup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
     was_draft = lookup.status == lookup.Status.DRAFT
-    services.lead_lookup_cancel(lookup=lookup, user=request.user, request=request)
+    services.lead_lookup_cancel(
+        lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+    )
     if was_draft:
         return redirect("leads_home")
     messages.success(request, "The lookup is cancelled; what was found so far is kept.")
@@ -167,7 +176,9 @@ def lead_lookup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_lookup_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
-    lookup = services.lead_lookup_resume(lookup=lookup, user=request.user, request=request)
+    lookup = services.lead_lookup_resume(
+        lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
+    )
     if lookup.status == lookup.Status.QUEUED:
         messages.success(request, "The lookup is queued again; finished batches are kept.")
     else:
@@ -254,7 +265,12 @@ def _detail_instance(request: HttpRequest, instance_pk: int):
 
 def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
-    detail.lead_view_audit(instance=instance, user=request.user, lead_id=lead_id, request=request)
+    detail.lead_view_audit(
+        instance=instance,
+        user=request.user,
+        lead_id=lead_id,
+        audit=AuditContext.from_request(request),
+    )
     try:
         types = metadata.activity_types_get(instance=instance, user=request.user)
     except CallProblem:

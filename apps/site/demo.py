@@ -11,6 +11,7 @@ from django.conf import settings
 
 from apps.assets.models import AssetSync
 from apps.assets.services import asset_sync_start
+from apps.audit.context import AuditContext
 from apps.instances.models import MarketoInstance
 from apps.instances.services import instance_create, instance_update
 from apps.sandbox import ApiUser, start_sandbox
@@ -66,8 +67,20 @@ def demo_instance_register():
     }
     existing = MarketoInstance.objects.filter(name=DEMO_NAME).first()
     if existing is None:
-        return instance_create(actor=None, client_secret=client_secret, name=DEMO_NAME, **fields)
-    instance_update(instance=existing, actor=None, client_secret=client_secret, **fields)
+        return instance_create(
+            actor=None,
+            audit=AuditContext.system(),
+            client_secret=client_secret,
+            name=DEMO_NAME,
+            **fields,
+        )
+    instance_update(
+        instance=existing,
+        actor=None,
+        audit=AuditContext.system(),
+        client_secret=client_secret,
+        **fields,
+    )
     return existing
 
 
@@ -76,6 +89,8 @@ def demo_first_syncs_queue(instance) -> None:
     user finds the asset browser and the usage reports filled. The worker takes them when
     it starts (the broker keeps the messages)."""
     if not AssetSync.objects.filter(instance=instance).exists():
-        asset_sync_start(instance=instance)
+        asset_sync_start(instance=instance, audit=AuditContext.system())
     if not UsageSync.objects.filter(instance=instance).exists():
-        usage_sync_start(instance=instance, kind=UsageSync.Kind.BACKFILL)
+        usage_sync_start(
+            instance=instance, kind=UsageSync.Kind.BACKFILL, audit=AuditContext.system()
+        )

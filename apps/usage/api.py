@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit.context import AuditContext
 from apps.core.api import NotPaused
 from apps.core.dates import BoundedDateSerializerField
 from apps.core.permissions import Action, require
@@ -292,7 +293,7 @@ class UsageSyncListView(_InstanceView):
                 instance=instance,
                 kind=serializer.validated_data["kind"],
                 actor=request.user,
-                request=request,
+                audit=AuditContext.from_request(request),
             )
         return Response(UsageSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
@@ -311,5 +312,7 @@ class UsageSyncResumeView(APIView):
         require(request.user, Action.MANAGE_INSTANCES, instance)
         if sync.status != UsageSync.Status.PAUSED:
             raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
-        sync = usage_sync_resume(sync=sync, actor=request.user, request=request)
+        sync = usage_sync_resume(
+            sync=sync, actor=request.user, audit=AuditContext.from_request(request)
+        )
         return Response(UsageSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)

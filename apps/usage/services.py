@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core import jobs
 from apps.core.permissions import Role
@@ -37,7 +38,7 @@ FEATURE = "usage_sync"
 
 
 def usage_sync_start(
-    *, instance: MarketoInstance, kind: str, actor=None, request=None
+    *, instance: MarketoInstance, kind: str, actor=None, audit: AuditContext
 ) -> UsageSync:
     """Queue one collection run; the task gets the run's id only."""
     with transaction.atomic():
@@ -48,7 +49,7 @@ def usage_sync_start(
             audit_record(
                 action="usage.sync",
                 actor=actor,
-                request=request,
+                audit=audit,
                 instance=instance,
                 target_type="usage_sync",
                 target_id=sync.pk,
@@ -59,13 +60,13 @@ def usage_sync_start(
     return sync
 
 
-def usage_sync_resume(*, sync: UsageSync, actor, request=None) -> UsageSync:
+def usage_sync_resume(*, sync: UsageSync, actor, audit: AuditContext) -> UsageSync:
     """ "Resume now": a paused sync is queued at once instead of at its retry time."""
     if jobs.job_resume_now(sync):
         audit_record(
             action="usage.sync_resume",
             actor=actor,
-            request=request,
+            audit=audit,
             instance=sync.instance,
             target_type="usage_sync",
             target_id=sync.pk,
@@ -86,7 +87,9 @@ def usage_sync_due(*, kind: str) -> list[UsageSync]:
         ).exists()
         if not backfilled:
             this_kind = UsageSync.Kind.BACKFILL
-        syncs.append(usage_sync_start(instance=instance, kind=this_kind))
+        syncs.append(
+            usage_sync_start(instance=instance, kind=this_kind, audit=AuditContext.system())
+        )
     return syncs
 
 
@@ -200,7 +203,7 @@ def quota_alert_for(instance) -> QuotaAlert:
     return alert
 
 
-def quota_alert_set(*, instance, threshold_percent: int, actor, request=None) -> QuotaAlert:
+def quota_alert_set(*, instance, threshold_percent: int, actor, audit: AuditContext) -> QuotaAlert:
     alert = quota_alert_for(instance)
     before = alert.threshold_percent
     alert.threshold_percent = threshold_percent
@@ -209,7 +212,7 @@ def quota_alert_set(*, instance, threshold_percent: int, actor, request=None) ->
     audit_record(
         action="usage.alert_threshold",
         actor=actor,
-        request=request,
+        audit=audit,
         instance=instance,
         details={"from": before, "to": threshold_percent},
     )

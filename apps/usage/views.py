@@ -4,6 +4,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
 from apps.core.permissions import Action, is_admin, may, require
 from apps.instances.selectors import instance_get
@@ -275,7 +276,9 @@ def usage_sync_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     kind = request.POST.get("kind", UsageSync.Kind.TODAY)
     if kind not in UsageSync.Kind.values:
         kind = UsageSync.Kind.TODAY
-    usage_sync_start(instance=instance, kind=kind, actor=request.user, request=request)
+    usage_sync_start(
+        instance=instance, kind=kind, actor=request.user, audit=AuditContext.from_request(request)
+    )
     messages.success(request, "The usage sync is queued: reload in a few seconds.")
     return redirect("usage_overview", pk=instance.pk)
 
@@ -287,7 +290,7 @@ def usage_sync_resume_view(request: HttpRequest, pk: int, sync_pk: int) -> HttpR
     sync = usage_sync_resume(
         sync=get_object_or_404(UsageSync, instance=instance, pk=sync_pk),
         actor=request.user,
-        request=request,
+        audit=AuditContext.from_request(request),
     )
     if sync.status == UsageSync.Status.QUEUED:
         messages.success(request, "The usage sync is queued again: reload in a few seconds.")
@@ -306,7 +309,7 @@ def usage_alert_set_view(request: HttpRequest, pk: int) -> HttpResponse:
             instance=instance,
             threshold_percent=form.cleaned_data["threshold_percent"],
             actor=request.user,
-            request=request,
+            audit=AuditContext.from_request(request),
         )
         messages.success(request, f"The alert is now at {form.cleaned_data['threshold_percent']}%.")
     else:

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from apps.accounts.models import ApiToken
 from apps.accounts.services import api_token_create
 from apps.accounts.throttling import FailedAuthenticationThrottle, PerTokenThrottle
+from apps.audit.context import AuditContext
 from tests.factories import UserFactory
 
 THREADS = 16
@@ -78,7 +79,7 @@ def test_sixteen_threads_of_a_thousand_requests_admit_exactly_the_limit(
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_api_clients_of_one_token_get_exactly_its_limit(frozen_clock, monkeypatch):
     monkeypatch.setattr(PerTokenThrottle, "THROTTLE_RATES", {"per_token": "20/day"})
-    _, key = api_token_create(user=UserFactory(), name="script")
+    _, key = api_token_create(user=UserFactory(), name="script", audit=AuditContext.system())
 
     def requests():
         client = APIClient()
@@ -117,7 +118,7 @@ def test_a_throttled_address_cannot_tell_a_valid_token_from_an_invalid_one(
     api_client, operator, frozen_clock, monkeypatch
 ):
     monkeypatch.setattr(FailedAuthenticationThrottle, "THROTTLE_RATES", {"failed_auth": "3/min"})
-    _, key = api_token_create(user=operator, name="real")
+    _, key = api_token_create(user=operator, name="real", audit=AuditContext.system())
     for n in range(3):
         _get(api_client, f"mka_guess{n}", ALICE)
     assert _get(api_client, key, ALICE).status_code == 429
@@ -130,7 +131,7 @@ def test_behind_a_proxy_failures_count_against_the_client_not_the_proxy(
 ):
     settings.TRUSTED_PROXY_COUNT = 1
     monkeypatch.setattr(FailedAuthenticationThrottle, "THROTTLE_RATES", {"failed_auth": "3/min"})
-    _, key = api_token_create(user=operator, name="real")
+    _, key = api_token_create(user=operator, name="real", audit=AuditContext.system())
 
     def get(token, client_address):
         return api_client.get(
@@ -147,5 +148,5 @@ def test_behind_a_proxy_failures_count_against_the_client_not_the_proxy(
 @pytest.mark.django_db
 def test_valid_tokens_do_not_count_as_failures(api_client, operator, frozen_clock, monkeypatch):
     monkeypatch.setattr(FailedAuthenticationThrottle, "THROTTLE_RATES", {"failed_auth": "3/min"})
-    _, key = api_token_create(user=operator, name="real")
+    _, key = api_token_create(user=operator, name="real", audit=AuditContext.system())
     assert {_get(api_client, key, ALICE).status_code for _ in range(10)} == {200}

@@ -44,6 +44,7 @@ from schemathesis.generation.meta import coverage_scenario
 from apps.accounts.services import api_token_create
 from apps.assets.models import AssetAction, MirroredAsset
 from apps.assets.services import asset_action_start, asset_sync_start
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
@@ -93,7 +94,9 @@ class World:
 
     def headers(self) -> dict:
         self.tokens += 1
-        _token, key = api_token_create(user=self.admin, name=f"fuzz {self.tokens}")
+        _token, key = api_token_create(
+            user=self.admin, name=f"fuzz {self.tokens}", audit=AuditContext.system()
+        )
         return {"Authorization": f"Token {key}"}
 
     def path_parameters(self, operation) -> dict:
@@ -151,17 +154,19 @@ def world(db, sandbox):
         concurrent_calls=10,
     )
     MarketoInstance.objects.filter(pk=instance.pk).update(api_user="api@sandbox.example")
-    grant_set(instance=instance, user=operator, role="operator", actor=None)
+    grant_set(
+        instance=instance, user=operator, role="operator", actor=None, audit=AuditContext.system()
+    )
     scratch = make_instance("Scratch", munchkin_id="999-ZZZ-999")
 
-    sync = asset_sync_start(instance=instance, user=admin)
+    sync = asset_sync_start(instance=instance, user=admin, audit=AuditContext.system())
     run_sync(sync.pk)
     asset = MirroredAsset.objects.filter(instance=instance, asset_type="email").first()
     action = asset_action_start(asset=asset, kind=AssetAction.Kind.REFRESH, user=admin)
     lookup = lead_services.lead_lookup_prepare(
         instance=instance, user=admin, field="email", raw_values=sandbox_emails(sandbox, 5)
     )
-    usage_sync = usage_sync_start(instance=instance, kind="today")
+    usage_sync = usage_sync_start(instance=instance, kind="today", audit=AuditContext.system())
     lead_id = sandbox.instance.leads.render(0, ["id"])["id"]
     return World(
         admin=admin,

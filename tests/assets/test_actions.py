@@ -3,13 +3,14 @@ import pytest
 from apps.assets.actions import asset_action_run
 from apps.assets.models import AssetAction, MirroredAsset, MirroredFolder
 from apps.assets.services import ActionNotAllowed, asset_action_start, asset_sync_start
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from tests.assets.conftest import run_sync
 
 
 @pytest.fixture
 def mirrored(instance, sandbox):
-    run_sync(asset_sync_start(instance=instance).pk)
+    run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
     return instance
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
+from apps.audit.context import AuditContext
 from apps.instances.services import grant_set
 from tests.assets.conftest import run_sync
 from tests.factories import make_instance
@@ -15,9 +16,13 @@ from tests.factories import make_instance
 
 @pytest.fixture
 def mirrored(instance, sandbox, operator, viewer):
-    run_sync(asset_sync_start(instance=instance).pk)
-    grant_set(instance=instance, user=operator, role="operator", actor=None)
-    grant_set(instance=instance, user=viewer, role="viewer", actor=None)
+    run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
+    grant_set(
+        instance=instance, user=operator, role="operator", actor=None, audit=AuditContext.system()
+    )
+    grant_set(
+        instance=instance, user=viewer, role="viewer", actor=None, audit=AuditContext.system()
+    )
     return instance
 
 
@@ -353,7 +358,7 @@ def test_an_operator_may_refresh_an_asset(mirrored, api_client, operator):
 
 
 def _paused_sync(instance):
-    sync = asset_sync_start(instance=instance)
+    sync = asset_sync_start(instance=instance, audit=AuditContext.system())
     AssetSync.objects.filter(pk=sync.pk).update(
         status="paused",
         error="Marketo answered 611: System error.",

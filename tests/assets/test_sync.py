@@ -7,6 +7,7 @@ from apps.assets import sync as sync_module
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
 from apps.assets.sync import asset_sync_run
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.core.jobs import jobs_release_interrupted, jobs_sweep
 from apps.marketo import client as marketo_client_module
@@ -30,7 +31,7 @@ SANDBOX_KINDS = {
 
 
 def _run(instance, mode="full", user=None):
-    sync = asset_sync_start(instance=instance, mode=mode, user=user)
+    sync = asset_sync_start(instance=instance, mode=mode, user=user, audit=AuditContext.system())
     return run_sync(sync.pk)
 
 
@@ -136,19 +137,19 @@ def test_an_incremental_sync_asks_only_for_what_changed_and_keeps_the_rest(insta
 
 
 def test_an_incremental_sync_without_an_earlier_sync_is_a_full_one(instance):
-    sync = asset_sync_start(instance=instance, mode="incremental")
+    sync = asset_sync_start(instance=instance, mode="incremental", audit=AuditContext.system())
     assert sync.mode == "full"
 
 
 def test_only_one_sync_per_instance_is_queued_or_running(instance):
-    first = asset_sync_start(instance=instance)
-    second = asset_sync_start(instance=instance, mode="incremental")
+    first = asset_sync_start(instance=instance, audit=AuditContext.system())
+    second = asset_sync_start(instance=instance, mode="incremental", audit=AuditContext.system())
     assert second.pk == first.pk
     assert AssetSync.objects.filter(instance=instance).count() == 1
 
 
 def test_a_second_worker_cannot_claim_a_running_sync(instance):
-    sync = asset_sync_start(instance=instance)
+    sync = asset_sync_start(instance=instance, audit=AuditContext.system())
     AssetSync.objects.filter(pk=sync.pk).update(status="running", claim="someone-else")
     assert asset_sync_run(sync_id=sync.pk) is None
     assert AssetSync.objects.get(pk=sync.pk).claim == "someone-else"
@@ -172,7 +173,7 @@ def test_a_sync_killed_mid_way_resumes_from_its_checkpoint(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(sync_module, "assets_upsert", dies_on_the_third_asset_page)
-    sync = asset_sync_start(instance=instance)
+    sync = asset_sync_start(instance=instance, audit=AuditContext.system())
     sandbox.reset(everything=False)
     with pytest.raises(_Killed):
         asset_sync_run(sync_id=sync.pk)
@@ -208,7 +209,7 @@ def test_a_sync_cut_off_by_the_last_stop_is_queued_again_at_the_next_embedded_st
 ):
     # The worker handed its task back when it stopped, but the row still says running with
     # its claim, which turns that task away: at once, not once its heartbeat is stale.
-    cut_off = asset_sync_start(instance=instance)
+    cut_off = asset_sync_start(instance=instance, audit=AuditContext.system())
     AssetSync.objects.filter(pk=cut_off.pk).update(
         status="running", claim="the-stopped-worker", heartbeat_at=datetime.now(UTC)
     )
@@ -244,7 +245,7 @@ def test_a_transient_failure_pauses_the_sync_for_a_retry_and_it_then_finishes(
     # The client retries transient errors within its deadline; past it, the sync pauses.
     monkeypatch.setitem(marketo_client_module.DEADLINE_SECONDS, Priority.BACKGROUND, 0.5)
     sandbox.script_fault(path="forms.json", error="611", times=1000)
-    sync = asset_sync_start(instance=instance)
+    sync = asset_sync_start(instance=instance, audit=AuditContext.system())
     paused = asset_sync_run(sync_id=sync.pk)
     assert paused.status == "paused"
     assert paused.checkpoint["step"] == "form"
@@ -260,7 +261,7 @@ def test_a_sync_that_keeps_failing_gives_up_with_the_reason(instance, sandbox, m
     monkeypatch.setattr(sync_module, "MAX_FAILED_PAUSES", 2)
     monkeypatch.setattr(sync_module.jobs, "job_publish", lambda *args, **kwargs: True)
     sandbox.script_fault(path="forms.json", error="611")
-    sync = asset_sync_start(instance=instance)
+    sync = asset_sync_start(instance=instance, audit=AuditContext.system())
     assert asset_sync_run(sync_id=sync.pk).status == "paused"
     failed = asset_sync_run(sync_id=sync.pk)
     assert failed.status == "failed"

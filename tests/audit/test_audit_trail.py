@@ -5,6 +5,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
+from apps.audit.context import AuditContext
 from apps.audit.models import AppendOnlyError, AuditEvent
 from apps.audit.services import audit_record
 
@@ -23,7 +24,7 @@ def test_an_event_records_who_what_where(operator):
 
     event = audit_record(
         action="lead.lookup",
-        request=request,
+        audit=AuditContext.from_request(request),
         instance=Instance(),
         target_type="lead",
         target_id=1001,

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from apps.accounts.services import api_token_create
+from apps.audit.context import AuditContext
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,8 @@ def test_each_token_is_throttled_on_its_own(api_client, operator, settings, monk
     from apps.accounts.throttling import PerTokenThrottle
 
     monkeypatch.setattr(PerTokenThrottle, "THROTTLE_RATES", {"per_token": "3/min"})
-    _, first = api_token_create(user=operator, name="first")
-    _, second = api_token_create(user=operator, name="second")
+    _, first = api_token_create(user=operator, name="first", audit=AuditContext.system())
+    _, second = api_token_create(user=operator, name="second", audit=AuditContext.system())
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
     assert [api_client.get("/api/v1/me/").status_code for _ in range(4)] == [200, 200, 200, 429]
     throttled = api_client.get("/api/v1/me/")

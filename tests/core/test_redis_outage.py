@@ -11,6 +11,7 @@ from kombu.exceptions import OperationalError
 
 from apps.accounts.throttling import PerTokenThrottle
 from apps.assets.models import AssetAction, MirroredAsset
+from apps.audit.context import AuditContext
 from apps.core import cache as degrading_cache
 from apps.core.outages import GOVERNOR_DOWN, QUEUE_DOWN, OutageMiddleware
 from apps.core.permissions import Role
@@ -170,7 +171,7 @@ def test_an_action_that_cannot_be_queued_says_why_instead_of_waiting(
     asset = MirroredAsset.objects.get(instance=instance)
     with django_capture_on_commit_callbacks(execute=True):
         action = asset_action_start(asset=asset, kind="refresh", user=ada)
-        test = connection_test_start(instance=instance, actor=ada)
+        test = connection_test_start(instance=instance, actor=ada, audit=AuditContext.system())
     action = AssetAction.objects.get(pk=action.pk)
     assert (action.status, action.message) == ("failed", QUEUE_DOWN)
     assert ConnectionTest.objects.get(pk=test.pk).error == QUEUE_DOWN

@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from apps.assets.models import MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.assets.conftest import run_sync
@@ -27,9 +28,11 @@ def _instance(sandbox):
 @pytest.fixture
 def mirrored(sandbox, role_groups):
     instance = _instance(sandbox)
-    run_sync(asset_sync_start(instance=instance).pk)
+    run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
     otto = UserFactory(username="otto", role=Role.OPERATOR)
-    grant_set(instance=instance, user=otto, role="operator", actor=None)
+    grant_set(
+        instance=instance, user=otto, role="operator", actor=None, audit=AuditContext.system()
+    )
     return instance
 
 

@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.conftest import needs_shared_services
@@ -45,6 +46,7 @@ def test_an_operator_switches_between_granted_instances(page):
             user=otto,
             role="operator",
             actor=None,
+            audit=AuditContext.system(),
         )
     make_instance("Hidden", munchkin_id="333-CCC-333")
     sign_in(page, "otto")

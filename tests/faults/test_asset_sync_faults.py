@@ -7,6 +7,7 @@ import pytest
 
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
+from apps.audit.context import AuditContext
 from apps.sandbox import start_sandbox
 from tests.factories import make_instance
 from tests.faults.conftest import report
@@ -48,7 +49,7 @@ def _mirror(instance) -> dict:
 
 def _sync_to_the_end(instance, *, timeout) -> tuple[AssetSync, float]:
     started = time.monotonic()
-    sync = asset_sync_start(instance=instance)
+    sync = asset_sync_start(instance=instance, audit=AuditContext.system())
 
     def finished():
         current = AssetSync.objects.get(pk=sync.pk)

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.db.models import Count
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.leads import selectors, services
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
@@ -30,7 +31,7 @@ def test_a_lookup_whose_worker_was_killed_finishes_by_itself_exactly(deployment,
     lookup = services.lead_lookup_prepare(
         instance=instance, user=otto, field="email", raw_values=values
     )
-    services.lead_lookup_start(lookup=lookup, user=otto)
+    services.lead_lookup_start(lookup=lookup, user=otto, audit=AuditContext.system())
     wait_until(
         lambda: LeadLookup.objects.get(pk=lookup.pk).done_values >= 600,
         timeout=60,

@@ -12,6 +12,7 @@ from django.test import Client
 
 from apps.accounts.services import api_token_create
 from apps.assets.models import AssetSync, MirroredAsset
+from apps.audit.context import AuditContext
 from apps.core.outages import GOVERNOR_DOWN
 from apps.core.permissions import Role
 from apps.leads.models import LeadLookup, LeadLookupResult
@@ -44,7 +45,7 @@ def test_a_redis_restart_costs_no_500_no_worker_and_no_job(deployment, sandbox):
     otto = UserFactory(username="otto", role=Role.OPERATOR)
     instance = sandbox_instance_for(sandbox, otto, calls_per_20s=100)
     MirroredAsset.objects.create(instance=instance, asset_type="email", marketo_id=9, name="Hi")
-    _token, key = api_token_create(user=otto, name="fault suite")
+    _token, key = api_token_create(user=otto, name="fault suite", audit=AuditContext.system())
     api = requests.Session()
     api.headers["Authorization"] = f"Token {key}"
     sandbox.script_fault(path="leads.json", hang=1)  # a second a batch: Redis dies mid-lookup

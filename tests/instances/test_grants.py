@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Action, may
 from apps.instances.services import grant_set
 from tests.factories import make_instance
@@ -31,7 +32,9 @@ ENDPOINTS = [
 def two_instances(admin_user, operator):
     a = make_instance("A", munchkin_id="111-AAA-111")
     b = make_instance("B", munchkin_id="222-BBB-222")
-    grant_set(instance=a, user=operator, role="operator", actor=admin_user)
+    grant_set(
+        instance=a, user=operator, role="operator", actor=admin_user, audit=AuditContext.system()
+    )
     return a, b
 
 
@@ -43,7 +46,13 @@ def test_grants_decide_what_an_operator_may_do_where(two_instances, operator):
 
 def test_a_viewer_grant_never_widens_a_role(viewer, admin_user):
     instance = make_instance()
-    grant_set(instance=instance, user=viewer, role="operator", actor=admin_user)
+    grant_set(
+        instance=instance,
+        user=viewer,
+        role="operator",
+        actor=admin_user,
+        audit=AuditContext.system(),
+    )
     assert not may(viewer, Action.LOOKUP_LEADS, instance)
     assert may(viewer, Action.VIEW_USAGE, instance)
 

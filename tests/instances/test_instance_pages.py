@@ -2,6 +2,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.urls import reverse
 
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.instances import vault
 from apps.instances.models import MarketoInstance
@@ -120,7 +121,9 @@ def test_operators_and_viewers_see_granted_instances_without_credentials(client_
     from apps.instances.services import grant_set
 
     instance = make_instance(secret="hidden-secret-value")
-    grant_set(instance=instance, user=operator, role="operator", actor=None)
+    grant_set(
+        instance=instance, user=operator, role="operator", actor=None, audit=AuditContext.system()
+    )
     client = client_for(operator)
     page = client.get(reverse("instance_detail", args=[instance.pk])).content.decode()
     assert "Production" in page

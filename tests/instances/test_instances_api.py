@@ -1,5 +1,6 @@
 import pytest
 
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.instances import vault
 from apps.instances.models import InstanceGrant, MarketoInstance
@@ -55,7 +56,7 @@ def test_patch_changes_only_what_is_sent(api_client, admin_user):
 def test_non_admins_list_only_granted_instances_without_credential_fields(api_client, viewer):
     granted = make_instance("Granted")
     make_instance("Hidden", munchkin_id="999-ZZZ-999")
-    grant_set(instance=granted, user=viewer, role="viewer", actor=None)
+    grant_set(instance=granted, user=viewer, role="viewer", actor=None, audit=AuditContext.system())
     api_client.force_authenticate(viewer)
     results = api_client.get("/api/v1/instances/").json()["results"]
     assert [r["name"] for r in results] == ["Granted"]
@@ -74,7 +75,9 @@ def test_non_admins_list_only_granted_instances_without_credential_fields(api_cl
 )
 def test_operators_may_not_manage_a_granted_instance(api_client, operator, method, path, body):
     instance = make_instance()
-    grant_set(instance=instance, user=operator, role="operator", actor=None)
+    grant_set(
+        instance=instance, user=operator, role="operator", actor=None, audit=AuditContext.system()
+    )
     api_client.force_authenticate(operator)
     response = getattr(api_client, method)(path.format(pk=instance.pk), body, format="json")
     assert response.status_code == 403
@@ -117,7 +120,9 @@ def test_a_viewer_cannot_learn_whether_a_user_name_exists_from_the_grants_endpoi
 ):
     instance = make_instance()
     if granted:
-        grant_set(instance=instance, user=viewer, role="viewer", actor=None)
+        grant_set(
+            instance=instance, user=viewer, role="viewer", actor=None, audit=AuditContext.system()
+        )
     api_client.force_authenticate(viewer)
     url = f"/api/v1/instances/{instance.pk}/grants/"
     answers = [

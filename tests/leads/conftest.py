@@ -1,5 +1,6 @@
 import pytest
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.factories import UserFactory, make_instance
@@ -25,7 +26,9 @@ def sandbox_instance_for(sandbox, *users, name="Sandbox", **fields):
         **fields,
     )
     for user in users:
-        grant_set(instance=instance, user=user, role="operator", actor=None)
+        grant_set(
+            instance=instance, user=user, role="operator", actor=None, audit=AuditContext.system()
+        )
     return instance
 
 

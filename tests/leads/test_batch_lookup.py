@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.core.jobs import jobs_sweep
 from apps.instances.client import instance_budget, shared_governor
@@ -29,7 +30,7 @@ def _prepare(instance, user, values, field="email"):
 def _started(instance, user, values, django_capture_on_commit_callbacks):
     lookup = _prepare(instance, user, values)
     with django_capture_on_commit_callbacks(execute=False):
-        services.lead_lookup_start(lookup=lookup, user=user)
+        services.lead_lookup_start(lookup=lookup, user=user, audit=AuditContext.system())
     return lookup
 
 
@@ -106,7 +107,7 @@ def test_a_cancelled_job_stops_before_its_next_batch(
     lookup = _started(
         instance, otto, sandbox_emails(sandbox, 600), django_capture_on_commit_callbacks
     )
-    services.lead_lookup_cancel(lookup=lookup, user=otto)
+    services.lead_lookup_cancel(lookup=lookup, user=otto, audit=AuditContext.system())
     lookup = services.lead_lookup_run(lookup_id=lookup.pk)
     assert lookup.status == "cancelled" and leads_calls(sandbox) == 0
 
@@ -119,7 +120,7 @@ def test_a_lookup_over_the_days_share_is_refused_with_the_reason(otto, instance,
     cost = services.lookup_cost(lookup)
     assert (cost["calls"], cost["left"], cost["allowed"]) == (2, 1, False)
     with pytest.raises(BadInput, match="needs 2 calls, and Sandbox has 1 left today"):
-        services.lead_lookup_start(lookup=lookup, user=otto)
+        services.lead_lookup_start(lookup=lookup, user=otto, audit=AuditContext.system())
     assert LeadLookup.objects.get(pk=lookup.pk).status == "draft"
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.leads.coalesce import coalesced_find
 from apps.leads.services import lead_search
@@ -147,5 +148,7 @@ def test_fifty_simultaneous_lookups_share_at_most_two_calls(sandbox, role_groups
 
 def test_lead_search_service_returns_the_matching_leads(otto, instance, sandbox):
     emails = sandbox_emails(sandbox, 2)
-    leads = lead_search(instance=instance, user=otto, field="email", value=emails[1])
+    leads = lead_search(
+        instance=instance, user=otto, field="email", value=emails[1], audit=AuditContext.system()
+    )
     assert [lead["id"] for lead in leads] == [100002]

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from apps.usage.days import today
@@ -64,7 +65,9 @@ def test_an_admin_starts_a_sync_and_a_viewer_may_not(api_client, as_admin, insta
     )
     assert response.status_code == 202
     assert UsageSync.objects.get(pk=response.json()["id"]).kind == "settle"
-    grant_set(instance=instance, user=viewer, role="viewer", actor=None)
+    grant_set(
+        instance=instance, user=viewer, role="viewer", actor=None, audit=AuditContext.system()
+    )
     api_client.force_authenticate(viewer)
     assert api_client.post(f"/api/v1/instances/{instance.pk}/usage-syncs/").status_code == 403
     assert api_client.get(f"/api/v1/instances/{instance.pk}/quota/").status_code == 200

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
+from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from apps.usage import selectors
@@ -171,7 +172,9 @@ def test_the_overview_shows_the_gauge_reset_and_forecast(client_for, admin_user,
 @pytest.mark.django_db
 def test_a_viewer_sees_only_granted_instances_and_no_sync_button(client_for, viewer, instance):
     hidden = make_instance("Hidden", munchkin_id="999-ZZZ-999")
-    grant_set(instance=instance, user=viewer, role="viewer", actor=None)
+    grant_set(
+        instance=instance, user=viewer, role="viewer", actor=None, audit=AuditContext.system()
+    )
     client = client_for(viewer)
     assert client.get(f"/usage/instances/{hidden.pk}/").status_code == 404
     page = client.get(f"/usage/instances/{instance.pk}/")

@@ -6,13 +6,16 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.usage.models import UsageSync
 from apps.usage.services import usage_sync_start
 
 
 def _paused_sync(instance):
-    sync = usage_sync_start(instance=instance, kind=UsageSync.Kind.TODAY)
+    sync = usage_sync_start(
+        instance=instance, kind=UsageSync.Kind.TODAY, audit=AuditContext.system()
+    )
     UsageSync.objects.filter(pk=sync.pk).update(
         status="paused",
         error="Waiting for the instance's API budget.",
@@ -43,7 +46,13 @@ def test_a_paused_usage_sync_says_why_and_admins_can_resume_it_now(
 def test_a_viewer_sees_why_but_cannot_resume(sandbox_instance, client_for, viewer, job_messages):
     from apps.instances.services import grant_set
 
-    grant_set(instance=sandbox_instance, user=viewer, role="viewer", actor=None)
+    grant_set(
+        instance=sandbox_instance,
+        user=viewer,
+        role="viewer",
+        actor=None,
+        audit=AuditContext.system(),
+    )
     sync = _paused_sync(sandbox_instance)
     resume = reverse("usage_sync_resume", args=[sandbox_instance.pk, sync.pk])
     client = client_for(viewer)

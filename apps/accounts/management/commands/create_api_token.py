@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.services import api_token_create
+from apps.audit.context import AuditContext
 
 
 class Command(BaseCommand):
@@ -15,5 +16,5 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named {username!r}.")
-        _token, key = api_token_create(user=user, name=name)
+        _token, key = api_token_create(user=user, name=name, audit=AuditContext.system())
         self.stdout.write(key)

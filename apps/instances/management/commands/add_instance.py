@@ -4,6 +4,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.audit.context import AuditContext
 from apps.instances.models import MarketoInstance
 from apps.instances.services import instance_create
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         try:
             instance = instance_create(
                 actor=None,
+                audit=AuditContext.system(),
                 client_secret=secret,
                 name=name,
                 munchkin_id=munchkin_id.strip().upper(),
