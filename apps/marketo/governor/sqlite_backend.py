@@ -2,10 +2,11 @@
 worker and beat of `make run`), so that together they stay inside the instance's limits
 exactly as a Redis-backed deployment does, with no server to run.
 
-Each operation is one transaction under the file's lock (apps.marketo.sqlite_file), so an
-admission is as atomic as the Redis backend's Lua script. Times come from this machine's
-wall clock, which every process on it shares, as every process of a deployment shares
-Redis TIME.
+Each operation runs under the file's lock (apps.marketo.sqlite_file), alone or with other
+threads' operations of its process in one transaction, each in a savepoint of its own and
+after the one before: an admission is as atomic as the Redis backend's Lua script. Times
+come from this machine's wall clock, which every process on it shares, as every process of
+a deployment shares Redis TIME.
 """
 
 import sqlite3
@@ -151,7 +152,8 @@ class SqliteGovernor(BlockingAcquire):
     def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
         priority = Priority(priority)
         day = quota_day(self._wall_clock())
-        with self._file.transaction() as db:
+
+        def admit(db: sqlite3.Connection) -> Lease | Wait:
             now = time.time()
             instance = _Instance(db, budget.instance_id)
             if instance.blocked_until > now:
@@ -200,10 +202,13 @@ class SqliteGovernor(BlockingAcquire):
             )
             return Lease(lease_id, budget.instance_id, priority, now, day.key)
 
+        return self._file.run(admit)
+
     @_fail_closed
     def release(self, lease: Lease, *, counted: bool = True) -> None:
         day = lease.quota_day or quota_day(lease.admitted_at).key
-        with self._file.transaction() as db:
+
+        def end(db: sqlite3.Connection) -> None:
             if counted:
                 db.execute(
                     "UPDATE governor_admission SET lease_until = 0 "
@@ -222,13 +227,16 @@ class SqliteGovernor(BlockingAcquire):
                     (lease.instance_id, day),
                 )
 
+        self._file.run(end)
+
     @_fail_closed
     def penalize(self, budget: Budget, code: str) -> None:
         code = str(code)
         if code not in BUSY_CODES and code != QUOTA_CODE:
             raise ValueError(f"penalize() takes 606, 615 or 607, not {code!r}")
         day = quota_day(self._wall_clock())
-        with self._file.transaction() as db:
+
+        def record(db: sqlite3.Connection) -> None:
             now = time.time()
             instance = _Instance(db, budget.instance_id)
             if code == QUOTA_CODE:
@@ -242,10 +250,13 @@ class SqliteGovernor(BlockingAcquire):
                 instance.cooldown_until = now + budget.cooldown_seconds
             instance.save()
 
+        self._file.run(record)
+
     @_fail_closed
     def state(self, budget: Budget) -> dict:
         day = quota_day(self._wall_clock())
-        with self._file.transaction() as db:
+
+        def read(db: sqlite3.Connection) -> dict:
             now = time.time()
             instance = _Instance(db, budget.instance_id)
             return {
@@ -258,17 +269,24 @@ class SqliteGovernor(BlockingAcquire):
                 "window_budget": instance.effective_window_budget(budget, now),
             }
 
+        return self._file.run(read)
+
     @_fail_closed
     def set_daily_used(self, budget: Budget, count: int) -> None:
         day = quota_day(self._wall_clock())
-        with self._file.transaction() as db:
+
+        def raise_count(db: sqlite3.Connection) -> None:
             db.execute(
                 "INSERT INTO governor_daily VALUES (?, ?, ?) ON CONFLICT (instance_id, day) "
                 "DO UPDATE SET used = max(used, excluded.used)",
                 (budget.instance_id, day.key, int(count)),
             )
 
+        self._file.run(raise_count)
+
     @_fail_closed
     def ping(self) -> None:
-        with self._file.transaction() as db:
+        def touch(db: sqlite3.Connection) -> None:
             db.execute("SELECT 1")
+
+        self._file.run(touch)

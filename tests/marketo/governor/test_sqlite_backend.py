@@ -15,10 +15,11 @@ FORK = multiprocessing.get_context("fork")
 
 
 def _die_inside_a_transaction(path, ready):
-    governor = sqlite_governor(path)
-    with governor._file.transaction():
+    def hold(db):
         ready.put("holding the lock")
         time.sleep(60)
+
+    sqlite_governor(path)._file.run(hold)
 
 
 def test_a_process_killed_inside_a_transaction_leaves_the_file_usable(sqlite_path):
