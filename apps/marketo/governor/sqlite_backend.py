@@ -51,6 +51,28 @@ CREATE TABLE IF NOT EXISTS governor_daily (
     used INTEGER NOT NULL,
     PRIMARY KEY (instance_id, day)
 ) WITHOUT ROWID;
+-- How many rows each instance has in governor_admission, kept by the triggers below in the
+-- same transaction as every insert and delete, whatever code made it. Counting the window
+-- is then "all rows, less the few before it" (rows still in flight), where counting the
+-- window's rows themselves took a read of each (1 ms for 8,000 rows).
+CREATE TABLE IF NOT EXISTS governor_admission_count (
+    instance_id INTEGER PRIMARY KEY,
+    admissions INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS governor_admission_counted
+AFTER INSERT ON governor_admission BEGIN
+    INSERT OR IGNORE INTO governor_admission_count VALUES (NEW.instance_id, 0);
+    UPDATE governor_admission_count SET admissions = admissions + 1
+        WHERE instance_id = NEW.instance_id;
+END;
+CREATE TRIGGER IF NOT EXISTS governor_admission_uncounted
+AFTER DELETE ON governor_admission BEGIN
+    UPDATE governor_admission_count SET admissions = admissions - 1
+        WHERE instance_id = OLD.instance_id;
+END;
+-- A file written before the count existed (the rows are counted once, when it is added).
+INSERT OR IGNORE INTO governor_admission_count
+    SELECT instance_id, count(*) FROM governor_admission GROUP BY instance_id;
 CREATE TABLE IF NOT EXISTS governor_instance (
     instance_id INTEGER PRIMARY KEY,
     cooldown_until REAL NOT NULL DEFAULT 0,
@@ -107,7 +129,13 @@ class _Instance:
         return self._count("lease_until > ?", now)
 
     def in_window(self, budget: Budget, now: float) -> int:
-        return self._count("admitted_at > ?", now - budget.window_span)
+        # All the instance's rows less those before the window: once an admission has
+        # forgotten the calls long over, these are only calls still in flight.
+        row = self.db.execute(
+            "SELECT admissions FROM governor_admission_count WHERE instance_id = ?", (self.id,)
+        ).fetchone()
+        before = self._count("admitted_at <= ?", now - budget.window_span)
+        return (row[0] if row else 0) - before
 
     def nth_lease_expiry(self, now: float, n: int) -> float:
         """When the n-th (from 0) lease still in flight expires, soonest first."""
@@ -117,8 +145,9 @@ class _Instance:
         """When the n-th (from 0) call still counting in the window was admitted."""
         return self._nth("admitted_at", "admitted_at > ?", now - budget.window_span, n)
 
-    # Counting and picking one row by OFFSET keep an admission a few index look-ups, however
-    # many calls the window holds (each condition has an index that starts with instance_id).
+    # Each count, and each pick of one row by OFFSET, walks a short range of an index that
+    # starts with instance_id: the calls in flight, the rows before the window, or (only
+    # when refusing) the calls over the limit; never every call the window holds.
     def _count(self, condition: str, value: float) -> int:
         sql = f"SELECT count(*) FROM governor_admission WHERE instance_id = ? AND {condition}"  # noqa: S608
         return self.db.execute(sql, (self.id, value)).fetchone()[0]
