@@ -15,7 +15,9 @@ the file's lock from start to end:
   only itself and raises in its own caller. The operations still run one after another
   under the file's lock, reading one clock, so each is as exact as if it ran alone; but
   the lock changes hands once per batch, not once per operation, and on two cores a hand-
-  over costs more than an operation.
+  over costs more than an operation. (An admission and release by 3 processes x 4 threads
+  back to back, p95 in alternating runs on two cores other work kept busy: 4.6-9.7 ms with
+  a transaction and a hand-over each, 2.8-4.4 ms combined; one caller: 0.10-0.16 ms.)
 - `BEGIN IMMEDIATE` then takes SQLite's write lock, which is free by then unless some
   other program (a `sqlite3` shell) holds it; the busy timeout covers that case.
 WAL with synchronous=OFF: nothing waits for the disk (an fsync at each WAL checkpoint cost
