@@ -127,26 +127,27 @@ class SqliteFile:
         process, so it must touch nothing but the connection and what it closes over."""
         self._ensure_open()
         mine = _Operation(operation)
-        with self._queue_changed:
-            self._queued.append(mine)
-            while self._combining and not mine.done:
-                self._queue_changed.wait()
-            combine = not mine.done
+        try:
+            with self._queue_changed:
+                self._queued.append(mine)
+                while self._combining and not mine.done:
+                    self._queue_changed.wait()
+                combine = not mine.done
+                if combine:
+                    self._combining = True
             if combine:
-                self._combining = True
-        if combine:
-            try:
-                self._combine(mine)
-            except BaseException:
-                # Interrupted while waiting for the file: this caller gives up, and the next
-                # thread to combine runs the others.
-                with self._queue_changed, contextlib.suppress(ValueError):
-                    self._queued.remove(mine)
-                raise
-            finally:
-                with self._queue_changed:
-                    self._combining = False
-                    self._queue_changed.notify_all()
+                try:
+                    self._combine(mine)
+                finally:
+                    with self._queue_changed:
+                        self._combining = False
+                        self._queue_changed.notify_all()
+        except BaseException:
+            # Interrupted (Ctrl-C), or the file could not be locked: the caller gives up, and
+            # its operation is withdrawn unless a batch has taken it already.
+            with self._queue_changed, contextlib.suppress(ValueError):
+                self._queued.remove(mine)
+            raise
         if mine.error is not None:
             raise mine.error
         return mine.result

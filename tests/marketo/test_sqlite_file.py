@@ -4,6 +4,7 @@ the lock handed to the process that waits for it."""
 
 import multiprocessing
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -111,6 +112,37 @@ def test_an_operation_alone_that_raises_writes_nothing(path):
         shared.run(_orphan)
     assert shared.run(_write("b"))[0] == "b"
     assert _notes(path) == ["b"]
+
+
+def test_a_caller_interrupted_while_queued_withdraws_its_operation(path):
+    shared = SqliteFile(path, schema=SCHEMA)
+    holding, go_on = threading.Event(), threading.Event()
+
+    def hold(db):
+        holding.set()
+        assert go_on.wait(10)
+
+    holder = threading.Thread(target=shared.run, args=(hold,))
+    holder.start()
+    assert holding.wait(10)
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.2)  # while this thread waits in the queue
+    try:
+        with pytest.raises(Interrupted):
+            shared.run(_write("withdrawn"))
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    go_on.set()
+    holder.join(10)
+    shared.run(_write("after"))
+    assert _notes(path) == ["after"]
 
 
 def _until_blocked_on(lock_path: str) -> None:
