@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -165,26 +166,31 @@ class SqliteTokenStore:
         self._encrypt, self._decrypt = encrypt, decrypt
 
     def get(self, key: str) -> CachedToken | None:
-        with self._file.transaction() as db:
-            row = db.execute(
+        row = self._file.run(
+            lambda db: db.execute(
                 "SELECT payload FROM token WHERE key = ? AND expires_at > ?", (key, time.time())
             ).fetchone()
+        )
         return _open_token(self._decrypt, row[0]) if row else None
 
     def put(self, key: str, token: CachedToken) -> None:
-        with self._file.transaction() as db:
-            db.execute(
+        sealed = _sealed_token(self._encrypt, token)
+        self._file.run(
+            lambda db: db.execute(
                 "INSERT INTO token VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
                 "payload = excluded.payload, expires_at = excluded.expires_at",
-                (key, _sealed_token(self._encrypt, token), token.expires_at),
+                (key, sealed, token.expires_at),
             )
+        )
 
     def discard_if(self, key: str, value: str) -> None:
-        with self._file.transaction() as db:
+        def discard(db: sqlite3.Connection) -> None:
             row = db.execute("SELECT payload FROM token WHERE key = ?", (key,)).fetchone()
             cached = _open_token(self._decrypt, row[0]) if row else None
             if row and (cached is None or cached.value == value):
                 db.execute("DELETE FROM token WHERE key = ?", (key,))
+
+        self._file.run(discard)
 
     @contextlib.contextmanager
     def lock(self, key: str) -> Iterator[None]:
@@ -199,11 +205,14 @@ class SqliteTokenStore:
         try:
             yield
         finally:
-            with self._file.transaction() as db:
-                db.execute("DELETE FROM token_lock WHERE key = ? AND holder = ?", (key, holder))
+            self._file.run(
+                lambda db: db.execute(
+                    "DELETE FROM token_lock WHERE key = ? AND holder = ?", (key, holder)
+                )
+            )
 
     def _try_lock(self, key: str, holder: str) -> bool:
-        with self._file.transaction() as db:
+        def take(db: sqlite3.Connection) -> bool:
             now = time.time()
             db.execute("DELETE FROM token_lock WHERE key = ? AND until <= ?", (key, now))
             taken = db.execute(
@@ -211,6 +220,8 @@ class SqliteTokenStore:
                 (key, holder, now + REFRESH_LOCK_SECONDS),
             )
             return taken.rowcount == 1
+
+        return self._file.run(take)
 
 
 def _sealed_token(encrypt: Callable[[str], str], token: CachedToken) -> str:

@@ -5,6 +5,7 @@ SQLite, one Redis server and a Redis Cluster."""
 import multiprocessing
 import os
 import signal
+import threading
 import time
 
 from apps.marketo.governor import Lease, Priority, Wait
@@ -31,6 +32,50 @@ def test_1000_simultaneous_attempts_from_4_processes_admit_exactly_the_budget(
     workers = [
         FORK.Process(
             target=_attempt_admissions, args=(make_shared_governor, budget, 250, barrier, results)
+        )
+        for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    admitted = [lease_id for _ in workers for lease_id in results.get(timeout=60)]
+    for worker in workers:
+        worker.join(timeout=10)
+        assert worker.exitcode == 0
+    assert len(admitted) == len(set(admitted)) == 100
+    state = make_shared_governor().state(budget)
+    assert (state["in_window"], state["in_flight"], state["daily_used"]) == (100, 100, 100)
+
+
+def _attempt_admissions_from_threads(make_governor, budget, attempts, barrier, results):
+    governor = make_governor()
+    governor.ping()
+    barrier.wait(timeout=30)
+    admitted, lock = [], threading.Lock()
+
+    def attempt():
+        answers = [governor.try_acquire(budget, Priority.BACKGROUND) for _ in range(attempts)]
+        with lock:
+            admitted.extend(answer.id for answer in answers if isinstance(answer, Lease))
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(admitted)
+
+
+def test_1000_attempts_from_4_processes_of_4_threads_admit_exactly_the_budget(
+    make_shared_governor,
+):
+    """As the web and worker processes make them: the embedded backend combines a process's
+    threads' admissions into one transaction, and each must still count the ones before."""
+    budget = make_budget(calls_per_window=100, interactive_reserve=0, concurrency=10_000)
+    barrier, results = FORK.Barrier(4), FORK.Queue()
+    workers = [
+        FORK.Process(
+            target=_attempt_admissions_from_threads,
+            args=(make_shared_governor, budget, 63, barrier, results),
         )
         for _ in range(4)
     ]

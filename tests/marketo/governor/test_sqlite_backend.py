@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import signal
+import sqlite3
 import time
 
 import pytest
@@ -15,10 +16,11 @@ FORK = multiprocessing.get_context("fork")
 
 
 def _die_inside_a_transaction(path, ready):
-    governor = sqlite_governor(path)
-    with governor._file.transaction():
+    def hold(db):
         ready.put("holding the lock")
         time.sleep(60)
+
+    sqlite_governor(path)._file.run(hold)
 
 
 def test_a_process_killed_inside_a_transaction_leaves_the_file_usable(sqlite_path):
@@ -58,3 +60,20 @@ def test_a_damaged_file_is_set_aside_and_started_afresh(sqlite_path):
     governor = sqlite_governor(sqlite_path)
     assert isinstance(governor.try_acquire(make_budget(), Priority.INTERACTIVE), Lease)
     assert (sqlite_path.parent / "governor.sqlite3.damaged").exists()
+
+
+def test_a_file_from_before_the_admission_count_counts_its_window_once_opened(sqlite_path):
+    budget = make_budget(calls_per_window=3)
+    governor = sqlite_governor(sqlite_path)
+    for _ in range(2):
+        governor.release(governor.try_acquire(budget, Priority.INTERACTIVE))
+    with sqlite3.connect(sqlite_path) as db:  # as an earlier version left the file
+        db.executescript(
+            "DROP TRIGGER governor_admission_counted; DROP TRIGGER governor_admission_uncounted;"
+            "DROP TABLE governor_admission_count;"
+        )
+    reopened = sqlite_governor(sqlite_path)
+    assert reopened.state(budget)["in_window"] == 2
+    assert isinstance(reopened.try_acquire(budget, Priority.INTERACTIVE), Lease)
+    assert reopened.try_acquire(budget, Priority.INTERACTIVE).reason == "window"
+    assert reopened.state(budget)["in_window"] == 3
