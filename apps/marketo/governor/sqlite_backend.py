@@ -141,18 +141,27 @@ class _Instance:
 
 
 class SqliteGovernor(BlockingAcquire):
-    def __init__(self, path, *, wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        path,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self._file = SqliteFile(path, schema=SCHEMA)
         # wall_clock only decides the Chicago quota day (tests inject daylight-saving days);
-        # intervals are timed by time.time(), the clock every process of the machine shares.
+        # intervals are timed by `clock`, time.time(): the clock every process of the machine
+        # shares (tests inject one that their sleep moves on).
         self._wall_clock = wall_clock
+        self._clock, self._sleep = clock, sleep
 
     @_fail_closed
     def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
         priority = Priority(priority)
         day = quota_day(self._wall_clock())
         with self._file.transaction() as db:
-            now = time.time()
+            now = self._clock()
             instance = _Instance(db, budget.instance_id)
             if instance.blocked_until > now:
                 return Wait(instance.blocked_until - now, "blocked")
@@ -229,7 +238,7 @@ class SqliteGovernor(BlockingAcquire):
             raise ValueError(f"penalize() takes 606, 615 or 607, not {code!r}")
         day = quota_day(self._wall_clock())
         with self._file.transaction() as db:
-            now = time.time()
+            now = self._clock()
             instance = _Instance(db, budget.instance_id)
             if code == QUOTA_CODE:
                 instance.blocked_until = now + day.seconds_left
@@ -246,7 +255,7 @@ class SqliteGovernor(BlockingAcquire):
     def state(self, budget: Budget) -> dict:
         day = quota_day(self._wall_clock())
         with self._file.transaction() as db:
-            now = time.time()
+            now = self._clock()
             instance = _Instance(db, budget.instance_id)
             return {
                 "in_window": instance.in_window(budget, now),
