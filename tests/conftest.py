@@ -1,3 +1,4 @@
+import functools
 import importlib
 import os
 import signal
@@ -14,34 +15,76 @@ from rest_framework.test import APIClient
 
 from apps.core.permissions import Role
 from tests.factories import UserFactory
+from tests.plugins.services import service_missing, shared_services_missing
 
-pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.redis_cluster"]
+pytest_plugins = [
+    "tests.plugins.sandbox",
+    "tests.plugins.redis_cluster",
+    "tests.plugins.fault_report",
+]
+
+
+@functools.cache
+def _built_once_per_process():
+    """The functions whose result each process builds once (functools.cache), taken before
+    any test can monkeypatch them, so that their own caches are the ones cleared."""
+    from apps.instances import client as instances_client
+    from apps.instances import vault
+    from apps.leads import coalesce
+
+    return (
+        instances_client._redis_client,
+        instances_client.shared_governor,
+        instances_client.shared_token_broker,
+        coalesce._redis,
+        vault._keyring,
+    )
+
+
+def _forget_process_state():
+    """Forget what this process built or counted once for all its requests: the governor,
+    the token broker, their Redis clients, the health checks' last results and the secrets
+    the log filter knows. Each is rebuilt on first use from the settings of that moment."""
+    from apps.core import health, redaction
+    from apps.marketo import transport
+
+    for cached in _built_once_per_process():
+        cached.cache_clear()
+    health._last_ok.clear()
+    redaction._known.clear()
+    # Pooled HTTP connections of this thread: a connection an earlier test's fault left
+    # half-closed must not fail a later test's first call.
+    for session in getattr(transport._local, "sessions", {}).values():
+        session.close()
+    transport._local.sessions = {}
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache():
-    # The cache is Redis when REDIS_URL is set: throttle counters must not leak between tests.
+def _fresh_process_state(request):
+    """Each test starts from nothing that an earlier test spent or counted.
+
+    With Redis (REDIS_URL), clearing the cache flushes the test's Redis database, which also
+    holds the governor's counts and the cached tokens. Without it the governor and the token
+    store are a SQLite file: each test gets a file of its own.
+    """
+    from django.conf import settings
+
+    _forget_process_state()
+    if settings.GOVERNOR_BACKEND == "sqlite":
+        overrides = request.getfixturevalue("settings")
+        overrides.GOVERNOR_SQLITE_PATH = request.getfixturevalue("tmp_path") / "governor.sqlite3"
     cache.clear()
     yield
     cache.clear()
+    _forget_process_state()
 
 
 @pytest.fixture
 def fresh_shared_clients():
-    """The governor, the token broker and their Redis client are built once per process
-    (apps/instances/client.py): build them again, e.g. after changing GOVERNOR_REDIS_URL."""
-    from apps.instances import client as instances_client
-
-    cached = [
-        instances_client._redis_client,
-        instances_client.shared_governor,
-        instances_client.shared_token_broker,
-    ]
-    for function in cached:
-        function.cache_clear()
+    """Kept for the tests that name it: the autouse `_fresh_process_state` rebuilds the
+    governor, the token broker and their Redis client before and after every test, e.g.
+    after a test changed GOVERNOR_REDIS_URL."""
     yield
-    for function in cached:
-        function.cache_clear()
 
 
 @pytest.fixture
@@ -99,10 +142,17 @@ def client_for(client):
 
 ROOT = Path(__file__).resolve().parents[1]
 
-needs_shared_services = pytest.mark.skipif(
-    not os.environ.get("REDIS_URL") or connection.vendor != "postgresql",
-    reason="a worker in another process needs the shared PostgreSQL and Redis",
-)
+
+@pytest.fixture
+def shared_services():
+    """Skips the test (fails it under REQUIRE_SERVICES) unless a worker in another process
+    can share its PostgreSQL and Redis."""
+    missing = shared_services_missing()
+    if missing:
+        service_missing(f"a worker in another process needs the shared services: {missing}")
+
+
+needs_shared_services = pytest.mark.usefixtures("shared_services")
 
 
 def wait_for(predicate, timeout=45):

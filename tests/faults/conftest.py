@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from apps.core import jobs
 from apps.core.models import WorkerHeartbeat
 from marketo_admin.celery import app as celery_app
+from tests.plugins.fault_report import report  # noqa: F401 - the scenarios' table
 from tests.processes import (
     PrivateRedis,
     Process,
@@ -34,29 +35,6 @@ FAULT_JOB_SETTINGS = (
     if os.environ.get("FAULT_PRODUCTION_THRESHOLDS")
     else {"JOB_HEARTBEAT_SECONDS": 2, "JOB_STALE_SECONDS": 10, "JOB_SWEEP_SECONDS": 5}
 )
-_REPORT: list[dict] = []
-
-
-def report(scenario: str, *, recovery_seconds: float, data_lost: str, note: str = "") -> None:
-    """One row of the table printed at the end of the session."""
-    _REPORT.append(
-        {
-            "scenario": scenario,
-            "recovery": f"{recovery_seconds:.1f} s",
-            "data_lost": data_lost,
-            "note": note,
-        }
-    )
-    print(f"\nFAULT {scenario}: recovered in {recovery_seconds:.1f} s; data lost: {data_lost}")
-
-
-def pytest_terminal_summary(terminalreporter):
-    if not _REPORT:
-        return
-    terminalreporter.write_sep("=", "fault suite: recovery")
-    for row in sorted(_REPORT, key=lambda row: row["scenario"]):
-        line = f"{row['scenario']:<52} {row['recovery']:>9}  data lost: {row['data_lost']}"
-        terminalreporter.write_line(line + (f"  ({row['note']})" if row["note"] else ""))
 
 
 @dataclass

@@ -42,16 +42,6 @@ def instance(sandbox, otto):
     return sandbox_instance_for(sandbox, otto)
 
 
-@pytest.fixture
-def _fresh_governor():
-    """The governor's counters live in Redis (or memory): start every test from zero."""
-    from apps.instances.client import shared_governor
-
-    shared_governor.cache_clear()
-    yield
-    shared_governor.cache_clear()
-
-
 def leads_calls(sandbox) -> int:
     by_endpoint = sandbox.stats().get("by_endpoint", {})
     return sum(count for path, count in by_endpoint.items() if path.endswith("/v1/leads.json"))

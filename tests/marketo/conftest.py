@@ -19,6 +19,7 @@ from apps.marketo.token_broker import (
     SqliteTokenStore,
     TokenBroker,
 )
+from tests.plugins.services import service_missing
 
 # The sandbox listens on 127.0.0.1: the loopback exception of development and the tests.
 SANDBOX_POLICY = OutboundPolicy(loopback_allowed=True)
@@ -35,6 +36,8 @@ def backend(request, tmp_path):
         path = tmp_path / "governor.sqlite3"
         return sqlite_governor(path), SqliteTokenStore(path, encrypt=identity, decrypt=identity)
     if request.param == "redis":
+        if not settings.REDIS_URL:
+            service_missing("the Redis governor and token store need REDIS_URL")
         client = redis.Redis.from_url(settings.REDIS_URL)
         client.flushdb()
     else:

@@ -20,6 +20,18 @@ def no_sleep(seconds):
     pass
 
 
+def short_cool_down(seconds: float) -> Budget:
+    """make_client's budget with a shorter cool-down after a 606 or 615 than the default 5 s:
+    the same probes and halvings, without waiting 5 s for each."""
+    return Budget(
+        instance_id=1,
+        calls_per_window=50,
+        concurrency=5,
+        daily_limit=25_000,
+        cooldown_seconds=seconds,
+    )
+
+
 def test_a_call_carries_the_token_in_the_header_and_is_ledgered(make_client, sandbox):
     client = make_client()
     envelope = client.get("/v1/leads/describe2.json")
@@ -149,7 +161,7 @@ def test_a_606_caused_by_another_integration_cools_the_deployment_down(make_clie
             headers={"Authorization": f"Bearer {token}"},
             timeout=5,
         )
-    client = make_client(priority=Priority.BACKGROUND)
+    client = make_client(priority=Priority.BACKGROUND, budget=short_cool_down(1.0))
     with pytest.raises(RetryLater) as caught:
         client.get("/v1/stats/usage.json")
     assert caught.value.reason in {"cooldown", "window"}  # the governor holds the call back
@@ -225,7 +237,7 @@ def test_a_write_refused_with_a_6xx_is_retried(make_client, sandbox):
 
 
 def test_a_615_cools_the_governor_down(make_client, sandbox):
-    client = make_client(priority=Priority.BACKGROUND, sleep=no_sleep)
+    client = make_client(priority=Priority.BACKGROUND, budget=short_cool_down(0.2), sleep=no_sleep)
     sandbox.script_fault(path="usage.json", times=1, error="615")
     # The cool-down may outlast the inline wait: a task would then retry later.
     with contextlib.suppress(RetryLater):

@@ -18,6 +18,7 @@ from apps.marketo.token_broker import (
     TokenBroker,
     token_key,
 )
+from tests.plugins.services import service_missing
 
 CONFIG = InstanceConfig(
     instance_id=7,
@@ -62,6 +63,8 @@ def make_store(request, tmp_path):
     if request.param == "redis-cluster":  # a client per store, as each process has its own
         url = request.getfixturevalue("redis_cluster_url")
         return lambda: RedisTokenStore(connect(url), encrypt=reversible, decrypt=reversible)
+    if not settings.REDIS_URL:
+        service_missing("the Redis token store needs REDIS_URL")
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.delete(token_key(CONFIG), f"{token_key(CONFIG)}:lock")
     return lambda: RedisTokenStore(client, encrypt=reversible, decrypt=reversible)

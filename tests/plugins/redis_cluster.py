@@ -42,11 +42,20 @@ def _free(port: int) -> bool:
 def free_ports(count: int) -> list[int]:
     low, _, high = os.environ.get("REDIS_CLUSTER_PORTS", DEFAULT_PORT_RANGE).partition("-")
     candidates = list(range(int(low), int(high) + 1))
+    # pytest -n: each worker looks in its own slice, so two never pick the same free port.
+    worker, workers = _xdist_worker()
+    candidates = candidates[worker::workers]
     random.shuffle(candidates)  # two test runs starting together rarely pick the same ports
     ports = [p for p in candidates if _free(p) and _free(p + BUS_PORT_OFFSET)][:count]
     if len(ports) < count:
         pytest.fail(f"no {count} free ports (and bus ports + {BUS_PORT_OFFSET}) in {low}-{high}")
     return ports
+
+
+def _xdist_worker() -> tuple[int, int]:
+    """(this worker's number, how many workers): (0, 1) outside pytest-xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return int(worker), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 
 
 def _program(name: str) -> str:

@@ -3,7 +3,6 @@ from django_celery_beat.models import PeriodicTask
 
 from apps.instances.client import instance_budget, shared_governor
 from apps.marketo.client import RetryLater
-from apps.marketo.errors import AccessDenied
 from apps.sandbox.endpoints.usage import days as sandbox_usage_days
 from apps.sandbox.endpoints.usage import errors as sandbox_error_days
 from apps.usage import selectors
@@ -95,13 +94,9 @@ def test_the_first_scheduled_run_backfills_and_later_ones_take_today(sandbox_ins
 
 
 @pytest.mark.django_db
-def test_a_603_names_what_to_check_and_the_last_success_stays(sandbox_instance, monkeypatch):
+def test_a_603_names_what_to_check_and_the_last_success_stays(sandbox_instance, sandbox):
     ok = _run(sandbox_instance, UsageSync.Kind.TODAY)
-
-    def denied(client):
-        raise AccessDenied("Access denied", code="603")
-
-    monkeypatch.setattr("apps.marketo.usage.usage_today", denied)
+    sandbox.script_fault(path="/v1/stats/usage.json", times=1, error="603")
     failed = _run(sandbox_instance, UsageSync.Kind.TODAY)
     assert failed.status == "failed"
     assert "603" in failed.error and "IP allow-list" in failed.error

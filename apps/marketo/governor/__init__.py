@@ -52,16 +52,27 @@ def redis_governor(
 
 
 def sqlite_governor(
-    path: str | os.PathLike[str], *, wall_clock: Callable[[], float] = time.time
+    path: str | os.PathLike[str],
+    *,
+    wall_clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Governor:
-    """The embedded backend: every process of one machine, through one SQLite file."""
-    return SqliteGovernor(path, wall_clock=wall_clock)
+    """The embedded backend: every process of one machine, through one SQLite file.
+    `clock` times every interval and `sleep` lets it pass: tests inject both."""
+    return SqliteGovernor(path, wall_clock=wall_clock, clock=clock, sleep=sleep)
 
 
-def memory_governor(*, wall_clock: Callable[[], float] = time.time) -> Governor:
+def memory_governor(
+    *,
+    wall_clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Governor:
     """One process only (any number of threads): tests and single-process tools. Two
-    processes with a memory governor each would each spend the whole budget."""
-    return MemoryGovernor(wall_clock=wall_clock)
+    processes with a memory governor each would each spend the whole budget.
+    `clock` times every interval and `sleep` lets it pass: tests inject both."""
+    return MemoryGovernor(wall_clock=wall_clock, clock=clock, sleep=sleep)
 
 
 __all__ = [

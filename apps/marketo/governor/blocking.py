@@ -2,6 +2,7 @@
 
 import random
 import time
+from collections.abc import Callable
 
 from .contract import AdmissionTimeout, Budget, Lease, Priority, Wait
 
@@ -21,16 +22,19 @@ DEFINITE_REASONS = frozenset({"daily", "blocked", "cooldown"})
 class BlockingAcquire:
     """Mixin: `acquire` built on the backend's `try_acquire`."""
 
-    _sleep = staticmethod(time.sleep)
+    # The backend's interval clock and a sleep that lets it pass (tests inject a clock that
+    # a fake sleep moves on).
+    _clock = staticmethod(time.monotonic)
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def acquire(self, budget: Budget, priority: Priority, *, timeout: float) -> Lease:
         priority = Priority(priority)
-        deadline = time.monotonic() + timeout
+        deadline = self._clock() + timeout
         while True:
             answer = self.try_acquire(budget, priority)
             if isinstance(answer, Lease):
                 return answer
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self._clock()
             if remaining <= 0 or (answer.reason in DEFINITE_REASONS and answer.seconds > remaining):
                 raise AdmissionTimeout(answer, timeout)
             low, high = RECHECK_DELAY[priority]

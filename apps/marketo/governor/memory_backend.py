@@ -53,9 +53,18 @@ class _InstanceState:
 
 
 class MemoryGovernor(BlockingAcquire):
-    def __init__(self, *, wall_clock: Callable[[], float] = time.time):
-        # wall_clock only decides the Chicago quota day (tests inject daylight-saving days).
+    def __init__(
+        self,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        # wall_clock only decides the Chicago quota day (tests inject daylight-saving days);
+        # clock times every interval (tests inject one that their sleep moves on).
         self._wall_clock = wall_clock
+        self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._instances: dict[int, _InstanceState] = {}
 
@@ -66,7 +75,7 @@ class MemoryGovernor(BlockingAcquire):
         priority = Priority(priority)
         day = quota_day(self._wall_clock())
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             state = self._state_of(budget.instance_id)
             state.forget_expired(budget, now)
             if state.blocked_until > now:
@@ -108,7 +117,7 @@ class MemoryGovernor(BlockingAcquire):
     def penalize(self, budget: Budget, code: str) -> None:
         kind = penalty_kind(code)
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             state = self._state_of(budget.instance_id)
             state.forget_expired(budget, now)
             if kind == "busy":
@@ -124,7 +133,7 @@ class MemoryGovernor(BlockingAcquire):
     def state(self, budget: Budget) -> GovernorState:
         day = quota_day(self._wall_clock())
         with self._lock:
-            now, epoch = time.monotonic(), time.time()
+            now, epoch = self._clock(), time.time()
             state = self._state_of(budget.instance_id)
             state.forget_expired(budget, now)
             return {

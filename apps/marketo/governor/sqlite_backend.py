@@ -183,11 +183,21 @@ class _Instance:
 
 
 class SqliteGovernor(BlockingAcquire):
-    def __init__(self, path: str | PathLike[str], *, wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self._file = SqliteFile(path, schema=SCHEMA)
         # wall_clock only decides the Chicago quota day (tests inject daylight-saving days);
-        # intervals are timed by time.time(), the clock every process of the machine shares.
+        # intervals are timed by `clock`, time.time(): the clock every process of the machine
+        # shares (tests inject one that their sleep moves on).
         self._wall_clock = wall_clock
+        self._clock = clock
+        self._sleep = sleep
 
     @_fail_closed
     def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
@@ -195,7 +205,7 @@ class SqliteGovernor(BlockingAcquire):
         day = quota_day(self._wall_clock())
 
         def admit(db: sqlite3.Connection) -> Lease | Wait:
-            now = time.time()
+            now = self._clock()
             instance = _Instance(db, budget.instance_id)
             if instance.blocked_until > now:
                 return Wait(instance.blocked_until - now, "blocked")
@@ -276,7 +286,7 @@ class SqliteGovernor(BlockingAcquire):
         day = quota_day(self._wall_clock())
 
         def record(db: sqlite3.Connection) -> None:
-            now = time.time()
+            now = self._clock()
             instance = _Instance(db, budget.instance_id)
             if kind == "quota":
                 instance.blocked_until = now + day.seconds_left
@@ -296,7 +306,7 @@ class SqliteGovernor(BlockingAcquire):
         day = quota_day(self._wall_clock())
 
         def read(db: sqlite3.Connection) -> GovernorState:
-            now = time.time()
+            now = self._clock()
             instance = _Instance(db, budget.instance_id)
             return {
                 "in_window": instance.in_window(budget, now),

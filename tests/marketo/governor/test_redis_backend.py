@@ -14,6 +14,7 @@ from apps.marketo.governor import (
     Priority,
     redis_governor,
 )
+from tests.plugins.services import service_missing
 
 from .conftest import INSTANCE_ID, make_budget
 
@@ -58,7 +59,7 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis(tmp_path):
     if not shutil.which("redis-server"):
-        pytest.skip("needs the redis-server program")
+        service_missing("needs the redis-server program")
     server = PrivateRedis(tmp_path)
     server.start()
     yield server
