@@ -45,13 +45,16 @@ def _forget_process_state():
     """Forget what this process built or counted once for all its requests: the governor,
     the token broker, their Redis clients, the health checks' last results and the secrets
     the log filter knows. Each is rebuilt on first use from the settings of that moment."""
-    from apps.core import health, redaction
+    from apps.core import redaction
     from apps.marketo import transport
+    from apps.site import health
 
     for cached in _built_once_per_process():
         cached.cache_clear()
     health._last_ok.clear()
-    redaction._known.clear()
+    with redaction._lock:
+        redaction._owners.clear()
+        redaction._set_known()
     # Pooled HTTP connections of this thread: a connection an earlier test's fault left
     # half-closed must not fail a later test's first call.
     for session in getattr(transport._local, "sessions", {}).values():
