@@ -83,14 +83,6 @@ def _fresh_process_state(request):
 
 
 @pytest.fixture
-def fresh_shared_clients():
-    """Kept for the tests that name it: the autouse `_fresh_process_state` rebuilds the
-    governor, the token broker and their Redis client before and after every test, e.g.
-    after a test changed GOVERNOR_REDIS_URL."""
-    yield
-
-
-@pytest.fixture
 def job_messages(monkeypatch):
     """The task messages of long jobs, recorded as (model, id, countdown) instead of sent."""
     from apps.core import jobs

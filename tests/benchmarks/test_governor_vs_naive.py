@@ -154,7 +154,7 @@ def test_the_governor_against_a_per_process_limiter():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_embedded_governor_under_the_same_load(settings, tmp_path, fresh_shared_clients):
+def test_the_embedded_governor_under_the_same_load(settings, tmp_path):
     """The same mixed load through the embedded default's SQLite governor (issue 11)."""
     settings.GOVERNOR_BACKEND = "sqlite"
     settings.GOVERNOR_SQLITE_PATH = tmp_path / "governor.sqlite3"

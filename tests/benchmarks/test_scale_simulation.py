@@ -541,7 +541,7 @@ def _check(result: dict) -> None:
 
 
 @pytest.fixture
-def governed_by_a_fresh_redis(settings, fresh_shared_clients):
+def governed_by_a_fresh_redis(settings):
     """settings (GOVERNOR_REDIS_URL is set per run) and clean process-wide clients."""
     return settings
 

@@ -94,7 +94,7 @@ def test_marketo_load_drives_calls_from_several_processes(sandbox, role_groups):
 
 @pytest.mark.django_db(transaction=True)
 def test_marketo_load_on_a_redis_cluster_stays_inside_marketos_limits(
-    sandbox, role_groups, settings, redis_cluster_url, fresh_shared_clients
+    sandbox, role_groups, settings, redis_cluster_url
 ):
     # Marketo's own limits as the budget (help/rest-api/rest-api.md): 4 processes that did
     # not share one governor would each admit a window's worth and meet 606 and 615.

@@ -71,7 +71,7 @@ def test_healthz_is_503_when_the_governor_is_unreachable(client, monkeypatch, se
 
 
 def test_healthz_pings_the_governor_on_the_redis_cluster_it_is_given(
-    client, settings, redis_cluster_url, fresh_shared_clients
+    client, settings, redis_cluster_url
 ):
     _beat(age_seconds=1)
     settings.GOVERNOR_BACKEND, settings.GOVERNOR_REDIS_URL = "redis", redis_cluster_url
@@ -79,9 +79,7 @@ def test_healthz_pings_the_governor_on_the_redis_cluster_it_is_given(
     assert governor == {**governor, "ok": True, "backend": "redis-cluster"}
 
 
-def test_healthz_is_503_when_the_governors_cluster_is_unreachable(
-    client, settings, fresh_shared_clients
-):
+def test_healthz_is_503_when_the_governors_cluster_is_unreachable(client, settings):
     from tests.plugins.redis_cluster import free_ports
 
     _beat(age_seconds=1)
