@@ -48,12 +48,12 @@ ASSET_MAX_URI = 65 * 1024
 MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.md)
 
 # The deadline decides whether another attempt may START; it never cuts one short. Each
-# attempt runs to its endpoint's own read timeout (apps/marketo/timeouts.py: up to 305 s for
-# an asset call, whatever the priority), because an answer Marketo finishes, even late, is
-# better than a write whose outcome is unknown. Interactive calls are not given a shorter
-# read timeout: no page blocks on Marketo (calls run in Celery tasks the page polls with
-# htmx), so a person waiting on a slow approve sees "working" and then its result. After an
-# attempt that outlasted the deadline no further one is made.
+# attempt runs to its own read timeout (apps/marketo/timeouts.py): a write waits as long as
+# Marketo documents for its endpoint (305 s for an asset call), because an answer Marketo
+# finishes, even late, beats a write whose outcome is unknown, and writes run in Celery tasks
+# that the page polls (htmx), so no page waits for them. An interactive read gives up after
+# timeouts.INTERACTIVE_READ_SECONDS (30 s), as every call did before: the lead search waits
+# inside a web request. After an attempt that outlasted the deadline none follows.
 DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
 # A background caller that would wait longer than this for admission is told to come back
 # later (a Celery task retries with that countdown) instead of holding a worker thread.
@@ -180,7 +180,9 @@ class MarketoClient:
         """The HTTP timeouts and governor lease of one call to `endpoint` (a path template)."""
         if self.timeout is not None:
             return self.timeouts.fixed(self.timeout)
-        return self.timeouts.for_call(method, endpoint)
+        return self.timeouts.for_call(
+            method, endpoint, person_waiting=self.priority is Priority.INTERACTIVE
+        )
 
     def _attempt(self, prepared: "_Prepared", attempt: int) -> Envelope:
         limits = self.call_timeouts(prepared.method, prepared.endpoint)

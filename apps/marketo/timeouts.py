@@ -25,6 +25,13 @@ DEFAULT_SERVER_SECONDS = 30.0
 READ_MARGIN_SECONDS = 5.0
 # The identity endpoint documents no timeout (help/rest-api/authentication.md).
 IDENTITY_TIMEOUT: tuple[float, float] = (CONNECT_SECONDS, DEFAULT_SERVER_SECONDS)
+# A read a person waits for gives up after this long whatever Marketo's timeout: the lead
+# search runs inside a web request (apps/leads/views.py), which must not hang for a minute,
+# and giving up on a read costs nothing but the answer (it is retried or reported; nothing
+# may have changed). It is the read timeout every call had before timeouts were per
+# endpoint. A write always waits for Marketo's answer: giving up on it early would make its
+# outcome unknown.
+INTERACTIVE_READ_SECONDS = 30.0
 # A call's lease starts at admission; the token comes next (a cached one in milliseconds, a
 # refresh in one identity call), then the HTTP request. The lease covers one identity call,
 # the request's connect and read timeouts, and this margin (a process that was killed, a
@@ -181,8 +188,12 @@ class Timeouts:
         if self.scale <= 0:
             raise ValueError("the timeout scale must be positive")
 
-    def for_call(self, method: str, endpoint: str) -> CallTimeouts:
+    def for_call(self, method: str, endpoint: str, *, person_waiting: bool = False) -> CallTimeouts:
+        """The timeouts of `method` on `endpoint`; a GET that `person_waiting` for gives up
+        after at most INTERACTIVE_READ_SECONDS."""
         read = server_timeout(method, endpoint).seconds + READ_MARGIN_SECONDS
+        if person_waiting and method.upper() == "GET":
+            read = min(read, INTERACTIVE_READ_SECONDS)
         return self.fixed((CONNECT_SECONDS * self.scale, read * self.scale))
 
     def fixed(self, http: tuple[float, float]) -> CallTimeouts:

@@ -80,7 +80,9 @@ def test_a_slow_asset_write_is_answered_and_holds_its_slot_until_it_returns(make
 
 def test_a_slow_lead_query_within_its_documented_60_s_is_answered(make_client, sandbox):
     # leads.md, Timeouts: Get Leads by Filter Type has 60 s (scaled: read 1.3 s).
-    client = make_client(budget=BUDGET, timeouts=Timeouts(scale=SCALE), sleep=no_sleep)
+    client = make_client(
+        priority=Priority.BACKGROUND, budget=BUDGET, timeouts=Timeouts(scale=SCALE), sleep=no_sleep
+    )
     sandbox.script_fault(path="/v1/leads.json", times=1, hang=1.0)
     envelope = client.get("/v1/leads.json", {"filterType": "email", "filterValues": "a@b.example"})
     assert envelope["success"]
@@ -107,3 +109,19 @@ def test_a_write_slower_than_its_read_timeout_stays_outcome_unknown(make_client,
     assert len(client.ledger_rows) == 1
     # The sandbox counts that call when its second is over: let it, before the next test.
     assert wait_for(lambda: sandbox.stats()["calls"] == 1, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("priority", "codes"),
+    [(Priority.BACKGROUND, [""]), (Priority.INTERACTIVE, ["timeout", ""])],
+)
+def test_a_read_a_person_waits_for_gives_up_after_30_s(make_client, sandbox, priority, codes):
+    # A slow asset read (300 s at Marketo): a sync waits for it; the lead search, inside a
+    # web request, gives up after 30 s (scaled: 0.6 s) and retries.
+    client = make_client(
+        priority=priority, budget=BUDGET, timeouts=Timeouts(scale=SCALE), sleep=no_sleep
+    )
+    sandbox.script_fault(path="folders.json", times=1, hang=1.0)
+    assert client.get("/asset/v1/folders.json", {"maxDepth": 1})["success"]
+    assert [row.code for row in client.ledger_rows] == codes
+    assert wait_for(lambda: sandbox.stats()["calls"] == len(codes), timeout=5)

@@ -124,3 +124,14 @@ def test_an_asset_calls_lease_holds_its_slot_past_the_old_45_s(backend, tmp_path
     assert governor.try_acquire(budget, Priority.INTERACTIVE).reason == "concurrency"
     clock.sleep(approve.lease - approve.connect - approve.read)
     assert isinstance(governor.try_acquire(budget, Priority.INTERACTIVE), Lease)
+
+
+def test_a_person_waits_at_most_30_s_for_a_read_and_for_a_write_as_long_as_marketo():
+    paging = "/rest/v1/activities/pagingtoken.json"
+    assert DEFAULT_TIMEOUTS.for_call("GET", paging).read == 305
+    assert DEFAULT_TIMEOUTS.for_call("GET", paging, person_waiting=True).read == 30
+    approve = "/rest/asset/v1/email/{id}/approveDraft.json"
+    assert DEFAULT_TIMEOUTS.for_call("POST", approve, person_waiting=True).read == 305
+    assert (
+        DEFAULT_TIMEOUTS.for_call("GET", "/rest/v1/lead/{id}.json", person_waiting=True).read == 30
+    )
