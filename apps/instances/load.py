@@ -70,10 +70,12 @@ class _TimedGovernor:
     def __init__(self, inner, waits, lock) -> None:
         self._inner, self._waits, self._lock = inner, waits, lock
 
-    def acquire(self, budget, priority, *, timeout):
+    def acquire(self, budget, priority, *, timeout, lease_seconds=None):
         started = time.monotonic()
         try:
-            return self._inner.acquire(budget, priority, timeout=timeout)
+            return self._inner.acquire(
+                budget, priority, timeout=timeout, lease_seconds=lease_seconds
+            )
         finally:
             with self._lock:
                 self._waits.append(time.monotonic() - started)

@@ -36,6 +36,7 @@ from apps.marketo.governor import (
     Lease,
     Priority,
 )
+from apps.marketo.timeouts import DEFAULT_TIMEOUTS, CallTimeouts, Timeouts
 from apps.marketo.token_broker import CachedToken, TokenBroker
 from apps.marketo.transport import Envelope
 
@@ -46,6 +47,13 @@ LEAD_DATABASE_MAX_URI = 8 * 1024
 ASSET_MAX_URI = 65 * 1024
 MAX_BODY_BYTES = 1024 * 1024  # HTTP 413 above this (help/rest-api/error-codes.md)
 
+# The deadline decides whether another attempt may START; it never cuts one short. Each
+# attempt runs to its own read timeout (apps/marketo/timeouts.py): a write waits as long as
+# Marketo documents for its endpoint (305 s for an asset call), because an answer Marketo
+# finishes, even late, beats a write whose outcome is unknown, and writes run in Celery tasks
+# that the page polls (htmx), so no page waits for them. An interactive read gives up after
+# timeouts.INTERACTIVE_READ_SECONDS (30 s), as every call did before: the lead search waits
+# inside a web request. After an attempt that outlasted the deadline none follows.
 DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
 # A background caller that would wait longer than this for admission is told to come back
 # later (a Celery task retries with that countdown) instead of holding a worker thread.
@@ -90,7 +98,8 @@ class MarketoClient:
         priority: Priority = Priority.BACKGROUND,
         caused_by: dict[str, Any] | None = None,
         deadline_seconds: float | None = None,
-        timeout: tuple[float, float] = transport.DEFAULT_TIMEOUT,
+        timeout: tuple[float, float] | None = None,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.config = config
@@ -101,7 +110,10 @@ class MarketoClient:
         self.priority = Priority(priority)
         self.caused_by = caused_by or {}
         self.deadline_seconds = deadline_seconds or DEADLINE_SECONDS[self.priority]
-        self.timeout = timeout  # (connect, read) seconds of each HTTP request
+        # Each call's (connect, read) seconds come from its endpoint's documented timeout
+        # (`timeouts`); `timeout` fixes them for every call instead (a test of timeouts).
+        self.timeout = timeout
+        self.timeouts = timeouts
         self._sleep = sleep
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Envelope:
@@ -164,8 +176,20 @@ class MarketoClient:
 
     # --- one attempt -----------------------------------------------------------------
 
+    def call_timeouts(self, method: str, endpoint: str) -> CallTimeouts:
+        """The HTTP timeouts and governor lease of one call to `endpoint` (a path template)."""
+        if self.timeout is not None:
+            return self.timeouts.fixed(self.timeout)
+        return self.timeouts.for_call(
+            method, endpoint, person_waiting=self.priority is Priority.INTERACTIVE
+        )
+
     def _attempt(self, prepared: "_Prepared", attempt: int) -> Envelope:
-        lease = self._admit()
+        limits = self.call_timeouts(prepared.method, prepared.endpoint)
+        # The lease outlives the request's timeouts: while Marketo may still run the call
+        # (help/rest-api/rest-api.md counts it in flight until it returns), its slot stays
+        # taken, or an 11th call would get 615.
+        lease = self._admit(limits.lease)
         record = CallRecord(
             instance_id=self.config.instance_id,
             method=prepared.method,
@@ -187,7 +211,7 @@ class MarketoClient:
                 data=prepared.data,
                 json=prepared.json,
                 headers={"Authorization": f"Bearer {token.value}"},
-                timeout=self.timeout,
+                timeout=limits.http,
             )
             record.http_status = response.status_code
             envelope = transport.parse_envelope(response)
@@ -206,10 +230,12 @@ class MarketoClient:
         self.governor.release(lease, counted=True)
         return envelope
 
-    def _admit(self) -> Lease:
+    def _admit(self, lease_seconds: float) -> Lease:
         timeout = MAX_INLINE_WAIT_SECONDS[self.priority]
         try:
-            return self.governor.acquire(self.budget, self.priority, timeout=timeout)
+            return self.governor.acquire(
+                self.budget, self.priority, timeout=timeout, lease_seconds=lease_seconds
+            )
         except AdmissionTimeout as exc:
             raise RetryLater(exc.wait.seconds, exc.wait.reason) from exc
 

@@ -13,6 +13,7 @@ import requests
 from apps.marketo import transport
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import IdentityError, TransientError
+from apps.marketo.timeouts import IDENTITY_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class AccessToken:
 
 
 def token_request(
-    config: InstanceConfig, *, timeout: tuple[float, float] = transport.DEFAULT_TIMEOUT
+    config: InstanceConfig, *, timeout: tuple[float, float] = IDENTITY_TIMEOUT
 ) -> AccessToken:
     """Ask the identity endpoint for a token.
 

@@ -29,6 +29,7 @@ from apps.marketo import identity
 from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import TransientError
 from apps.marketo.sqlite_file import SqliteFile
+from apps.marketo.timeouts import IDENTITY_TIMEOUT
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ MIN_SECONDS_LEFT = 2
 # An answer with this little life left is waited out (docs/marketo.md, "What the code assumes").
 EXPIRING_SECONDS = 1
 # How long one refresher may hold the lock (the identity call's timeout plus a margin).
-REFRESH_LOCK_SECONDS = 40
+REFRESH_LOCK_SECONDS = round(sum(IDENTITY_TIMEOUT)) + 5
 WAIT_FOR_REFRESH_SECONDS = 45
 
 

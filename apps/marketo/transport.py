@@ -11,9 +11,11 @@ from apps.marketo.codes import code_info, error_for
 from apps.marketo.errors import RedirectRefused, TransientError
 from apps.marketo.guarded_adapter import GuardedAdapter
 from apps.marketo.outbound import OutboundPolicy
+from apps.marketo.timeouts import DEFAULT_TIMEOUTS
 
-# (connect, read) seconds. Marketo answers most calls well within a few seconds.
-DEFAULT_TIMEOUT: tuple[float, float] = (5, 30)
+# (connect, read) seconds of a call to an endpoint with Marketo's default 30 s server
+# timeout; the client gives each call its own endpoint's (apps/marketo/timeouts.py).
+DEFAULT_TIMEOUT: tuple[float, float] = DEFAULT_TIMEOUTS.for_call("GET", "").http
 USER_AGENT = "marketo-admin"
 
 _local = threading.local()

@@ -26,8 +26,9 @@ class SandboxConfig:
     concurrency: int = 10
     daily_quota: int = 50_000
     fault_rate: float = 0.0
-    # How long a "slow" fault answers after: longer than a typical client read timeout.
-    slow_seconds: float = 35.0
+    # How long a "slow" fault answers after: longer than the product's read timeout of an
+    # endpoint with Marketo's default 30 s (35 s), shorter than an asset call's (305 s).
+    slow_seconds: float = 40.0
     # Lead-database GET URIs are limited to 8 KiB (error-codes.md); the asset API takes
     # up to 65 KiB (help/blog.md; docs/marketo.md), which is also http.server's line limit.
     lead_uri_limit: int = 8 * 1024

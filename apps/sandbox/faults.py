@@ -6,8 +6,9 @@ A fault spec is a JSON object:
     {"hang": 5}                                          every call waits 5 s, then answers
     {"http": 502, "times": 1}                            HTTP 502 with an HTML body
     {"drop": true}                                       the connection is closed, no answer
-    {"slow": 35}                                         like hang: longer than a client timeout
+    {"slow": 40}                                         like hang: longer than a client timeout
 `path` is a substring of the request path ("" or absent: every call but /_sandbox/);
+a hang (or slow) answer is the call's real answer, given after the wait;
 `times` absent means until the faults are cleared (DELETE /_sandbox/faults).
 """
 

@@ -258,9 +258,9 @@ def _worker_process(scenario: Scenario, index: int, instances, barrier, results)
     # after each refusal) and every release; and, per priority, how long admission took.
     try_acquire, release, acquire = governor.try_acquire, governor.release, governor.acquire
 
-    def timed_try_acquire(budget, priority):
+    def timed_try_acquire(budget, priority, **kwargs):
         started = time.perf_counter()
-        answer = try_acquire(budget, priority)
+        answer = try_acquire(budget, priority, **kwargs)
         took = (time.perf_counter() - started) * 1e6
         timings["try_acquire"].append(took)
         with counting:
@@ -277,10 +277,10 @@ def _worker_process(scenario: Scenario, index: int, instances, barrier, results)
         if lease.id in admitted_in:
             timings["pair"].append(admitted_in.pop(lease.id) + took)
 
-    def timed_acquire(budget, priority, *, timeout):
+    def timed_acquire(budget, priority, *, timeout, **kwargs):
         started = time.perf_counter()
         try:
-            return acquire(budget, priority, timeout=timeout)
+            return acquire(budget, priority, timeout=timeout, **kwargs)
         finally:
             timings[Priority(priority).value].append((time.perf_counter() - started) * 1e3)
 

@@ -17,8 +17,9 @@ from tests.processes import wait_until
 pytestmark = pytest.mark.fault
 
 FAULT_RATE = 0.3
-# "Slow" faults answer after this long instead of 35 s: still slow, but the suite stays short.
-# (Answers slower than the client's read timeout are covered by tests/marketo/test_client.py.)
+# "Slow" faults answer after this long instead of 40 s: still slow, but the suite stays short.
+# (Answers slower than the client's read timeout are covered by tests/marketo/test_client.py
+# and test_client_timeouts.py.)
 SLOW_SECONDS = 2
 
 

@@ -4,9 +4,10 @@ asks it first, so that together they stay inside the instance's limits (docs/arc
 
     governor = redis_governor(redis_url)     # or sqlite_governor(path) when embedded
                                              # (a redis+cluster:// URL for Redis Cluster)
-    lease = governor.acquire(budget, Priority.INTERACTIVE, timeout=5)
+    limits = Timeouts().for_call("GET", "/rest/v1/leads.json")   # apps/marketo/timeouts.py
+    lease = governor.acquire(budget, Priority.INTERACTIVE, timeout=5, lease_seconds=limits.lease)
     try:
-        ...  # the HTTP call
+        ...  # the HTTP call, with timeout=limits.http: the lease outlives it
     finally:
         governor.release(lease, counted=code not in UNCOUNTED_CODES)
 """

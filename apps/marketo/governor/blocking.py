@@ -27,11 +27,18 @@ class BlockingAcquire:
     _clock = staticmethod(time.monotonic)
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
-    def acquire(self, budget: Budget, priority: Priority, *, timeout: float) -> Lease:
+    def acquire(
+        self,
+        budget: Budget,
+        priority: Priority,
+        *,
+        timeout: float,
+        lease_seconds: float | None = None,
+    ) -> Lease:
         priority = Priority(priority)
         deadline = self._clock() + timeout
         while True:
-            answer = self.try_acquire(budget, priority)
+            answer = self.try_acquire(budget, priority, lease_seconds=lease_seconds)
             if isinstance(answer, Lease):
                 return answer
             remaining = deadline - self._clock()
@@ -40,5 +47,7 @@ class BlockingAcquire:
             low, high = RECHECK_DELAY[priority]
             self._sleep(min(answer.seconds + random.uniform(low, high), remaining))  # noqa: S311
 
-    def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
+    def try_acquire(
+        self, budget: Budget, priority: Priority, *, lease_seconds: float | None = None
+    ) -> Lease | Wait:
         raise NotImplementedError

@@ -11,6 +11,7 @@ from typing import Protocol, TypedDict, runtime_checkable
 
 from apps.marketo.codes import BUSY_CODES, QUOTA_CODE, UNCOUNTED_CODES
 from apps.marketo.errors import CallNotMade
+from apps.marketo.timeouts import DEFAULT_LEASE_SECONDS
 
 
 class Priority(enum.StrEnum):
@@ -43,9 +44,12 @@ class Budget:
     # Calls of each window that background work may not use, so a person is never stuck
     # behind a sync job. None means `interactive_reserve(calls_per_window)`, a fifth.
     interactive_reserve: int = None  # type: ignore[assignment]  # filled in by __post_init__
-    # A call's slot is held at most this long: a killed process cannot hold it forever, and a
-    # call that timed out on our side keeps it, because Marketo may still be running it.
-    lease_seconds: float = 45.0
+    # A call's slot is held at most as long as its lease: a killed process cannot hold it
+    # forever, and a call that timed out on our side keeps it, because Marketo may still be
+    # running it. Each call names its own length (`lease_seconds=` of acquire, from its
+    # endpoint's timeouts: apps/marketo/timeouts.py); this is the length of an acquire that
+    # names none: the lease of a call to an endpoint with Marketo's default 30 s.
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
     # Admissions stay in our window this much longer than Marketo's 20 s. We admit by Redis
     # TIME; Marketo counts a call when it arrives, later. Only the spread of that delay
     # matters: a call that arrives late still counts in a window we think has moved on.
@@ -142,9 +146,20 @@ class AdmissionTimeout(Exception):
 
 @runtime_checkable
 class Governor(Protocol):
-    def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait: ...
+    # `lease_seconds`: how long the admitted call's slot is held unless released first; it
+    # must outlive the call's HTTP timeouts (apps/marketo/timeouts.py). None: the budget's.
+    def try_acquire(
+        self, budget: Budget, priority: Priority, *, lease_seconds: float | None = None
+    ) -> Lease | Wait: ...
 
-    def acquire(self, budget: Budget, priority: Priority, *, timeout: float) -> Lease: ...
+    def acquire(
+        self,
+        budget: Budget,
+        priority: Priority,
+        *,
+        timeout: float,
+        lease_seconds: float | None = None,
+    ) -> Lease: ...
 
     def release(self, lease: Lease, *, counted: bool = True) -> None: ...
 
@@ -155,6 +170,14 @@ class Governor(Protocol):
     def set_daily_used(self, budget: Budget, count: int) -> None: ...
 
     def ping(self) -> None: ...
+
+
+def lease_length(budget: Budget, lease_seconds: float | None) -> float:
+    """The length of a lease asked for with `lease_seconds` (None: the budget's default)."""
+    seconds = budget.lease_seconds if lease_seconds is None else float(lease_seconds)
+    if not seconds > 0:
+        raise ValueError(f"lease_seconds must be positive, not {lease_seconds!r}")
+    return seconds
 
 
 def penalty_kind(code: str) -> str:
@@ -185,5 +208,6 @@ __all__ = [
     "Priority",
     "Wait",
     "interactive_reserve",
+    "lease_length",
     "penalty_kind",
 ]

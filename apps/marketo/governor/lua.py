@@ -29,7 +29,7 @@ end
 
 # KEYS: window, inflight, daily, cooldown, blocked, penalty
 # ARGV: lease id, interactive (1/0), calls per window, interactive reserve, slots this
-#       priority may fill, window seconds, window span (window + margin), lease seconds,
+#       priority may fill, window seconds, window span (window + margin), this lease's seconds,
 #       daily limit, seconds to Chicago midnight, daily key ttl, recovery step, recheck seconds
 # Returns {1, admitted_at} or {0, seconds to wait, reason}.
 ADMIT = (
@@ -73,7 +73,10 @@ redis.call('INCR', KEYS[3])
 redis.call('EXPIRE', KEYS[3], daily_ttl)
 -- An idle instance leaves nothing behind.
 redis.call('PEXPIRE', KEYS[1], math.ceil(span * 1000) + 1000)
-redis.call('PEXPIRE', KEYS[2], math.ceil(lease_seconds * 1000) + 1000)
+-- Each call has a lease of its own length: the key lives as long as the longest, not as
+-- long as this one (a short lease after a long one must not take the long one with it).
+local latest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[2], math.ceil((tonumber(latest[2]) - now) * 1000) + 1000)
 return {1, fmt(now)}
 """
 )

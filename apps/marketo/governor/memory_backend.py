@@ -19,6 +19,7 @@ from .contract import (
     Lease,
     Priority,
     Wait,
+    lease_length,
     penalty_kind,
 )
 from .quota_day import quota_day
@@ -71,8 +72,11 @@ class MemoryGovernor(BlockingAcquire):
     def _state_of(self, instance_id: int) -> _InstanceState:
         return self._instances.setdefault(instance_id, _InstanceState())
 
-    def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
+    def try_acquire(
+        self, budget: Budget, priority: Priority, *, lease_seconds: float | None = None
+    ) -> Lease | Wait:
         priority = Priority(priority)
+        lease_seconds = lease_length(budget, lease_seconds)
         day = quota_day(self._wall_clock())
         with self._lock:
             now = self._clock()
@@ -99,7 +103,7 @@ class MemoryGovernor(BlockingAcquire):
                 return Wait(frees_at - now, "window")
             lease_id = uuid.uuid4().hex
             state.window[lease_id] = now
-            state.in_flight[lease_id] = now + budget.lease_seconds
+            state.in_flight[lease_id] = now + lease_seconds
             state.daily = {day.key: state.daily.get(day.key, 0) + 1}
             return Lease(lease_id, budget.instance_id, priority, time.time(), day.key)
 

@@ -33,6 +33,7 @@ from .contract import (
     Lease,
     Priority,
     Wait,
+    lease_length,
     penalty_kind,
 )
 from .quota_day import quota_day
@@ -166,8 +167,11 @@ class RedisGovernor(BlockingAcquire):
         self._raise_daily = client.register_script(lua.RAISE_DAILY)
 
     @_fail_closed
-    def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
+    def try_acquire(
+        self, budget: Budget, priority: Priority, *, lease_seconds: float | None = None
+    ) -> Lease | Wait:
         priority = Priority(priority)
+        lease_seconds = lease_length(budget, lease_seconds)
         day = quota_day(self._wall_clock())
         lease_id = uuid.uuid4().hex
         answer = self._admit(
@@ -180,7 +184,7 @@ class RedisGovernor(BlockingAcquire):
                 policy.concurrency_limit(budget, priority),
                 repr(budget.window_seconds),
                 repr(budget.window_span),
-                repr(budget.lease_seconds),
+                repr(lease_seconds),
                 budget.daily_limit,
                 repr(day.seconds_left),
                 math.ceil(day.seconds_left) + DAY_SECONDS,

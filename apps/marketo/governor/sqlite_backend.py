@@ -29,6 +29,7 @@ from .contract import (
     Lease,
     Priority,
     Wait,
+    lease_length,
     penalty_kind,
 )
 from .quota_day import quota_day
@@ -200,8 +201,11 @@ class SqliteGovernor(BlockingAcquire):
         self._sleep = sleep
 
     @_fail_closed
-    def try_acquire(self, budget: Budget, priority: Priority) -> Lease | Wait:
+    def try_acquire(
+        self, budget: Budget, priority: Priority, *, lease_seconds: float | None = None
+    ) -> Lease | Wait:
         priority = Priority(priority)
+        lease_seconds = lease_length(budget, lease_seconds)
         day = quota_day(self._wall_clock())
 
         def admit(db: sqlite3.Connection) -> Lease | Wait:
@@ -239,7 +243,7 @@ class SqliteGovernor(BlockingAcquire):
             lease_id = uuid.uuid4().hex
             db.execute(
                 "INSERT INTO governor_admission VALUES (?, ?, ?, ?)",
-                (budget.instance_id, lease_id, now, now + budget.lease_seconds),
+                (budget.instance_id, lease_id, now, now + lease_seconds),
             )
             db.execute(
                 "INSERT INTO governor_daily VALUES (?, ?, 1) ON CONFLICT (instance_id, day) "

@@ -278,3 +278,38 @@ def test_the_state_of_an_unused_instance(governor):
 def test_penalize_only_takes_the_limit_codes(governor):
     with pytest.raises(ValueError, match="606, 615 or 607"):
         governor.penalize(make_budget(), "601")
+
+
+def test_each_lease_keeps_its_slot_as_long_as_it_was_asked_to(governor, clock):
+    # The budget's default is short; a slow call (an asset approval: 300 s at Marketo) asks
+    # for a long lease, and a quick one after it for a short one.
+    budget = make_budget(concurrency=2, lease_seconds=0.3)
+    slow = governor.try_acquire(budget, INTERACTIVE, lease_seconds=2.0)
+    quick = governor.try_acquire(budget, INTERACTIVE, lease_seconds=0.1)
+    assert isinstance(slow, Lease) and isinstance(quick, Lease)
+    assert governor.try_acquire(budget, INTERACTIVE).reason == "concurrency"
+    # Past the default and the short lease (and past the short lease's Redis key expiry, were
+    # the key to live only as long as the last lease admitted): the slow call still runs.
+    clock.sleep(1.3)
+    assert governor.state(budget)["in_flight"] == 1
+    assert isinstance(governor.try_acquire(budget, INTERACTIVE), Lease)  # default: 0.3 s
+    assert governor.try_acquire(budget, INTERACTIVE).reason == "concurrency"
+    clock.sleep(0.75)  # 2.05 s: the slow call's lease is over too
+    assert governor.state(budget)["in_flight"] == 0
+    assert isinstance(governor.try_acquire(budget, INTERACTIVE, lease_seconds=0.1), Lease)
+
+
+def test_acquire_passes_the_lease_length_on(governor, clock):
+    budget = make_budget(concurrency=1, lease_seconds=0.1)
+    governor.acquire(budget, INTERACTIVE, timeout=1, lease_seconds=1.0)
+    clock.sleep(0.3)  # past the budget's default: the slot is still taken
+    assert governor.try_acquire(budget, INTERACTIVE).reason == "concurrency"
+    clock.sleep(0.75)
+    assert isinstance(governor.try_acquire(budget, INTERACTIVE), Lease)
+
+
+@pytest.mark.parametrize("seconds", [0, -1.0])
+def test_a_lease_must_have_a_positive_length(governor, seconds):
+    with pytest.raises(ValueError, match="lease_seconds must be positive"):
+        governor.try_acquire(make_budget(), INTERACTIVE, lease_seconds=seconds)
+    assert governor.state(make_budget())["in_flight"] == 0
