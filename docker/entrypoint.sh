@@ -7,8 +7,12 @@ case "${1:-web}" in
   web)
     # Several web containers may start together: the lock lets one migrate at a time.
     python manage.py migrate_safely
+    # A lead search still waits for Marketo inside the request: up to 15 s for admission, then
+    # 5 s to connect and 30 s to read (apps/marketo/timeouts.py). gunicorn's default 30 s
+    # would kill the worker first and answer 502.
     exec gunicorn marketo_admin.wsgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
+      --timeout "${WEB_TIMEOUT:-75}" \
       --workers "${WEB_CONCURRENCY:-3}" \
       --access-logfile - \
       --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

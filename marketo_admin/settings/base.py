@@ -316,8 +316,11 @@ else:
     # nothing), and it resumes from its stored checkpoints. So this only has to bring back the
     # messages of other tasks a dead worker held (asset actions, connection tests, the sweep)
     # and must outlast the delayed messages of short pauses
-    # (apps.core.jobs.LONGEST_DELAYED_MESSAGE_SECONDS, 2 minutes).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 5}
+    # (apps.core.jobs.LONGEST_DELAYED_MESSAGE_SECONDS, 2 minutes). It must also outlast the
+    # longest single task, or a copy would start while the first still runs: an asset action
+    # reads the asset and then writes, each allowed Marketo's 300 s (apps.marketo.timeouts)
+    # plus the wait for admission.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 15}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
