@@ -139,6 +139,16 @@ def _folder_by_id(api, sandbox):
     return _get(api, f"/asset/v1/folder/{folder['id']}.json", type="Folder")
 
 
+def _folder_by_name(api, sandbox):
+    # folders.md asks for a user folder of Marketing Activities by its name.
+    folder = next(
+        row
+        for row in _folders(api)
+        if row["path"].startswith("/Marketing Activities/") and not row["isSystem"]
+    )
+    return _get(api, "/asset/v1/folder/byName.json", name=folder["name"])
+
+
 def _folder_browse(api, sandbox):
     root = next(row for row in _folders(api) if row["name"] == "Marketing Activities")
     return _get(
@@ -153,6 +163,18 @@ def _tokens(api, sandbox):
         if answer["result"][0]["tokens"]:
             return answer
     raise AssertionError("no seeded program has tokens")
+
+
+def _by_name(plural, singular, *, in_folder=False, **params):
+    """emails.md asks by name within the email's folder; programs.md with includeTags."""
+
+    def ask(api, sandbox):
+        record = _assets(api, plural)[0]
+        if in_folder:
+            params["folder"] = _folder_param(record)
+        return _get(api, f"/asset/v1/{singular}/byName.json", name=record["name"], **params)
+
+    return ask
 
 
 def _browse_in_folder(plural, **params):
@@ -301,6 +323,7 @@ CASES = {
             Allow("result[].url", "type", "folders.md Browse: a string (Archive)", ("string",)),
         ),
     ),
+    "folder-by-name": Case(_folder_by_name),
     "folders-browse": Case(_folder_browse),
     "folder-tokens": Case(_tokens),
     "email-by-id": Case(
@@ -312,6 +335,14 @@ CASES = {
             # This example alone says false; every other email example (Browse, By Name,
             # Clone) and the Swagger file say a string such as "approved".
             Allow("result[].status", "type", "emails.md Browse, By Name: a string", ("string",)),
+            NO_CC_FIELDS,
+            Allow("result[].url", "extra", "emails.md Browse and Clone show url"),
+        ),
+    ),
+    "email-by-name": Case(
+        _by_name("emails", "email", in_folder=True),
+        (
+            FOLDER_NAME,
             NO_CC_FIELDS,
             Allow("result[].url", "extra", "emails.md Browse and Clone show url"),
         ),
@@ -349,6 +380,7 @@ CASES = {
     "snippet-approve-draft": Case(_action("snippets", "snippet", "approveDraft", "draft")),
     "snippet-unapprove": Case(_action("snippets", "snippet", "unapprove", "approved")),
     "program-by-id": Case(_program_tagged),
+    "program-by-name": Case(_by_name("programs", "program", includeTags="true")),
     "programs-browse": Case(_browse("programs")),
     "programs-browse-by-date-range": Case(_browse("programs", **WHOLE_RANGE)),
     # programs.md's Clone answers tags null: the source has none.
