@@ -1,8 +1,8 @@
 """The sandbox's answers validate against the response schemas of Marketo's Swagger files.
 
 Where a Swagger definition contradicts the prose documentation the sandbox follows the
-prose; PATCHES below relaxes exactly those definitions, each listed with its page in
-apps/sandbox/README.md ("Where the Swagger files and the prose disagree").
+prose; `_patched` below relaxes only such definitions, each a row with its page in
+docs/marketo.md ("Where the Swagger files and the prose disagree").
 """
 
 import copy
