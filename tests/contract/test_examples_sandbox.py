@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tests.contract.examples import Allow, example_names, response, shape_differences
+from tests.sandbox.conftest import identity_answer
 
 
 @dataclass(frozen=True)
@@ -68,16 +69,7 @@ def _action(plural, singular, action, status):
 
 
 def _identity(api, sandbox):
-    # authentication.md shows the GET form with the credentials in the query string.
-    return requests.get(
-        f"{sandbox.identity_url}/oauth/token",
-        params={
-            "grant_type": "client_credentials",
-            "client_id": sandbox.client_id,
-            "client_secret": sandbox.client_secret,
-        },
-        timeout=5,
-    ).json()
+    return identity_answer(sandbox).json()
 
 
 def _unauthorized(api, sandbox):
