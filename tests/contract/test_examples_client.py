@@ -450,6 +450,23 @@ def check_clone(name, asset_type, source_id):
     return check
 
 
+def check_record_only(name, asset_type):
+    """landing-pages.md and landing-page-templates.md show no query example; their Clone
+    answers are the one record of each type the pages show, shaped as the browse and by-id
+    answers the product reads. The product does not clone these types, so no call is made
+    (nor is the identity endpoint asked): the mirror reads the record as it reads a
+    browsed one."""
+
+    def check(marketo, instance):
+        marketo.assert_all_requests_are_fired = False
+        (record,) = response(name)["result"]
+        row = asset_upsert_one(instance, asset_type, record)
+        _assert_mirrored(instance, asset_type, row.raw)
+        assert row.status == "draft"
+
+    return check
+
+
 UPDATED_SINCE = {
     "earliestUpdatedAt": marketo_assets.updated_since_param(datetime(2017, 1, 1, 5, tzinfo=UTC))
 }
@@ -485,6 +502,10 @@ CHECKS = {
         "email-unapprove-assets-page", "email", "unapprove"
     ),
     "email-clone": check_clone("email-clone", "email", source_id=2137),
+    "landing-page-clone": check_record_only("landing-page-clone", "landing_page"),
+    "landing-page-template-clone": check_record_only(
+        "landing-page-template-clone", "landing_page_template"
+    ),
     "form-by-id": check_by_id("form-by-id", "form"),
     "forms-browse": check_browse("forms-browse", "form"),
     "snippet-by-id": check_by_id("snippet-by-id", "snippet"),

@@ -26,6 +26,9 @@ from tests.sandbox.conftest import identity_answer
 class Case:
     ask: Callable  # (api, sandbox) -> the sandbox's answer
     allow: tuple = ()
+    # A known difference the sandbox must lose, in code another change owns: the test is
+    # expected to fail (strictly: it fails the suite once it passes, so the mark goes).
+    xfail: str = ""
 
 
 def _get(api, path, **params):
@@ -359,6 +362,31 @@ CASES = {
             for name in ("version", "autoCopyToText", "ccFields", "preHeader")
         ),
     ),
+    # landing-pages.md's Clone example, asked as the page asks it (the sandbox clones
+    # landing pages, though the product does not).
+    "landing-page-clone": Case(
+        _clone("landingPages", "landingPage"),
+        (
+            # landing-pages.md's Create example shows description, title and keywords; the
+            # Swagger file's LandingPageResponse requires customHeadHTML, facebookOgTags.
+            Allow("result[].description", "extra", "landing-pages.md Create"),
+            Allow("result[].title", "extra", "landing-pages.md Create"),
+            Allow("result[].keywords", "extra", "landing-pages.md Create"),
+            Allow("result[].customHeadHTML", "extra", "Swagger: LandingPageResponse"),
+            Allow("result[].facebookOgTags", "extra", "Swagger: LandingPageResponse"),
+        ),
+        xfail=(
+            "issue 14, documentation examples as fixtures: the sandbox's landing-page record "
+            "has a `url`, which neither landing-pages.md (URL, computedUrl) nor the Swagger "
+            "LandingPageResponse shows; its seed (apps/sandbox/seed/assets.py) is asset-sync's"
+        ),
+    ),
+    # landing-page-templates.md shows a template only as its Clone answers it; the product
+    # reads templates by id, which answer the same record.
+    "landing-page-template-clone": Case(
+        _one("landingPageTemplates", "landingPageTemplate"),
+        (Allow("result[].description", "extra", "Swagger: LpTemplateResponse.description"),),
+    ),
     "form-by-id": Case(_one("forms", "form")),
     "forms-browse": Case(_browse("forms")),
     "snippet-by-id": Case(
@@ -415,7 +443,17 @@ def test_every_example_has_a_sandbox_case():
     assert sorted(CASES) == example_names()
 
 
-@pytest.mark.parametrize("name", example_names())
+def _cases():
+    for name in example_names():
+        reason = CASES[name].xfail
+        yield (
+            pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
+            if reason
+            else name
+        )
+
+
+@pytest.mark.parametrize("name", list(_cases()))
 def test_the_sandbox_answers_in_the_documented_shape(sandbox, api, name):
     case = CASES[name]
     answered = case.ask(api, sandbox)

@@ -145,6 +145,9 @@ ROWS = {
         not name.startswith("folder")
         and finding in ("result[].description type None", "result[].url type None")
     ),
+    "`LandingPageResponse` requires `title`, `customHeadHTML`, `facebookOgTags`": _like(
+        r"result\[\] required (title|customHeadHTML|facebookOgTags)"
+    ),
     "`SmartListRules.filterMatchType` is All, Any or Advanced": _is(
         "result[].rules.filterMatchType enum 'all'"
     ),
