@@ -475,3 +475,27 @@ def test_the_last_7_days_have_the_documented_daily_shape(sandbox, api, example, 
     assert len(answered["result"]) == 7
     differences, _ = shape_differences(response(example), answered)
     assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("example", "plural", "singular"),
+    [
+        ("email-by-id", "emails", "email"),
+        ("form-by-id", "forms", "form"),
+        ("snippet-by-id", "snippets", "snippet"),
+        pytest.param(
+            "landing-page-clone",
+            "landingPages",
+            "landingPage",
+            marks=pytest.mark.xfail(strict=True, reason=CASES["landing-page-clone"].xfail),
+        ),
+    ],
+)
+def test_a_draft_by_id_has_the_documented_record_shape(sandbox, api, example, plural, singular):
+    # No page shows a by-id answer asked with status=draft (emails.md, forms.md,
+    # snippets.md, landing-pages.md: "status" picks the version); the draft is the same
+    # record as the example of its type, with the allowances that example has here.
+    record = next(row for row in _assets(api, plural) if row["status"] == "draft")
+    answered = _get(api, f"/asset/v1/{singular}/{record['id']}.json", status="draft")
+    differences, _ = shape_differences(response(example), answered, CASES[example].allow)
+    assert [line for line in differences if "is not needed" not in line] == []
