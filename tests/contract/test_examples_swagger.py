@@ -89,8 +89,11 @@ def _is(*expected: str, examples: str = ""):
     return lambda name, finding: finding in expected and name.startswith(examples)
 
 
-def _like(pattern: str):
-    return lambda name, finding: re.fullmatch(pattern, finding) is not None
+def _like(pattern: str, examples: str = ""):
+    """A rule for the findings `pattern` matches, in examples named `examples`..."""
+    return lambda name, finding: (
+        re.fullmatch(pattern, finding) is not None and name.startswith(examples)
+    )
 
 
 # docs/marketo.md row (its first cell) -> the findings it explains.
@@ -106,7 +109,7 @@ ROWS = {
         examples="folder",
     ),
     "program `type` is program/event/webinar/nurture; `status` locked/unlocked/on/off": _like(
-        r"result\[\]\.(type|status) enum .*"
+        r"result\[\]\.(type|status) enum .*", examples="program"
     ),
     "`SmartCampaignResponse` requires `qualificationRuleInterval`, `qualificationRuleUnit`, "
     "`maxMembers`, a full `recurrence`": _like(
