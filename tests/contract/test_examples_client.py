@@ -306,6 +306,31 @@ def check_folder_by_id(name):
     return check
 
 
+def check_folder_by_name(marketo, instance):
+    # folders.md: "Retrieve the root ID by passing the area name to the Get Folder By Name
+    # API" (Marketing Activities, Design Studio, Lead Database). Its record is the one
+    # example whose folderId and parent types are upper case (FOLDER); the mirror reads it
+    # as it reads a browsed folder.
+    _serve(marketo, "folder-by-name", "/asset/v1/folder/byName.json")
+    envelope = _client(instance).get("/asset/v1/folder/byName.json", {"name": "Test 10 - deverly"})
+    (record,) = envelope["result"]
+    row = folder_row(instance, record)
+    assert (row.kind, row.marketo_id, row.parent_kind, row.parent_marketo_id) == (
+        FolderKind.FOLDER,
+        454,
+        FolderKind.FOLDER,
+        416,
+    )
+    assert (row.name, row.folder_type, row.is_system, row.url) == (
+        "Test 10 - deverly",
+        "Marketing Folder",
+        False,
+        "https://app-abm.marketo.com/#MF1070A1",
+    )
+    assert row.created_at == datetime(2015, 6, 23, 6, 27, 4, tzinfo=UTC)
+    assert _sent(marketo, "/asset/v1/folder/byName.json") == [{"name": "Test 10 - deverly"}]
+
+
 def check_folders_browse(marketo, instance):
     _serve(marketo, "folders-browse", marketo_assets.FOLDERS_PATH)
     pages = list(
@@ -363,6 +388,23 @@ def check_by_id(name, asset_type):
     return check
 
 
+def check_by_name(name, asset_type, params):
+    """emails.md and programs.md By Name: the envelope the client reads, and the record the
+    mirror keeps of it (the same record as By Id: emails.md's By Name example is the one with
+    a status of "draft" and a lower-case folder type)."""
+
+    def check(marketo, instance):
+        (record,) = response(name)["result"]
+        path = f"/asset/v1/{marketo_assets.SINGULAR_PATHS[asset_type]}/byName.json"
+        _serve(marketo, name, path)
+        (found,) = _client(instance).get(path, params)["result"]
+        assert found == record
+        _assert_mirrored(instance, asset_type, asset_upsert_one(instance, asset_type, found).raw)
+        assert _sent(marketo, path) == [params]
+
+    return check
+
+
 def check_action(name, asset_type, action):
     """approveDraft / unapprove: emails.md answers the id only, snippets.md the asset, in
     the state the action leaves it (actions.py keeps either)."""
@@ -408,6 +450,23 @@ def check_clone(name, asset_type, source_id):
     return check
 
 
+def check_record_only(name, asset_type):
+    """landing-pages.md and landing-page-templates.md show no query example; their Clone
+    answers are the one record of each type the pages show, shaped as the browse and by-id
+    answers the product reads. The product does not clone these types, so no call is made
+    (nor is the identity endpoint asked): the mirror reads the record as it reads a
+    browsed one."""
+
+    def check(marketo, instance):
+        marketo.assert_all_requests_are_fired = False
+        (record,) = response(name)["result"]
+        row = asset_upsert_one(instance, asset_type, record)
+        _assert_mirrored(instance, asset_type, row.raw)
+        assert row.status == "draft"
+
+    return check
+
+
 UPDATED_SINCE = {
     "earliestUpdatedAt": marketo_assets.updated_since_param(datetime(2017, 1, 1, 5, tzinfo=UTC))
 }
@@ -429,9 +488,13 @@ CHECKS = {
     "stats-errors": check_errors,
     "folder-by-id": check_folder_by_id("folder-by-id"),
     "folder-by-id-assets-page": check_folder_by_id("folder-by-id-assets-page"),
+    "folder-by-name": check_folder_by_name,
     "folders-browse": check_folders_browse,
     "folder-tokens": check_tokens,
     "email-by-id": check_by_id("email-by-id", "email"),
+    "email-by-name": check_by_name(
+        "email-by-name", "email", {"name": "My Email", "folder": '{"id": 1056, "type": "Folder"}'}
+    ),
     "emails-browse": check_browse("emails-browse", "email"),
     "email-approve-draft": check_action("email-approve-draft", "email", "approveDraft"),
     "email-unapprove": check_action("email-unapprove", "email", "unapprove"),
@@ -439,6 +502,10 @@ CHECKS = {
         "email-unapprove-assets-page", "email", "unapprove"
     ),
     "email-clone": check_clone("email-clone", "email", source_id=2137),
+    "landing-page-clone": check_record_only("landing-page-clone", "landing_page"),
+    "landing-page-template-clone": check_record_only(
+        "landing-page-template-clone", "landing_page_template"
+    ),
     "form-by-id": check_by_id("form-by-id", "form"),
     "forms-browse": check_browse("forms-browse", "form"),
     "snippet-by-id": check_by_id("snippet-by-id", "snippet"),
@@ -446,6 +513,9 @@ CHECKS = {
     "snippet-approve-draft": check_action("snippet-approve-draft", "snippet", "approveDraft"),
     "snippet-unapprove": check_action("snippet-unapprove", "snippet", "unapprove"),
     "program-by-id": check_by_id("program-by-id", "program"),
+    "program-by-name": check_by_name(
+        "program-by-name", "program", {"name": "TestProgramName", "includeTags": "true"}
+    ),
     "programs-browse": check_browse("programs-browse", "program"),
     "programs-browse-by-date-range": check_browse(
         "programs-browse-by-date-range", "program", UPDATED_SINCE

@@ -19,12 +19,16 @@ import pytest
 import requests
 
 from tests.contract.examples import Allow, example_names, response, shape_differences
+from tests.sandbox.conftest import identity_answer
 
 
 @dataclass(frozen=True)
 class Case:
     ask: Callable  # (api, sandbox) -> the sandbox's answer
     allow: tuple = ()
+    # A known difference the sandbox must lose, in code another change owns: the test is
+    # expected to fail (strictly: it fails the suite once it passes, so the mark goes).
+    xfail: str = ""
 
 
 def _get(api, path, **params):
@@ -68,16 +72,7 @@ def _action(plural, singular, action, status):
 
 
 def _identity(api, sandbox):
-    # authentication.md shows the GET form with the credentials in the query string.
-    return requests.get(
-        f"{sandbox.identity_url}/oauth/token",
-        params={
-            "grant_type": "client_credentials",
-            "client_id": sandbox.client_id,
-            "client_secret": sandbox.client_secret,
-        },
-        timeout=5,
-    ).json()
+    return identity_answer(sandbox).json()
 
 
 def _unauthorized(api, sandbox):
@@ -139,6 +134,16 @@ def _folder_by_id(api, sandbox):
     return _get(api, f"/asset/v1/folder/{folder['id']}.json", type="Folder")
 
 
+def _folder_by_name(api, sandbox):
+    # folders.md asks for a user folder of Marketing Activities by its name.
+    folder = next(
+        row
+        for row in _folders(api)
+        if row["path"].startswith("/Marketing Activities/") and not row["isSystem"]
+    )
+    return _get(api, "/asset/v1/folder/byName.json", name=folder["name"])
+
+
 def _folder_browse(api, sandbox):
     root = next(row for row in _folders(api) if row["name"] == "Marketing Activities")
     return _get(
@@ -153,6 +158,18 @@ def _tokens(api, sandbox):
         if answer["result"][0]["tokens"]:
             return answer
     raise AssertionError("no seeded program has tokens")
+
+
+def _by_name(plural, singular, *, in_folder=False, **params):
+    """emails.md asks by name within the email's folder; programs.md with includeTags."""
+
+    def ask(api, sandbox):
+        record = _assets(api, plural)[0]
+        if in_folder:
+            params["folder"] = _folder_param(record)
+        return _get(api, f"/asset/v1/{singular}/byName.json", name=record["name"], **params)
+
+    return ask
 
 
 def _browse_in_folder(plural, **params):
@@ -301,6 +318,7 @@ CASES = {
             Allow("result[].url", "type", "folders.md Browse: a string (Archive)", ("string",)),
         ),
     ),
+    "folder-by-name": Case(_folder_by_name),
     "folders-browse": Case(_folder_browse),
     "folder-tokens": Case(_tokens),
     "email-by-id": Case(
@@ -312,6 +330,14 @@ CASES = {
             # This example alone says false; every other email example (Browse, By Name,
             # Clone) and the Swagger file say a string such as "approved".
             Allow("result[].status", "type", "emails.md Browse, By Name: a string", ("string",)),
+            NO_CC_FIELDS,
+            Allow("result[].url", "extra", "emails.md Browse and Clone show url"),
+        ),
+    ),
+    "email-by-name": Case(
+        _by_name("emails", "email", in_folder=True),
+        (
+            FOLDER_NAME,
             NO_CC_FIELDS,
             Allow("result[].url", "extra", "emails.md Browse and Clone show url"),
         ),
@@ -336,6 +362,31 @@ CASES = {
             for name in ("version", "autoCopyToText", "ccFields", "preHeader")
         ),
     ),
+    # landing-pages.md's Clone example, asked as the page asks it (the sandbox clones
+    # landing pages, though the product does not).
+    "landing-page-clone": Case(
+        _clone("landingPages", "landingPage"),
+        (
+            # landing-pages.md's Create example shows description, title and keywords; the
+            # Swagger file's LandingPageResponse requires customHeadHTML, facebookOgTags.
+            Allow("result[].description", "extra", "landing-pages.md Create"),
+            Allow("result[].title", "extra", "landing-pages.md Create"),
+            Allow("result[].keywords", "extra", "landing-pages.md Create"),
+            Allow("result[].customHeadHTML", "extra", "Swagger: LandingPageResponse"),
+            Allow("result[].facebookOgTags", "extra", "Swagger: LandingPageResponse"),
+        ),
+        xfail=(
+            "issue 14, documentation examples as fixtures: the sandbox's landing-page record "
+            "has a `url`, which neither landing-pages.md (URL, computedUrl) nor the Swagger "
+            "LandingPageResponse shows; its seed (apps/sandbox/seed/assets.py) is asset-sync's"
+        ),
+    ),
+    # landing-page-templates.md shows a template only as its Clone answers it; the product
+    # reads templates by id, which answer the same record.
+    "landing-page-template-clone": Case(
+        _one("landingPageTemplates", "landingPageTemplate"),
+        (Allow("result[].description", "extra", "Swagger: LpTemplateResponse.description"),),
+    ),
     "form-by-id": Case(_one("forms", "form")),
     "forms-browse": Case(_browse("forms")),
     "snippet-by-id": Case(
@@ -349,6 +400,7 @@ CASES = {
     "snippet-approve-draft": Case(_action("snippets", "snippet", "approveDraft", "draft")),
     "snippet-unapprove": Case(_action("snippets", "snippet", "unapprove", "approved")),
     "program-by-id": Case(_program_tagged),
+    "program-by-name": Case(_by_name("programs", "program", includeTags="true")),
     "programs-browse": Case(_browse("programs")),
     "programs-browse-by-date-range": Case(_browse("programs", **WHOLE_RANGE)),
     # programs.md's Clone answers tags null: the source has none.
@@ -391,7 +443,17 @@ def test_every_example_has_a_sandbox_case():
     assert sorted(CASES) == example_names()
 
 
-@pytest.mark.parametrize("name", example_names())
+def _cases():
+    for name in example_names():
+        reason = CASES[name].xfail
+        yield (
+            pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
+            if reason
+            else name
+        )
+
+
+@pytest.mark.parametrize("name", list(_cases()))
 def test_the_sandbox_answers_in_the_documented_shape(sandbox, api, name):
     case = CASES[name]
     answered = case.ask(api, sandbox)
@@ -413,3 +475,27 @@ def test_the_last_7_days_have_the_documented_daily_shape(sandbox, api, example, 
     assert len(answered["result"]) == 7
     differences, _ = shape_differences(response(example), answered)
     assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("example", "plural", "singular"),
+    [
+        ("email-by-id", "emails", "email"),
+        ("form-by-id", "forms", "form"),
+        ("snippet-by-id", "snippets", "snippet"),
+        pytest.param(
+            "landing-page-clone",
+            "landingPages",
+            "landingPage",
+            marks=pytest.mark.xfail(strict=True, reason=CASES["landing-page-clone"].xfail),
+        ),
+    ],
+)
+def test_a_draft_by_id_has_the_documented_record_shape(sandbox, api, example, plural, singular):
+    # No page shows a by-id answer asked with status=draft (emails.md, forms.md,
+    # snippets.md, landing-pages.md: "status" picks the version); the draft is the same
+    # record as the example of its type, with the allowances that example has here.
+    record = next(row for row in _assets(api, plural) if row["status"] == "draft")
+    answered = _get(api, f"/asset/v1/{singular}/{record['id']}.json", status="draft")
+    differences, _ = shape_differences(response(example), answered, CASES[example].allow)
+    assert [line for line in differences if "is not needed" not in line] == []

@@ -2,7 +2,9 @@
 suite relies on finds each kind of difference."""
 
 import re
+from pathlib import Path
 
+from apps.marketo import assets as marketo_assets
 from tests.contract.examples import EXAMPLES, Allow, example, example_names, shape_differences
 
 DOCUMENTED = {
@@ -77,3 +79,31 @@ def test_source_md_names_the_page_of_every_example_and_nothing_else():
 def test_the_license_is_the_source_repository_s_as_for_the_swagger_files():
     swagger_license = EXAMPLES.parent / "marketo-openapi" / "LICENSE.md"
     assert (EXAMPLES / "LICENSE.md").read_bytes() == swagger_license.read_bytes()
+
+
+def _inventory() -> str:
+    source = (EXAMPLES / "SOURCE.md").read_text()
+    return source[source.index("## Every endpoint the product calls") :]
+
+
+def test_the_inventory_names_every_endpoint_the_client_has_a_path_for():
+    # A new asset type or lead-database path in apps/marketo/ needs a row saying which
+    # example covers it, or which page shows none.
+    inventory = _inventory()
+    paths = [
+        *(path.rsplit("/", 1)[1] for path in marketo_assets.BROWSE_PATHS.values()),
+        *(f"{segment}/{{id}}.json" for segment in marketo_assets.SINGULAR_PATHS.values()),
+    ]
+    for path in paths:
+        name = path.split("/")[0].removesuffix(".json")
+        assert path in inventory or f"`{name}`" in inventory, path
+    for source in ("leads.py", "activities.py", "usage.py"):
+        text = (Path(marketo_assets.__file__).parent / source).read_text()
+        for path in re.findall(r'"/v1/([a-z0-9/]+\.json)"', text):
+            assert f"/rest/v1/{path}" in inventory or path.rsplit("/", 1)[1] in inventory, path
+
+
+def test_the_inventory_names_every_example_and_only_examples():
+    named = set(re.findall(r"`([a-z0-9-]+)`", _inventory()))
+    assert set(example_names()) <= named
+    assert {name for name in named if "-" in name} <= set(example_names())

@@ -1,8 +1,8 @@
 """The sandbox's answers validate against the response schemas of Marketo's Swagger files.
 
 Where a Swagger definition contradicts the prose documentation the sandbox follows the
-prose; PATCHES below relaxes exactly those definitions, each listed with its page in
-apps/sandbox/README.md ("Where the Swagger files and the prose disagree").
+prose; `_patched` below relaxes only such definitions, each a row with its page in
+docs/marketo.md ("Where the Swagger files and the prose disagree").
 """
 
 import copy
@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft4Validator
+
+from tests.sandbox.conftest import identity_answer
 
 # Marketo's own files, vendored unchanged; where they come from is in SOURCE.md there.
 SWAGGER = Path(__file__).resolve().parent / "marketo-openapi"
@@ -168,18 +170,7 @@ def test_token_errors_match_the_swagger(sandbox, api):
 
 
 def test_identity_matches_the_swagger(sandbox):
-    import requests
-
-    body = requests.get(
-        f"{sandbox.identity_url}/oauth/token",
-        params={
-            "grant_type": "client_credentials",
-            "client_id": sandbox.client_id,
-            "client_secret": sandbox.client_secret,
-        },
-        timeout=5,
-    ).json()
-    validate("identity", "get", "/identity/oauth/token", body)
+    validate("identity", "get", "/identity/oauth/token", identity_answer(sandbox).json())
 
 
 ASSET_KINDS = [

@@ -148,7 +148,9 @@ _skipped: list[str] = []
 
 
 def pytest_runtest_logreport(report):
-    if REQUIRED and report.skipped:
+    # An expected failure (xfail) is reported as skipped, but it ran: it is a known
+    # difference waiting for its fix (strict, so it fails once fixed), not a lost service.
+    if REQUIRED and report.skipped and not hasattr(report, "wasxfail"):
         _skipped.append(report.nodeid)
 
 

@@ -2,8 +2,10 @@ import pytest
 import requests
 
 
-def get_token(sandbox, client_id=None, client_secret=None) -> str:
-    response = requests.get(
+def identity_answer(sandbox, client_id=None, client_secret=None) -> requests.Response:
+    """The sandbox's identity endpoint asked as authentication.md shows it: a GET with the
+    credentials in the query string."""
+    return requests.get(
         f"{sandbox.identity_url}/oauth/token",
         params={
             "grant_type": "client_credentials",
@@ -12,6 +14,10 @@ def get_token(sandbox, client_id=None, client_secret=None) -> str:
         },
         timeout=5,
     )
+
+
+def get_token(sandbox, client_id=None, client_secret=None) -> str:
+    response = identity_answer(sandbox, client_id, client_secret)
     response.raise_for_status()
     return response.json()["access_token"]
 
