@@ -53,12 +53,34 @@ def test_a_full_sync_mirrors_every_folder_and_asset_of_every_type(instance, sand
             MirroredAsset.objects.filter(instance=instance, asset_type=asset_type).count()
             == counts[kind]
         ), asset_type
-    # Every folder but the two roots hangs under its parent; every asset sits in its folder.
-    assert MirroredFolder.objects.filter(instance=instance, parent__isnull=True).count() == 2
+    # Every folder but the three roots hangs under its parent; every asset sits in its folder.
+    roots = MirroredFolder.objects.filter(instance=instance, parent__isnull=True)
+    assert set(roots.values_list("name", flat=True)) == {
+        "Marketing Activities",
+        "Design Studio",
+        "Lead Database",
+    }
     assert not MirroredAsset.objects.filter(instance=instance, folder__isnull=True).exists()
     assert sync.progress["email"]["state"] == "done"
     assert sync.progress["email"]["rows"] == counts["email"]
     assert AuditEvent.objects.filter(action="assets.sync", instance_id=instance.pk).exists()
+
+
+def test_lists_outside_programs_are_mirrored_under_the_lead_database(instance, sandbox):
+    """folders.md: Lead Database is the third root; static-lists.md and smart-lists.md show
+    lists in its folders (not in programs)."""
+    _run(instance)
+    group_lists = MirroredFolder.objects.get(
+        instance=instance, path="/Lead Database/Default/Group Lists"
+    )
+    assert group_lists.parent.parent.parent.name == "Lead Database"
+    assert set(group_lists.assets.values_list("asset_type", "name")) == {
+        ("static_list", "Foundation Seed List"),
+        ("static_list", "Blacklist Seed List"),
+        ("static_list", "Possible Duplicates Seed List"),
+    }
+    smart = MirroredAsset.objects.get(instance=instance, asset_type="smart_list", name="2018 Leads")
+    assert smart.folder.path == "/Lead Database/Default/Smart Lists"
 
 
 def test_a_full_sync_uses_the_minimum_of_browse_calls(instance, sandbox):

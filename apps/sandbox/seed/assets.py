@@ -1,5 +1,6 @@
 """The seeded asset tree: workspaces, nested folders, programs of every type with their
-channels, and every asset type the product browses (folders.md, programs.md, emails.md...).
+channels, the Lead Database's lists, and every asset type the product browses (folders.md,
+programs.md, emails.md...).
 
 Records are kept in the shape the API returns; `meta` holds what the API does not show.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apps.sandbox.seed.asset_kinds import fill_design_studio, fill_program
+from apps.sandbox.seed.lead_database import fill_lead_database
 
 # kind -> (content type in folder/{id}/content.json, folder reference style, url prefix)
 KINDS = {
@@ -137,6 +139,8 @@ class AssetStore:
                 ]
             for number in range(programs):
                 fill_program(self, self.rng.choice(areas), workspace, number)
+        # Last, so that the two trees above keep the ids and names they always had.
+        fill_lead_database(self, [workspace for workspace, _ in WORKSPACES])
 
     # --- queries --------------------------------------------------------------------------
     def ids(self, kind: str) -> list[int]:
