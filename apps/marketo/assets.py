@@ -123,9 +123,10 @@ def browse_pages(
 
     The end of the list is an answer with no `result` and the warning "No assets found for
     the given search criteria." (emails.md, "Query"). A page shorter than maxReturn is NOT
-    the end: Marketo drops rows from a page after counting the offset (emails.md: emails of
-    an A/B-tested email program are never returned), so a short page can have more after it.
-    The price is one call per browse past the last rows (the end answer).
+    the end: browse leaves out rows it never returns (emails.md: the email of an email
+    program that uses A/B testing), and the offset counts positions, not rows returned, so
+    a short page can have more after it. The price is one call per browse past the last
+    rows (the end answer).
     """
     offset = max(int(start), 0)
     while True:
