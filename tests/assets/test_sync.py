@@ -73,7 +73,7 @@ def test_lists_outside_programs_are_mirrored_under_the_lead_database(instance, s
     group_lists = MirroredFolder.objects.get(
         instance=instance, path="/Lead Database/Default/Group Lists"
     )
-    assert group_lists.parent.parent.parent.name == "Lead Database"
+    assert group_lists.parent.parent.name == "Lead Database"
     assert set(group_lists.assets.values_list("asset_type", "name")) == {
         ("static_list", "Foundation Seed List"),
         ("static_list", "Blacklist Seed List"),
