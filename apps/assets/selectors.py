@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -35,8 +35,19 @@ class AssetFilters:
     sort: str = DEFAULT_SORT
 
 
+# Marketo's three areas, in the order its own menu shows them (folders.md, "Browse": the
+# Marketing Activities, Design Studio and Lead Database roots).
+ROOT_AREAS = ("Marketing Activities", "Design Studio", "Lead Database")
+
+
 def folder_roots(*, instance) -> QuerySet[MirroredFolder]:
-    return MirroredFolder.objects.filter(instance=instance, parent__isnull=True).order_by("name")
+    area = Case(
+        *(When(name=name, then=Value(place)) for place, name in enumerate(ROOT_AREAS)),
+        default=Value(len(ROOT_AREAS)),
+    )
+    return MirroredFolder.objects.filter(instance=instance, parent__isnull=True).order_by(
+        area, "name"
+    )
 
 
 def folder_children(*, folder: MirroredFolder) -> QuerySet[MirroredFolder]:

@@ -2,7 +2,9 @@
 
 Each page is written together with the checkpoint in one transaction, so a sync killed at
 any point resumes at the first page it had not stored. A full pass marks every row it sees
-with its own id; rows left unmarked at the end were deleted in Marketo.
+with its own id; rows left unmarked at the end were deleted in Marketo, but only for the
+folders and the types whose browse reached Marketo's documented end of the list
+(`browse_pages`): a browse that stopped for any other reason did not see every row.
 """
 
 import logging
@@ -180,24 +182,31 @@ class _Runner:
         self._save(step=step, offset=start)
         if step != FOLDERS and self.folders is None:
             self.folders = folder_map(self.instance)
-        for offset, rows, last in marketo_assets.browse_pages(
-            self.client, path, params, start=start
-        ):
+        for page in marketo_assets.browse_pages(self.client, path, params, start=start):
             self.calls += 1
             state = self.progress[step]
             state["calls"] += 1
             with transaction.atomic():
-                if rows:
+                if page.rows:
                     state["pages"] += 1
                     if step == FOLDERS:
-                        state["rows"] += folders_upsert(self.instance, rows, sync_id=self.sync.pk)
+                        state["rows"] += folders_upsert(
+                            self.instance, page.rows, sync_id=self.sync.pk
+                        )
                     else:
                         state["rows"] += assets_upsert(
-                            self.instance, step, rows, folders=self.folders, sync_id=self.sync.pk
+                            self.instance,
+                            step,
+                            page.rows,
+                            folders=self.folders,
+                            sync_id=self.sync.pk,
                         )
-                if last:
+                if page.last:
                     state["state"] = "done"
-                self._save(step=step, offset=offset + marketo_assets.MAX_RETURN, stored=True)
+                    # Whether this step saw every row: only then may a full pass delete.
+                    state["seen_all"] = page.end
+                next_offset = page.offset + marketo_assets.MAX_RETURN
+                self._save(step=step, offset=next_offset, stored=True)
 
     def _tokens(self) -> None:
         """My Tokens of every program that changed since its tokens were read (tokens.md):
@@ -229,15 +238,7 @@ class _Runner:
         deleted = 0
         with transaction.atomic():
             if self.sync.mode == AssetSync.Mode.FULL:
-                stale_assets = MirroredAsset.objects.filter(instance=self.instance).exclude(
-                    seen_sync_id=self.sync.pk
-                )
-                stale_folders = MirroredFolder.objects.filter(instance=self.instance).exclude(
-                    seen_sync_id=self.sync.pk
-                )
-                deleted = stale_assets.count() + stale_folders.count()
-                stale_assets.delete()
-                stale_folders.delete()
+                deleted = self._delete_unseen()
             updated = jobs.job_finish(
                 AssetSync,
                 self.sync.pk,
@@ -264,6 +265,29 @@ class _Runner:
                     "deleted": deleted,
                 },
             )
+
+    def _delete_unseen(self) -> int:
+        """Rows this full pass did not see, of the steps whose browse saw every row."""
+        complete = [step for step in STEPS if self.progress[step].get("seen_all")]
+        stale_assets = MirroredAsset.objects.filter(
+            instance=self.instance, asset_type__in=[s for s in complete if s != FOLDERS]
+        ).exclude(seen_sync_id=self.sync.pk)
+        deleted = stale_assets.count()
+        stale_assets.delete()
+        if FOLDERS in complete:
+            stale_folders = MirroredFolder.objects.filter(instance=self.instance).exclude(
+                seen_sync_id=self.sync.pk
+            )
+            deleted += stale_folders.count()
+            stale_folders.delete()
+        incomplete = [s for s in STEPS if s != TOKENS and s not in complete]
+        if incomplete:
+            log.warning(
+                "asset sync %s: no documented end for %s; kept the rows it did not see",
+                self.sync.pk,
+                ", ".join(incomplete),
+            )
+        return deleted
 
     def _save(self, *, step: str, offset: int, stored: bool = False) -> None:
         """The checkpoint, with the heartbeat; LostClaim when another worker holds the sync.

@@ -4,7 +4,7 @@
 import json
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from apps.marketo.client import MarketoClient
 from apps.marketo.errors import NotFound
@@ -104,19 +104,41 @@ def _folder_ref(folder: dict[str, Any]) -> str:
     return json.dumps({"id": int(folder["id"]), "type": folder.get("type", "Folder")})
 
 
+class BrowsePage(NamedTuple):
+    """One call of an asset browse. `last`: no call follows. `end`: the answer was the
+    documented end of the list; a browse that stops for any other reason did not see every
+    asset, and a full pass must not delete what it did not see."""
+
+    offset: int
+    rows: list[dict[str, Any]]
+    last: bool
+    end: bool
+
+
 def browse_pages(
     client: MarketoClient, path: str, params: dict[str, Any] | None = None, *, start: int = 0
-) -> Iterator[tuple[int, list[dict[str, Any]], bool]]:
-    """Asset-API paging by offset, resumable: starts at offset `start` and yields
-    (offset, rows, is_last) for every call made, so a caller can checkpoint each page."""
+) -> Iterator[BrowsePage]:
+    """Asset-API paging by offset, resumable: starts at offset `start` and yields a
+    BrowsePage for every call made, so a caller can checkpoint each page.
+
+    The end of the list is an answer with no `result` and the warning "No assets found for
+    the given search criteria." (emails.md, "Query"). A page shorter than maxReturn is NOT
+    the end: browse leaves out rows it never returns (emails.md: the email of an email
+    program that uses A/B testing), and the offset counts positions, not rows returned, so
+    a short page can have more after it. The price is one call per browse past the last
+    rows (the end answer).
+    """
     offset = max(int(start), 0)
     while True:
         envelope = client.get(path, {**(params or {}), "maxReturn": MAX_RETURN, "offset": offset})
         rows = envelope.get("result") or []
-        last = len(rows) < MAX_RETURN or NO_ASSETS_WARNING in (envelope.get("warnings") or [])
-        yield offset, rows, last
-        if last:
+        if not rows:
+            # Without the warning an empty page is not the documented end: stop (no call
+            # would tell more) but say so, and the caller keeps what it did not see.
+            end = NO_ASSETS_WARNING in (envelope.get("warnings") or [])
+            yield BrowsePage(offset, [], True, end)
             return
+        yield BrowsePage(offset, rows, False, False)
         offset += MAX_RETURN
 
 

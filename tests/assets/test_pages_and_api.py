@@ -194,7 +194,11 @@ def test_a_clone_without_a_name_or_folder_says_what_is_missing(mirrored, client_
 def test_api_lists_folders_by_parent(mirrored, api_client, viewer):
     api_client.force_authenticate(viewer)
     roots = api_client.get(f"/api/v1/instances/{mirrored.pk}/folders/").json()
-    assert {row["name"] for row in roots["results"]} == {"Marketing Activities", "Design Studio"}
+    assert {row["name"] for row in roots["results"]} == {
+        "Marketing Activities",
+        "Design Studio",
+        "Lead Database",
+    }
     root = next(row for row in roots["results"] if row["name"] == "Marketing Activities")
     children = api_client.get(
         f"/api/v1/instances/{mirrored.pk}/folders/", {"parent": root["id"]}

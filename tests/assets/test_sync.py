@@ -2,6 +2,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from apps.assets import sync as sync_module
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
@@ -10,6 +11,7 @@ from apps.assets.sync import asset_sync_run
 from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.core.jobs import jobs_release_interrupted, jobs_sweep
+from apps.marketo import assets as marketo_assets
 from apps.marketo import client as marketo_client_module
 from apps.marketo.assets import BROWSE_PATHS
 from apps.marketo.governor import Priority
@@ -36,8 +38,9 @@ def _run(instance, mode="full", user=None):
 
 
 def _minimum_calls(counts) -> int:
-    # A page shorter than 200 ends a type; an exact multiple of 200 costs one empty page more.
-    return sum(counts[k] // 200 + 1 for k in ["folders", *SANDBOX_KINDS.values()])
+    # Every page of rows, then the documented end (an answer with no rows): one call more
+    # per type than its pages (assets.md, emails.md; a short page is not the end).
+    return sum(-(-counts[k] // 200) + 1 for k in ["folders", *SANDBOX_KINDS.values()])
 
 
 def test_a_full_sync_mirrors_every_folder_and_asset_of_every_type(instance, sandbox):
@@ -50,12 +53,34 @@ def test_a_full_sync_mirrors_every_folder_and_asset_of_every_type(instance, sand
             MirroredAsset.objects.filter(instance=instance, asset_type=asset_type).count()
             == counts[kind]
         ), asset_type
-    # Every folder but the two roots hangs under its parent; every asset sits in its folder.
-    assert MirroredFolder.objects.filter(instance=instance, parent__isnull=True).count() == 2
+    # Every folder but the three roots hangs under its parent; every asset sits in its folder.
+    roots = MirroredFolder.objects.filter(instance=instance, parent__isnull=True)
+    assert set(roots.values_list("name", flat=True)) == {
+        "Marketing Activities",
+        "Design Studio",
+        "Lead Database",
+    }
     assert not MirroredAsset.objects.filter(instance=instance, folder__isnull=True).exists()
     assert sync.progress["email"]["state"] == "done"
     assert sync.progress["email"]["rows"] == counts["email"]
     assert AuditEvent.objects.filter(action="assets.sync", instance_id=instance.pk).exists()
+
+
+def test_lists_outside_programs_are_mirrored_under_the_lead_database(instance, sandbox):
+    """folders.md: Lead Database is the third root; static-lists.md and smart-lists.md show
+    lists in its folders (not in programs)."""
+    _run(instance)
+    group_lists = MirroredFolder.objects.get(
+        instance=instance, path="/Lead Database/Default/Group Lists"
+    )
+    assert group_lists.parent.parent.name == "Lead Database"
+    assert set(group_lists.assets.values_list("asset_type", "name")) == {
+        ("static_list", "Foundation Seed List"),
+        ("static_list", "Blacklist Seed List"),
+        ("static_list", "Possible Duplicates Seed List"),
+    }
+    smart = MirroredAsset.objects.get(instance=instance, asset_type="smart_list", name="2018 Leads")
+    assert smart.folder.path == "/Lead Database/Default/Smart Lists"
 
 
 def test_a_full_sync_uses_the_minimum_of_browse_calls(instance, sandbox):
@@ -106,6 +131,84 @@ def test_a_full_sync_removes_what_was_deleted_in_marketo(instance, sandbox):
     assert not MirroredAsset.objects.filter(
         instance=instance, asset_type="snippet", marketo_id=gone
     ).exists()
+
+
+def _more_emails(sandbox, count: int) -> list[int]:
+    """Shared emails after the seeded ones, so that emails take two pages and more."""
+    store = sandbox.instance.assets
+    folder = next(key for key, f in store.folders.items() if f["folderType"] == "Email")
+    ids = [
+        store.add_asset("email", f"Bulk Email {n}", folder, "Default", status="approved")["id"]
+        for n in range(count)
+    ]
+    sandbox.instance.dirty = True
+    return ids
+
+
+def test_a_short_page_in_the_middle_of_a_browse_is_not_the_end(instance, sandbox):
+    """emails.md: an email of an A/B-tested email program is not returned, so the first page
+    of emails comes back short with more after it. A full pass pages on to the documented end
+    (no result, "No assets found" warning) and keeps every email it can see."""
+    late = _more_emails(sandbox, 250)
+    assert _run(instance).status == AssetSync.Status.SUCCEEDED
+    store = sandbox.instance.assets
+    program = next(
+        p for p in store.assets["program"].values() if p["type"] == "Email"
+    )  # its email is among the first 200
+    hidden = [
+        e
+        for e in store.assets["email"].values()
+        if store.meta[("email", e["id"])].parent == ("Program", program["id"])
+    ]
+    assert len(hidden) == 1 and list(store.assets["email"]).index(hidden[0]["id"]) < 200
+    answer = requests.post(
+        f"{sandbox.base_url}/_sandbox/ab-test", json={"program": program["id"]}, timeout=10
+    )
+    assert answer.json() == {"program": program["id"], "ab_test": True}
+
+    sync = _run(instance)
+    assert sync.status == AssetSync.Status.SUCCEEDED, sync.error
+    emails = set(
+        MirroredAsset.objects.filter(instance=instance, asset_type="email").values_list(
+            "marketo_id", flat=True
+        )
+    )
+    assert set(late) <= emails  # past the short first page
+    assert emails == set(store.assets["email"]) - {hidden[0]["id"]}
+    assert sync.deleted == 1  # the email Marketo no longer returns, and nothing else
+    assert sync.progress["email"]["calls"] == 3  # 199 rows, 147 rows, the end
+    assert sync.progress["email"]["seen_all"] is True
+
+
+def test_a_browse_that_ends_without_the_documented_answer_deletes_nothing(
+    instance, sandbox, monkeypatch
+):
+    """A browse that stops short of Marketo's end answer did not see every row: the full
+    pass keeps the rows of that type it did not see (and still deletes elsewhere)."""
+    _run(instance)
+    store = sandbox.instance.assets
+    gone_snippet = next(iter(store.assets["snippet"]))
+    del store.assets["snippet"][gone_snippet]
+    gone_form = next(iter(store.assets["form"]))
+    del store.assets["form"][gone_form]
+    sandbox.instance.dirty = True
+    original = marketo_assets.browse_pages
+
+    def forms_end_without_the_warning(client, path, params=None, *, start=0):
+        for page in original(client, path, params, start=start):
+            yield page._replace(end=False) if path.endswith("/forms.json") else page
+
+    monkeypatch.setattr(marketo_assets, "browse_pages", forms_end_without_the_warning)
+    sync = _run(instance)
+    assert sync.status == AssetSync.Status.SUCCEEDED
+    assert sync.progress["form"]["seen_all"] is False
+    assert MirroredAsset.objects.filter(
+        instance=instance, asset_type="form", marketo_id=gone_form
+    ).exists()
+    assert not MirroredAsset.objects.filter(
+        instance=instance, asset_type="snippet", marketo_id=gone_snippet
+    ).exists()
+    assert sync.deleted == 1
 
 
 def test_an_incremental_sync_asks_only_for_what_changed_and_keeps_the_rest(instance, sandbox):

@@ -31,6 +31,7 @@ from apps.marketo import leads as marketo_leads
 from apps.marketo.errors import TokenInvalid
 from apps.marketo.governor import Priority
 from apps.marketo.identity import token_request
+from apps.marketo.paging import NO_ASSETS_WARNING
 from apps.usage.models import ErrorDay, LedgerEntry, UsageDay, UsageSync
 from apps.usage.services import usage_sync_run
 from tests.contract.examples import example, example_names, response
@@ -63,6 +64,20 @@ def _client(instance):
 
 def _serve(mock, name, path, method="GET"):
     mock.add(method, f"{REST}{path}", json=response(name))
+
+
+def _serve_end(mock, path):
+    """The end of an asset browse as emails.md words it: success, no `result`, and the
+    warning "No assets found for the given search criteria." (the envelope of assets.md)."""
+    mock.get(
+        f"{REST}{path}",
+        json={
+            "success": True,
+            "errors": [],
+            "requestId": "e42b#14272d07d78",
+            "warnings": [NO_ASSETS_WARNING],
+        },
+    )
 
 
 def _sent(mock, path) -> list[dict]:
@@ -333,6 +348,7 @@ def check_folder_by_name(marketo, instance):
 
 def check_folders_browse(marketo, instance):
     _serve(marketo, "folders-browse", marketo_assets.FOLDERS_PATH)
+    _serve_end(marketo, marketo_assets.FOLDERS_PATH)
     pages = list(
         marketo_assets.browse_pages(
             _client(instance),
@@ -340,8 +356,17 @@ def check_folders_browse(marketo, instance):
             {"maxDepth": marketo_assets.FOLDER_MAX_DEPTH},
         )
     )
-    ((offset, rows, last),) = pages  # three folders: fewer than a page
-    assert (offset, last) == (0, True)
+    # Three folders, fewer than a page, and still not the end: the next call says so.
+    first, end = pages
+    assert (first.offset, first.last, end.offset, end.rows, end.last, end.end) == (
+        0,
+        False,
+        marketo_assets.MAX_RETURN,
+        [],
+        True,
+        True,
+    )
+    rows = first.rows
     folders_upsert(instance, rows)
     folder_parents_link(instance)
     assert set(MirroredFolder.objects.values_list("name", "parent__name", "is_system", "url")) == {
@@ -364,14 +389,21 @@ def check_browse(name, asset_type, params=None):
     def check(marketo, instance):
         path = marketo_assets.BROWSE_PATHS[asset_type]
         _serve(marketo, name, path)
-        ((offset, rows, last),) = marketo_assets.browse_pages(_client(instance), path, params)
-        assert (offset, last) == (0, True)  # fewer rows than maxReturn
-        assets_upsert(instance, asset_type, rows, folders=folder_map(instance))
+        _serve_end(marketo, path)
+        # Fewer rows than maxReturn is not the end (assets.md, emails.md): one call more.
+        first, end = marketo_assets.browse_pages(_client(instance), path, params)
+        assert (first.offset, first.last) == (0, False)
+        assert (end.offset, end.rows, end.last, end.end) == (200, [], True, True)
+        assets_upsert(instance, asset_type, first.rows, folders=folder_map(instance))
         for record in response(name)["result"]:
             _assert_mirrored(instance, asset_type, record)
-        if params:
-            (sent,) = _sent(marketo, path)
-            assert {k: sent[k] for k in params} == params
+        sent = _sent(marketo, path)
+        assert [(call["offset"], call["maxReturn"]) for call in sent] == [
+            ("0", "200"),
+            ("200", "200"),
+        ]
+        for call in sent:
+            assert {k: call[k] for k in params or {}} == (params or {})
 
     return check
 

@@ -50,6 +50,31 @@ def test_expanding_the_tree_loads_sub_folders_and_opens_a_folder(page, mirrored)
     screenshot(page, "assets-folder")
 
 
+def test_the_tree_shows_the_three_roots_and_the_lead_database_lists(page, mirrored):
+    """folders.md: Marketing Activities, Design Studio and Lead Database; the lists outside
+    programs live under Lead Database (static-lists.md, smart-lists.md)."""
+    sign_in(page, "otto")
+    page.goto(f"/assets/{mirrored.pk}/")
+    roots = page.locator(".asset-tree .tree > .tree-node > details > summary > a")
+    expect(roots).to_have_text(["Marketing Activities", "Design Studio", "Lead Database"])
+    root = MirroredFolder.objects.get(instance=mirrored, name="Lead Database")
+    node = page.locator(f'details[data-folder="folder-{root.marketo_id}"]')
+    node.locator("summary").click(position={"x": 4, "y": 8})
+    default = MirroredFolder.objects.get(instance=mirrored, path="/Lead Database/Default")
+    workspace = node.locator(f'details[data-folder="folder-{default.marketo_id}"]')
+    workspace.locator("summary").click(position={"x": 4, "y": 8})
+    workspace.locator(":scope > .tree-children").get_by_role(
+        "link", name="Group Lists", exact=True
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Group Lists")
+    expect(page.locator(".crumbs")).to_contain_text("Lead Database")
+    listing = page.locator("#listing")
+    for name in ("Foundation Seed List", "Blacklist Seed List", "Possible Duplicates Seed List"):
+        expect(listing.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(listing.locator(".type-icon[title='Static list']")).to_have_count(3)
+    screenshot(page, "assets-lead-database")
+
+
 def test_searching_finds_assets_across_the_instance(page, mirrored):
     sign_in(page, "otto")
     page.goto(f"/assets/{mirrored.pk}/")

@@ -2,6 +2,8 @@
 
 import json
 
+import requests
+
 
 def test_paging_ends_with_the_no_assets_found_warning(api):
     seen, offset = [], 0
@@ -77,3 +79,86 @@ def test_folder_content_and_program_tokens(api):
     ).json()["result"][0]
     assert tokens["folder"] == {"type": "Program", "value": program["id"]}
     assert len(tokens["tokens"]) >= 2
+
+
+def test_an_ab_tested_programs_email_leaves_its_page_short_and_paging_goes_on(api, sandbox):
+    """emails.md: Get Emails (and by name) never returns the email of an email program that
+    uses A/B testing. The page is cut first, so it comes back short with more after it."""
+    emails = f"{api.base}/asset/v1/emails.json"
+    before = api.get(emails, params={"offset": 0, "maxReturn": 10}).json()["result"]
+    store = sandbox.instance.assets
+    program = next(p for p in store.assets["program"].values() if p["type"] == "Email")
+    (email,) = [
+        e
+        for e in store.assets["email"].values()
+        if store.meta[("email", e["id"])].parent == ("Program", program["id"])
+    ]
+    position = list(store.assets["email"]).index(email["id"])
+    offset = position - position % 10
+    page = api.get(emails, params={"offset": offset, "maxReturn": 10}).json()["result"]
+    assert email in page and len(page) == 10
+
+    answer = requests.post(
+        f"{sandbox.base_url}/_sandbox/ab-test", json={"program": program["id"]}, timeout=10
+    )
+    assert answer.json() == {"program": program["id"], "ab_test": True}
+    short = api.get(emails, params={"offset": offset, "maxReturn": 10}).json()["result"]
+    assert short == [row for row in page if row["id"] != email["id"]]  # 9 rows, not the end
+    after = api.get(emails, params={"offset": offset + 10, "maxReturn": 10}).json()
+    assert after["result"]
+    by_name = api.get(
+        f"{api.base}/asset/v1/email/byName.json", params={"name": email["name"]}
+    ).json()
+    assert email["id"] not in [row["id"] for row in by_name.get("result", [])]
+    assert api.get(emails, params={"offset": 0, "maxReturn": 10}).json()["result"] == (
+        [row for row in before if row["id"] != email["id"]] if offset == 0 else before
+    )
+    # Only an email program can run one; the switch goes off again.
+    refused = requests.post(
+        f"{sandbox.base_url}/_sandbox/ab-test", json={"program": 999999}, timeout=10
+    )
+    assert refused.status_code == 400
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/ab-test",
+        json={"program": program["id"], "on": False},
+        timeout=10,
+    )
+    assert api.get(emails, params={"offset": offset, "maxReturn": 10}).json()["result"] == page
+
+
+def test_the_lead_database_is_a_third_root_holding_lists(api):
+    """folders.md: Marketing Activities, Design Studio and Lead Database are the roots;
+    static-lists.md and smart-lists.md browse the lists of a Lead Database folder."""
+    folders = api.get(
+        f"{api.base}/asset/v1/folders.json", params={"maxDepth": 50, "maxReturn": 200}
+    ).json()["result"]
+    roots = [f["name"] for f in folders if f["parent"] is None]
+    assert roots == ["Marketing Activities", "Design Studio", "Lead Database"]
+    (root,) = api.get(
+        f"{api.base}/asset/v1/folder/byName.json", params={"name": "Lead Database"}
+    ).json()["result"]
+    tree = api.get(
+        f"{api.base}/asset/v1/folders.json",
+        params={"root": json.dumps({"id": root["id"], "type": "Folder"}), "maxDepth": 5},
+    ).json()["result"]
+    group = next(f for f in tree if f["path"] == "/Lead Database/Default/Group Lists")
+    lists = api.get(
+        f"{api.base}/asset/v1/staticLists.json",
+        params={"folder": json.dumps({"id": group["id"], "type": "Folder"})},
+    ).json()["result"]
+    assert [row["name"] for row in lists] == [
+        "Foundation Seed List",
+        "Blacklist Seed List",
+        "Possible Duplicates Seed List",
+    ]
+    assert lists[0]["folder"] == {"id": group["id"], "type": "Folder"}
+    smart = next(f for f in tree if f["path"] == "/Lead Database/Default/Smart Lists")
+    smart_lists = api.get(
+        f"{api.base}/asset/v1/smartLists.json",
+        params={"folder": json.dumps({"id": smart["id"], "type": "Folder"})},
+    ).json()["result"]
+    assert [row["name"] for row in smart_lists] == [
+        "2018 Leads",
+        "Active Prospects",
+        "Leads by Score",
+    ]

@@ -81,7 +81,10 @@ def browse(instance, request, kind: str, **_):
         rows = [row for row in rows if row.get("workspace") == workspace]
     if kind in UPDATED_RANGE:
         rows = _updated_within(request, rows)
-    return asset_body([public(kind, row, browse=True) for row in page(request, rows)])
+    # The page is cut before the rows Marketo never returns are left out, so a page can be
+    # shorter than maxReturn with more after it; the end is the empty answer (asset_body).
+    shown = [row for row in page(request, rows) if not instance.assets.hidden(kind, row)]
+    return asset_body([public(kind, row, browse=True) for row in shown])
 
 
 def _updated_within(request, rows: list) -> list:
@@ -125,7 +128,11 @@ def by_name_view(instance, request, kind: str, **_):
     name = request.param("name")
     if not name:
         raise blank("name")
-    rows = [row for row in instance.assets.assets[kind].values() if row["name"] == name]
+    rows = [
+        row
+        for row in instance.assets.assets[kind].values()
+        if row["name"] == name and not instance.assets.hidden(kind, row)
+    ]
     folder = request.json_param("folder")
     if folder:
         wanted = (str(folder.get("type", "Folder")).title(), _int(folder.get("id")))

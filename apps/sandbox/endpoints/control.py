@@ -1,5 +1,5 @@
-"""The sandbox's own routes under /_sandbox/: stats, reset, faults, clock. No token, not
-counted, never part of Marketo's API."""
+"""The sandbox's own routes under /_sandbox/: stats, reset, faults, clock, A/B tests. No
+token, not counted, never part of Marketo's API."""
 
 from __future__ import annotations
 
@@ -58,6 +58,17 @@ def control(instance, request) -> Response:
             except (TypeError, ValueError) as invalid:
                 return _json({"error": str(invalid)}, 400)
             return _json({"added": added, "faults": instance.faults.scripted()})
+    if path == "/_sandbox/ab-test" and method == "POST":
+        # An email program starts (or ends) an A/B test: Marketo stops returning its email.
+        on = bool(body.get("on", True))
+        try:
+            program = int(body.get("program", ""))
+            with instance.assets.lock:
+                instance.assets.ab_test_set(program, on)
+                instance.dirty = True
+        except (TypeError, ValueError) as invalid:
+            return _json({"error": str(invalid)}, 400)
+        return _json({"program": program, "ab_test": on})
     if path == "/_sandbox/clock":
         if method == "POST":
             try:

@@ -1,5 +1,6 @@
 """The seeded asset tree: workspaces, nested folders, programs of every type with their
-channels, and every asset type the product browses (folders.md, programs.md, emails.md...).
+channels, the Lead Database's lists, and every asset type the product browses (folders.md,
+programs.md, emails.md...).
 
 Records are kept in the shape the API returns; `meta` holds what the API does not show.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apps.sandbox.seed.asset_kinds import fill_design_studio, fill_program
+from apps.sandbox.seed.lead_database import fill_lead_database
 
 # kind -> (content type in folder/{id}/content.json, folder reference style, url prefix)
 KINDS = {
@@ -39,6 +41,8 @@ def stamp(moment: datetime) -> str:
 class Meta:
     parent: tuple[str, int] | None  # ("Folder" | "Program", id)
     has_draft: bool = False
+    # An email program running an A/B test (emails.md, "Query": its email is not returned).
+    ab_test: bool = False
 
 
 class AssetStore:
@@ -135,6 +139,8 @@ class AssetStore:
                 ]
             for number in range(programs):
                 fill_program(self, self.rng.choice(areas), workspace, number)
+        # Last, so that the two trees above keep the ids and names they always had.
+        fill_lead_database(self, [workspace for workspace, _ in WORKSPACES])
 
     # --- queries --------------------------------------------------------------------------
     def ids(self, kind: str) -> list[int]:
@@ -143,6 +149,24 @@ class AssetStore:
     def name_of(self, kind: str, asset_id: int) -> str | None:
         record = self.assets.get(kind, {}).get(asset_id)
         return record["name"] if record else None
+
+    def ab_test_set(self, program_id: int, on: bool = True) -> None:
+        """Start (or end) an A/B test in an email program; ValueError if it is not one."""
+        program = self.assets["program"].get(int(program_id))
+        if program is None or program.get("type") != "Email":
+            raise ValueError(f"no email program with id {program_id}")
+        self.meta[("program", program["id"])].ab_test = on
+
+    def hidden(self, kind: str, record: dict) -> bool:
+        """emails.md, "Query": an email of an email program that uses A/B testing is not
+        returned by Get Emails, by id or by name (success, "No assets found" warning)."""
+        if kind != "email":
+            return False
+        parent = self.meta[(kind, record["id"])].parent
+        if not parent or parent[0] != "Program":
+            return False
+        program = self.meta.get(("program", parent[1]))
+        return bool(program and program.ab_test)
 
     def children(self, parent: tuple[str, int]) -> list[tuple[str, int]]:
         """What folder/{id}/content.json lists: sub-folders, programs, then assets."""
