@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from apps.sandbox.endpoints import paging
 from apps.sandbox.envelope import MarketoError, blank, lead_body
@@ -32,7 +31,8 @@ def known_type_ids(instance) -> list[int]:
 
 def activity_types(instance, request, **_):
     custom = custom_type_ids(instance.leads.custom_activity_types)
-    return lead_body([describe(type_id) for type_id in TYPES] + [describe_custom(i) for i in custom])
+    standard = [describe(type_id) for type_id in TYPES]
+    return lead_body(standard + [describe_custom(type_id) for type_id in custom])
 
 
 def parse_datetime(value: str) -> datetime:

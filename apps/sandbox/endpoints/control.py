@@ -106,7 +106,7 @@ def _activities(instance, body: dict) -> Response:
                 primary=int(row.get("primaryAttributeValueId", 0)),
             )
             added.append(row)
-    except (KeyError, TypeError, ValueError) as invalid:
+    except (KeyError, TypeError, ValueError, OverflowError) as invalid:
         return _json({"error": str(invalid)}, 400)
     instance.dirty = True
     return _json({"added": len(added), "customTypes": store.custom_activity_types})

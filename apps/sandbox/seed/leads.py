@@ -282,7 +282,7 @@ class LeadStore:
         rows.sort()
         self.activity_time = array("q", (row[0] for row in rows))
         self.activity_lead = array("i", (row[1] for row in rows))
-        self.activity_type = array("H", (row[2] for row in rows))
+        self.activity_type = array("I", (row[2] for row in rows))  # custom types: 100001+
         self.activity_primary = array("i", (row[3] for row in rows))
 
     def activities_after(self, moment: int, after: int) -> int:
