@@ -100,6 +100,8 @@ def activity_week(*, instance, user, lead_id: int, type_ids, start: datetime, ol
     older = max(0, min(int(older), MAX_SLICES - 1))
     since = start - SLICE * older
     until = None if older == 0 else since + SLICE
+    if not type_ids:  # the types could not be read: nothing to ask Marketo for
+        return ActivityWeek(since, until, older, [], True)
     types = _type_names(instance, user)
     read = detail.activities_read_cached(
         instance=instance, user=user, lead_id=lead_id, type_ids=type_ids, since=since, until=until
