@@ -318,6 +318,9 @@ def lead_fields_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -
     )
 
 
+NO_SCRIPT_WEEKS = 4
+
+
 def _int_param(request: HttpRequest, name: str, default: int) -> int:
     try:
         return int(request.GET.get(name) or default)
@@ -340,7 +343,10 @@ def lead_activities_view(request: HtmxHttpRequest, instance_pk: int, lead_id: in
         instance=instance, user=request.user, types=types
     )
     context["chosen_names"] = sorted(types[type_id] for type_id in chosen)
-    wanted = [older] if request.htmx else list(range(older + 1))
+    # htmx appends one week; a page of its own (no JS) shows the weeks up to `older`, at most
+    # NO_SCRIPT_WEEKS of them, so that a hand-made URL cannot cost a year of calls at once.
+    first = older if request.htmx else max(0, older - NO_SCRIPT_WEEKS + 1)
+    wanted = list(range(first, older + 1))
     try:
         for week in wanted:
             context["weeks"].append(

@@ -142,3 +142,12 @@ def test_times_are_in_the_viewers_time_zone(client_for, otto, instance, sandbox)
     _choose(client, instance, [CUSTOM])
     body = _week(client, instance)
     assert f"{moment + timedelta(hours=9):%-d %b %Y}, 08:30" in body
+
+
+def test_without_javascript_a_page_shows_at_most_four_weeks(client_for, otto, instance, sandbox):
+    client = client_for(otto)
+    _choose(client, instance, [2])
+    page = _week(client, instance, older=9, htmx=False)
+    assert page.count('class="activity-week"') == 4
+    start = int(lead_activities.newest_since().timestamp())
+    assert f"?start={start}&amp;older=10" in page  # and it goes on from the oldest shown

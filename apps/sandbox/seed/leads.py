@@ -134,7 +134,7 @@ class LeadStore:
     def __init__(self, *, seed: int, count: int, assets) -> None:
         self._lock = threading.Lock()
         self._indexes: dict[str, dict] = {}
-        self._by_lead: dict[int, list[int]] | None = None
+        self._by_lead: dict[int, array] | None = None
         # Custom activity types listed besides the standard ones (activities.md, "Custom
         # Activity Types"); a benchmark sets it to see an instance with ~80 types.
         self.custom_activity_types = 0
@@ -300,12 +300,12 @@ class LeadStore:
         first use, so that a lead's page never scans the instance's whole log."""
         with self._lock:
             if self._by_lead is None:
-                by_lead: dict[int, list[int]] = {}
+                by_lead: dict[int, array] = {}
                 for index, lead in enumerate(self.activity_lead):
-                    by_lead.setdefault(lead, []).append(index)
+                    by_lead.setdefault(lead, array("i")).append(index)
                 self._by_lead = by_lead
-            indexes = self._by_lead.get(position, [])
-        return indexes[bisect_left(indexes, start) : bisect_left(indexes, stop)]
+            indexes = self._by_lead.get(position, array("i"))
+        return indexes[bisect_left(indexes, start) : bisect_left(indexes, stop)].tolist()
 
     def activity_add(self, *, position: int, type_id: int, moment: int, primary: int = 0) -> int:
         """Insert one activity in time order (for tests: a lead with sparse activity over
