@@ -1,7 +1,7 @@
 """One lead in full: its fields, recent activities and memberships (each section is loaded
 on its own, so the page shows what it has while the rest is on its way)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -19,6 +19,7 @@ ACTIVITY_CACHE_SECONDS = 300
 DEFAULT_ACTIVITY_DAYS = 30
 MAX_ACTIVITY_DAYS = 365
 ACTIVITY_PAGE_SIZE = 25
+DAY = 60 * 60 * 24
 
 
 class LeadNotFound(Exception):
@@ -60,21 +61,49 @@ def lead_fields(*, instance, user, lead_id: int) -> dict:
     return {"lead": lead, "groups": groups}
 
 
-def lead_activities(*, instance, user, lead_id: int, days=DEFAULT_ACTIVITY_DAYS, type_id=None):
-    """(rows newest first, each with its type's name; complete?). Cached for five minutes,
-    so that paging through them costs no more calls."""
-    days = max(1, min(int(days), MAX_ACTIVITY_DAYS))
-    types = metadata.activity_types_get(instance=instance, user=user)
-    type_ids = [type_id] if type_id else list(types)
-    key = f"leads:activities:{instance.pk}:{lead_id}:{days}:{type_id or 'all'}"
+def _activity_token(client, *, instance, since: datetime) -> str:
+    """A date-based token stands for its date only (paging-tokens.md, "Date-Based"): every
+    lead and every chunk of types read from `since` can use it, so it is cached for a day."""
+    key = f"leads:activity-token:{instance.pk}:{int(since.timestamp())}"
+    token = cache.get(key)
+    if token is None:
+        token = marketo_activities.paging_token(client, since=since)
+        cache.set(key, token, DAY)
+    return token
+
+
+def activities_read_cached(*, instance, user, lead_id, type_ids, since, until=None) -> dict:
+    """{"rows": raw rows newest first, "complete": bool}, cached by everything that decides
+    the answer (lead, types, window), so that reading the same data again costs no call."""
+    types_key = ",".join(str(type_id) for type_id in sorted(set(type_ids)))
+    window = f"{int(since.timestamp())}-{int(until.timestamp()) if until else 'now'}"
+    key = f"leads:activities:{instance.pk}:{int(lead_id)}:{types_key}:{window}"
     cached = cache.get(key)
     if cached is None:
-        since = (timezone.now() - timedelta(days=days)).replace(microsecond=0)
+        client = _client(instance, user)
         rows, complete = marketo_activities.lead_activities(
-            _client(instance, user), lead_id=lead_id, since=since, type_ids=type_ids
+            client,
+            lead_id=lead_id,
+            since=since,
+            until=until,
+            type_ids=type_ids,
+            token=_activity_token(client, instance=instance, since=since),
         )
         cached = {"rows": rows, "complete": complete}
         cache.set(key, cached, ACTIVITY_CACHE_SECONDS)
+    return cached
+
+
+def lead_activities(*, instance, user, lead_id: int, days=DEFAULT_ACTIVITY_DAYS, type_id=None):
+    """(rows newest first, each with its type's name; complete?) of the last `days`, all
+    types or one (the API's lead detail)."""
+    days = max(1, min(int(days), MAX_ACTIVITY_DAYS))
+    types = metadata.activity_types_get(instance=instance, user=user)
+    type_ids = [type_id] if type_id else list(types)
+    since = (timezone.now() - timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    cached = activities_read_cached(
+        instance=instance, user=user, lead_id=lead_id, type_ids=type_ids, since=since
+    )
     rows = [
         {**row, "type_name": types.get(row.get("activityTypeId"), row.get("activityTypeId"))}
         for row in cached["rows"]

@@ -111,3 +111,27 @@ class LeadLookupResult(models.Model):
 
     def __str__(self) -> str:
         return f"lead {self.lead_id} found by lookup {self.lookup_id}"
+
+
+class LeadActivityPreference(models.Model):
+    """The activity types one user reads on lead detail pages of one instance: at most 20,
+    two calls' worth (activities.md: ten activityTypeIds per call)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lead_activity_preferences"
+    )
+    instance = models.ForeignKey(
+        MarketoInstance, on_delete=models.CASCADE, related_name="lead_activity_preferences"
+    )
+    type_ids = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "instance"], name="one_activity_preference_per_user_instance"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.instance}: {len(self.type_ids)} activity types"

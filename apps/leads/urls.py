@@ -37,6 +37,11 @@ urlpatterns = [
         name="lead_detail_activities",
     ),
     path(
+        "<int:instance_pk>/activity-types/",
+        views.lead_activity_types_view,
+        name="lead_activity_types",
+    ),
+    path(
         "<int:instance_pk>/lead/<int:lead_id>/memberships/",
         views.lead_memberships_view,
         name="lead_detail_memberships",

@@ -1,10 +1,13 @@
 import contextlib
+from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
@@ -13,6 +16,7 @@ from apps.core.htmx import HtmxHttpRequest
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
 from apps.instances.selectors import current_instance, instance_get
+from apps.leads import activities as lead_activities
 from apps.leads import detail, downloads, metadata, selectors, services
 from apps.leads.parsing import (
     LOOKUP_BODIES,
@@ -263,6 +267,13 @@ def _detail_instance(request: HttpRequest, instance_pk: int):
     return instance
 
 
+def _activity_types(instance, user) -> dict[int, str]:
+    try:
+        return metadata.activity_types_get(instance=instance, user=user)
+    except CallProblem:
+        return {}
+
+
 def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
     detail.lead_view_audit(
@@ -271,10 +282,10 @@ def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> Ht
         lead_id=lead_id,
         audit=AuditContext.from_request(request),
     )
-    try:
-        types = metadata.activity_types_get(instance=instance, user=request.user)
-    except CallProblem:
-        types = {}
+    types = _activity_types(instance, request.user)
+    chosen = lead_activities.activity_types_chosen(
+        instance=instance, user=request.user, types=types
+    )
     return render(
         request,
         "leads/lead_detail.html",
@@ -282,8 +293,11 @@ def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> Ht
             "instance": instance,
             "lead_id": lead_id,
             "marketo_url": detail.marketo_lead_url(lead_id),
-            "activity_types": sorted(types.items(), key=lambda item: item[1]),
-            "days": detail.DEFAULT_ACTIVITY_DAYS,
+            "activity_types": sorted(types.items(), key=lambda item: item[1].lower()),
+            "chosen_types": set(chosen),
+            "chosen_names": sorted(types[type_id] for type_id in chosen),
+            "max_types": lead_activities.MAX_CHOSEN_TYPES,
+            "start": int(lead_activities.newest_since().timestamp()),
         },
     )
 
@@ -304,25 +318,76 @@ def lead_fields_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -
     )
 
 
-def lead_activities_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
-    instance = _detail_instance(request, instance_pk)
+NO_SCRIPT_WEEKS = 4
+
+
+def _int_param(request: HttpRequest, name: str, default: int) -> int:
     try:
-        days = int(request.GET.get("days") or detail.DEFAULT_ACTIVITY_DAYS)
-        type_id = int(request.GET.get("type") or 0) or None
+        return int(request.GET.get(name) or default)
     except ValueError:
-        days, type_id = detail.DEFAULT_ACTIVITY_DAYS, None
-    context = {"instance": instance, "lead_id": lead_id, "days": days, "type_id": type_id}
+        return default
+
+
+def lead_activities_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
+    """One week of activities (htmx: the fragment "load older" appends), or without htmx
+    every week from the newest to `older`, as a page of its own."""
+    instance = _detail_instance(request, instance_pk)
+    newest = int(lead_activities.newest_since().timestamp())
+    start = _int_param(request, "start", newest)
+    if not 0 < newest - start < 366 * 86400:
+        start = newest  # a week start from a page left open for a year, or nonsense
+    older = max(0, min(_int_param(request, "older", 0), lead_activities.MAX_SLICES - 1))
+    context: dict = {"instance": instance, "lead_id": lead_id, "start": start, "weeks": []}
+    types = _activity_types(instance, request.user)
+    chosen = lead_activities.activity_types_chosen(
+        instance=instance, user=request.user, types=types
+    )
+    context["chosen_names"] = sorted(types[type_id] for type_id in chosen)
+    # htmx appends one week; a page of its own (no JS) shows the weeks up to `older`, at most
+    # NO_SCRIPT_WEEKS of them, so that a hand-made URL cannot cost a year of calls at once.
+    first = older if request.htmx else max(0, older - NO_SCRIPT_WEEKS + 1)
+    wanted = list(range(first, older + 1))
     try:
-        rows, complete = detail.lead_activities(
-            instance=instance, user=request.user, lead_id=lead_id, days=days, type_id=type_id
-        )
-        context["page"] = Paginator(rows, detail.ACTIVITY_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        context["complete"] = complete
+        for week in wanted:
+            context["weeks"].append(
+                lead_activities.activity_week(
+                    instance=instance,
+                    user=request.user,
+                    lead_id=lead_id,
+                    type_ids=chosen,
+                    start=datetime.fromtimestamp(start, UTC),
+                    older=week,
+                )
+            )
     except CallProblem as exc:
         context["error"] = _problem(exc, needs=marketo_activities.ROLE_PERMISSIONS)
-    return render(request, "leads/partials/activities.html", context)
+    if context["weeks"]:
+        context["oldest"] = context["weeks"][-1]
+    if request.htmx:
+        return render(request, "leads/partials/activities.html", context)
+    return render(request, "leads/lead_activities.html", context)
+
+
+@require_POST
+def lead_activity_types_view(request: HttpRequest, instance_pk: int) -> HttpResponse:
+    """Save the viewer's activity types for this instance, then back to the lead."""
+    instance = _detail_instance(request, instance_pk)
+    types = _activity_types(instance, request.user)
+    values = request.POST.getlist("type")
+    try:
+        chosen = lead_activities.activity_types_choose(
+            instance=instance,
+            user=request.user,
+            type_ids=[int(value) for value in values if value.isdigit()],
+            types=types,
+        )
+        messages.success(request, f"Activity types saved: {len(chosen)} chosen.")
+    except lead_activities.TooManyTypes as exc:
+        messages.error(request, str(exc))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("leads_home")
+    return redirect(back)
 
 
 def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:

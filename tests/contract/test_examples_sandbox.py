@@ -109,9 +109,16 @@ def _program_membership(api, sandbox):
 
 def _activities(api, sandbox):
     token = _get(api, "/v1/activities/pagingtoken.json", sinceDatetime="2014-10-06T13:22:17-08:00")
-    return _get(
-        api, "/v1/activities.json", activityTypeIds="1", nextPageToken=token["nextPageToken"]
-    )
+    answer = {"nextPageToken": token["nextPageToken"], "moreResult": True}
+    # activities.md, "Query": a page may hold fewer than 300 items (none) with moreResult
+    # true; the caller goes on with the returned token. The first page with items is compared.
+    for _ in range(50):
+        answer = _get(
+            api, "/v1/activities.json", activityTypeIds="1", nextPageToken=answer["nextPageToken"]
+        )
+        if answer["result"] or not answer["moreResult"]:
+            return answer
+    return answer
 
 
 def _usage(path):

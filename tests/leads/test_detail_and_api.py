@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from apps.audit.models import AuditEvent
@@ -13,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_detail_page_is_audited_and_loads_its_sections_separately(client_for, otto, instance):
     page = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/").content.decode()
-    for section in ("fields/", "activities/?days=30", "memberships/"):
-        assert f'hx-get="/leads/{instance.pk}/lead/100001/{section}"' in page
+    for section in ("fields/", "activities/?start=", "memberships/"):
+        assert f'hx-get="/leads/{instance.pk}/lead/100001/{section}' in page
     assert "leadDatabase/loadLeadDetail?leadId=100001" in page
     event = AuditEvent.objects.get(action="leads.view")
     assert (event.target_type, event.target_id, event.actor) == ("lead", "100001", otto)
@@ -35,26 +33,6 @@ def test_a_lead_id_that_does_not_exist_gets_a_clear_message(client_for, otto, in
     response = client_for(otto).get(f"/leads/{instance.pk}/lead/999999/fields/")
     assert response.status_code == 404
     assert "No lead with id 999999 exists in Sandbox." in response.content.decode()
-
-
-def test_activities_of_the_last_30_days_show_type_names_and_filter_by_type(
-    client_for, otto, instance, sandbox
-):
-    # A seeded lead with an activity in the last 25 days (of the real clock).
-    store, now = sandbox.instance.leads, time.time()
-    position = next(
-        i for i, moment in enumerate(store.activity_time) if now - 25 * 86400 < moment < now
-    )
-    lead_id, type_id = 100001 + store.activity_lead[position], store.activity_type[position]
-    types = {1: "Visit Webpage", 2: "Fill Out Form", 6: "Send Email", 7: "Email Delivered"}
-    client = client_for(otto)
-    body = client.get(f"/leads/{instance.pk}/lead/{lead_id}/activities/").content.decode()
-    assert '<table class="activities">' in body
-    if type_id in types:
-        assert types[type_id] in body
-    other = 12 if type_id != 12 else 1
-    body = client.get(f"/leads/{instance.pk}/lead/{lead_id}/activities/?type={other}").content
-    assert "No activity in the last 30 days of this type." in body.decode()
 
 
 def test_memberships_list_static_lists_and_programs(client_for, otto, instance):

@@ -1,6 +1,8 @@
 """Plain `requests` calls copied from the examples in Marketo's docs (URL and parameters),
 so that the sandbox is not only tested by the client that will use it."""
 
+from datetime import datetime, timedelta
+
 import requests
 
 
@@ -43,7 +45,12 @@ def test_paging_tokens_md_since_datetime_then_activities(sandbox, api):
     ).json()
     assert body["success"] and body["nextPageToken"]
     assert {row["activityTypeId"] for row in body["result"]} <= {1, 12}
-    assert len(body["result"]) == 300 and body["moreResult"] is True
+    # activities.md, "Query": "fewer than 300 activity items while setting moreResult to
+    # true": a page holds one week of the log from the token's position.
+    assert 0 < len(body["result"]) < 300 and body["moreResult"] is True
+    dates = [row["activityDate"] for row in body["result"]]
+    first, last = (datetime.fromisoformat(dates[i]) for i in (0, -1))
+    assert dates == sorted(dates) and last - first <= timedelta(days=7)
 
 
 def test_folders_md_browse_with_root(sandbox, api):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from apps.sandbox.endpoints import paging
 from apps.sandbox.envelope import MarketoError, blank, lead_body
-from apps.sandbox.seed.activity_types import PRIMARY_SOURCES, TYPES, attribute_values, describe
+from apps.sandbox.seed.activity_types import (
+    PRIMARY_SOURCES,
+    TYPES,
+    attribute_values,
+    custom_type_ids,
+    describe,
+    describe_custom,
+)
 from apps.sandbox.seed.leads import FIRST_ID, iso
 
 FIRST_ACTIVITY_ID = 5_000_001
@@ -19,8 +25,14 @@ def register(router) -> None:
     router.add("GET", "/rest/v1/activities.json", activities)
 
 
+def known_type_ids(instance) -> list[int]:
+    return [*TYPES, *custom_type_ids(instance.leads.custom_activity_types)]
+
+
 def activity_types(instance, request, **_):
-    return lead_body([describe(type_id) for type_id in TYPES])
+    custom = custom_type_ids(instance.leads.custom_activity_types)
+    standard = [describe(type_id) for type_id in TYPES]
+    return lead_body(standard + [describe_custom(type_id) for type_id in custom])
 
 
 def parse_datetime(value: str) -> datetime:
@@ -44,6 +56,14 @@ def paging_token(instance, request, **_):
     return body
 
 
+# How much of the activity log one call reads: the activities of one week from the token's
+# position. Marketo answers "fewer than 300 activity items while setting moreResult to true"
+# (activities.md, "Query"), and with a lead or type filter a page can hold none at all; a
+# week per call gives a client exactly that, deterministically: a lead that was quiet for a
+# month costs four empty pages before its next activity.
+PAGE_WINDOW_SECONDS = 7 * 86400
+
+
 def activities(instance, request, **_):
     token = request.param("nextPageToken")
     if not token:
@@ -58,33 +78,46 @@ def activities(instance, request, **_):
         raise MarketoError("1003", "Too many leadIds, at most 30 are allowed")
     try:
         wanted_types = {int(value) for value in type_ids}
-        wanted_leads = {int(value) - FIRST_ID for value in lead_ids}
+        wanted_leads = sorted({int(value) - FIRST_ID for value in lead_ids})
     except ValueError:
         raise MarketoError("1003", "activityTypeIds and leadIds must be integers") from None
-    unknown = wanted_types - set(TYPES)
+    unknown = wanted_types - set(known_type_ids(instance))
     if unknown:
         raise MarketoError("1003", f"Invalid activity type id {min(unknown)}")
     moment, after = (int(part) for part in paging.decode(token, "A", 2))
     size = min(request.int_param("batchSize", 300) or 300, 300)
     store = instance.leads
-    index = store.activities_after(moment, after)
-    total = len(store.activity_time)
-    result: list[dict[str, Any]] = []
-    last = index - 1
-    # Marketo may answer fewer rows than batchSize with moreResult true (activities.md):
-    # scan at most a bounded slice per call.
-    scan_end = min(total, index + 20_000)
-    while index < scan_end and len(result) < size:
-        type_id = store.activity_type[index]
-        if type_id in wanted_types and (
-            not wanted_leads or store.activity_lead[index] in wanted_leads
-        ):
-            result.append(render(instance, index))
-        last = index
-        index += 1
-    last_time = store.activity_time[last] if last >= 0 else moment
-    more = index < total
-    return lead_body(result, nextPageToken=paging.encode("A", last_time, last), moreResult=more)
+    now = int(instance.clock.time())
+    start = store.activities_after(moment, after)
+    # The week starts at the log's next activity (a token older than the log starts at its
+    # first entry) and never reaches past now: later activities have not happened yet.
+    window_start = store.activity_time[start] if start < len(store.activity_time) else moment
+    window_end = min(max(moment, window_start) + PAGE_WINDOW_SECONDS, now)
+    stop = max(start, store.activity_index_at(window_end))
+    if wanted_leads:
+        candidates: list[int] = sorted(
+            index
+            for position in wanted_leads
+            for index in store.lead_activities_between(position, start, stop)
+        )
+    else:
+        candidates = range(start, stop)  # type: ignore[assignment]
+    found = [index for index in candidates if store.activity_type[index] in wanted_types]
+    if len(found) > size:
+        # A full page: the next call goes on from its last row.
+        last = found[size - 1]
+        next_token = paging.encode("A", store.activity_time[last], last)
+        return lead_body(
+            [render(instance, index) for index in found[:size]],
+            nextPageToken=next_token,
+            moreResult=True,
+        )
+    more = stop < len(store.activity_time) and store.activity_time[stop] <= now
+    return lead_body(
+        [render(instance, index) for index in found],
+        nextPageToken=paging.encode("A", max(window_end, moment), -1),
+        moreResult=more,
+    )
 
 
 def render(instance, index: int) -> dict:

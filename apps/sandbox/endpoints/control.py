@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from apps.sandbox.endpoints.activities import known_type_ids
 from apps.sandbox.routing import Response
 
 
@@ -69,6 +70,8 @@ def control(instance, request) -> Response:
         except (TypeError, ValueError) as invalid:
             return _json({"error": str(invalid)}, 400)
         return _json({"program": program, "ab_test": on})
+    if path == "/_sandbox/activities" and method == "POST":
+        return _activities(instance, body)
     if path == "/_sandbox/clock":
         if method == "POST":
             try:
@@ -88,3 +91,33 @@ def control(instance, request) -> Response:
                 }
             )
     return _json({"error": f"no sandbox control route {method} {path}"}, 404)
+
+
+def _activities(instance, body: dict) -> Response:
+    """Add activities ({"activities": [{"leadId", "activityTypeId", "activityDate"}]}) and/or
+    list custom activity types ({"customTypes": 69}); a full reset undoes both."""
+    store = instance.leads
+    added = []
+    try:
+        if "customTypes" in body:
+            store.custom_activity_types = max(0, int(body["customTypes"]))
+        known = set(known_type_ids(instance))
+        for row in body.get("activities", []):
+            position = store.position(int(row["leadId"]))
+            type_id = int(row["activityTypeId"])
+            if position is None or type_id not in known:
+                return _json({"error": f"no lead {row['leadId']} or type {type_id}"}, 400)
+            moment = datetime.fromisoformat(str(row["activityDate"]).replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError("give activityDate with a time zone")
+            store.activity_add(
+                position=position,
+                type_id=type_id,
+                moment=int(moment.timestamp()),
+                primary=int(row.get("primaryAttributeValueId", 0)),
+            )
+            added.append(row)
+    except (KeyError, TypeError, ValueError, OverflowError) as invalid:
+        return _json({"error": str(invalid)}, 400)
+    instance.dirty = True
+    return _json({"added": len(added), "customTypes": store.custom_activity_types})

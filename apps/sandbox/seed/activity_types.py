@@ -122,7 +122,8 @@ def attribute_values(type_id: int, activity_id: int) -> list[dict]:
     """Secondary attributes, derived from the activity id so that they cost no memory."""
     values = []
     value: int | bool | str
-    for name, data_type in TYPES[type_id][3]:
+    attributes = TYPES[type_id][3] if type_id in TYPES else [("Source", "string")]
+    for name, data_type in attributes:
         if data_type == "integer":
             value = activity_id % 97
         elif data_type == "boolean":
@@ -137,3 +138,29 @@ def attribute_values(type_id: int, activity_id: int) -> list[dict]:
             value = ""
         values.append({"name": name, "value": value})
     return values
+
+
+# Custom activity types have ids from 100001 (activities.md, "Get types"); types.json lists
+# them with the standard ones and does not say which are custom.
+FIRST_CUSTOM_TYPE = 100_001
+_CUSTOM_SUBJECTS = ["Conference", "Webinar", "Workshop", "Demo", "Trial", "Course", "Meetup"]
+_CUSTOM_VERBS = ["Attend", "Register for", "Cancel", "Rate", "Share", "Complete", "Join"]
+
+
+def custom_type_ids(count: int) -> list[int]:
+    return list(range(FIRST_CUSTOM_TYPE, FIRST_CUSTOM_TYPE + count))
+
+
+def describe_custom(type_id: int) -> dict:
+    ordinal = type_id - FIRST_CUSTOM_TYPE
+    verb = _CUSTOM_VERBS[ordinal % len(_CUSTOM_VERBS)]
+    subject = _CUSTOM_SUBJECTS[ordinal // len(_CUSTOM_VERBS) % len(_CUSTOM_SUBJECTS)]
+    round_ = ordinal // (len(_CUSTOM_VERBS) * len(_CUSTOM_SUBJECTS))
+    name = f"{verb} {subject}" + (f" {round_ + 1}" if round_ else "")
+    return {
+        "id": type_id,
+        "name": name,
+        "description": f"{name} (custom activity)",
+        "primaryAttribute": {"name": f"{subject} Name", "dataType": "string"},
+        "attributes": [{"name": "Source", "dataType": "string"}],
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime
 
 from apps.sandbox.seed.activity_types import PRIMARY_SOURCES
@@ -134,6 +134,10 @@ class LeadStore:
     def __init__(self, *, seed: int, count: int, assets) -> None:
         self._lock = threading.Lock()
         self._indexes: dict[str, dict] = {}
+        self._by_lead: dict[int, array] | None = None
+        # Custom activity types listed besides the standard ones (activities.md, "Custom
+        # Activity Types"); a benchmark sets it to see an instance with ~80 types.
+        self.custom_activity_types = 0
         rng = random.Random(seed)  # noqa: S311 - seeded simulation data
         self.leads: list[tuple] = [self._make(rng, position) for position in range(count)]
         self._seed_activities(rng, assets)
@@ -278,7 +282,7 @@ class LeadStore:
         rows.sort()
         self.activity_time = array("q", (row[0] for row in rows))
         self.activity_lead = array("i", (row[1] for row in rows))
-        self.activity_type = array("H", (row[2] for row in rows))
+        self.activity_type = array("I", (row[2] for row in rows))  # custom types: 100001+
         self.activity_primary = array("i", (row[3] for row in rows))
 
     def activities_after(self, moment: int, after: int) -> int:
@@ -286,3 +290,31 @@ class LeadStore:
         if after >= 0:
             return after + 1
         return bisect_right(self.activity_time, moment)
+
+    def activity_index_at(self, moment: int) -> int:
+        """Index of the first activity later than `moment` (epoch seconds)."""
+        return bisect_right(self.activity_time, moment)
+
+    def lead_activities_between(self, position: int, start: int, stop: int) -> list[int]:
+        """Indexes in [start, stop) of one lead's activities, from a per-lead index built on
+        first use, so that a lead's page never scans the instance's whole log."""
+        with self._lock:
+            if self._by_lead is None:
+                by_lead: dict[int, array] = {}
+                for index, lead in enumerate(self.activity_lead):
+                    by_lead.setdefault(lead, array("i")).append(index)
+                self._by_lead = by_lead
+            indexes = self._by_lead.get(position, array("i"))
+        return indexes[bisect_left(indexes, start) : bisect_left(indexes, stop)].tolist()
+
+    def activity_add(self, *, position: int, type_id: int, moment: int, primary: int = 0) -> int:
+        """Insert one activity in time order (for tests: a lead with sparse activity over
+        months). Later activities move one index up, so their ids change too."""
+        with self._lock:
+            index = bisect_right(self.activity_time, moment)
+            self.activity_time.insert(index, moment)
+            self.activity_lead.insert(index, position)
+            self.activity_type.insert(index, type_id)
+            self.activity_primary.insert(index, primary)
+            self._by_lead = None
+        return index
