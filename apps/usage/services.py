@@ -2,7 +2,6 @@
 
 import logging
 import time
-from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -158,7 +157,7 @@ def usage_days_store(*, instance, result: list[dict]) -> int:
     """Upsert Marketo's per-day, per-user counts. A day's answer is the whole truth for that
     day, so users it no longer lists are removed from that day."""
     for day in result:
-        on = date.fromisoformat(day["date"])
+        on = marketo_usage.usage_date(day["date"])
         counts = {u["userId"]: int(u["count"]) for u in day.get("users") or []}
         UsageDay.objects.filter(instance=instance, date=on).exclude(api_user__in=counts).delete()
         UsageDay.objects.bulk_create(
@@ -172,7 +171,7 @@ def usage_days_store(*, instance, result: list[dict]) -> int:
 
 def error_days_store(*, instance, result: list[dict]) -> int:
     for day in result:
-        on = date.fromisoformat(day["date"])
+        on = marketo_usage.usage_date(day["date"])
         counts = {str(e["errorCode"]): int(e["count"]) for e in day.get("errors") or []}
         ErrorDay.objects.filter(instance=instance, date=on).exclude(code__in=counts).delete()
         ErrorDay.objects.bulk_create(
