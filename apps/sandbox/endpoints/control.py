@@ -31,6 +31,7 @@ def stats_snapshot(instance) -> dict:
         **instance.stats.snapshot(),
         **instance.limits.snapshot(),
         "faults": instance.faults.scripted(),
+        "roles": instance.roles.snapshot(),
     }
 
 
@@ -58,6 +59,13 @@ def control(instance, request) -> Response:
             except (TypeError, ValueError) as invalid:
                 return _json({"error": str(invalid)}, 400)
             return _json({"added": added, "faults": instance.faults.scripted()})
+    if path == "/_sandbox/roles" and method in ("GET", "POST"):
+        if method == "POST":
+            try:
+                instance.roles.set(str(body.get("client_id", "")), body.get("permissions"))
+            except (TypeError, ValueError) as invalid:
+                return _json({"error": str(invalid)}, 400)
+        return _json({"roles": instance.roles.snapshot()})
     if path == "/_sandbox/clock":
         if method == "POST":
             try:
