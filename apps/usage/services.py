@@ -129,13 +129,19 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
         return sync
     except CallProblem as exc:
         return _fail(sync, claim, _problem(exc))
-    with transaction.atomic():
-        days = usage_days_store(instance=instance, result=usage)
-        error_days_store(instance=instance, result=errors)
-        # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
-        jobs.job_finish(
-            UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
-        )
+    try:
+        with transaction.atomic():
+            days = usage_days_store(instance=instance, result=usage)
+            error_days_store(instance=instance, result=errors)
+            # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
+            jobs.job_finish(
+                UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        # An answer that is not the shape usage.md shows: nothing is stored, the sync fails
+        # and says why, instead of the task dying with the sync left running.
+        detail = f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
+        return _fail(sync, claim, f"Marketo's usage answer could not be read: {detail}.")
     quota_reconcile(instance=instance)
     quota_alert_check(instance=instance)
     sync.refresh_from_db()

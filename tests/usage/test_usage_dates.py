@@ -76,3 +76,19 @@ def _token(sandbox):
         },
         timeout=5,
     ).json()["access_token"]
+
+
+@pytest.mark.django_db
+def test_an_unreadable_date_fails_the_sync_in_words_and_stores_nothing(
+    sandbox_instance, monkeypatch
+):
+    odd = [{"date": "17/10/2015", "total": 5, "users": [{"userId": "crm@x", "count": 5}]}]
+    monkeypatch.setattr("apps.marketo.usage.usage_today", lambda client: odd)
+    sync = usage_sync_run(
+        sync_id=UsageSync.objects.create(instance=sandbox_instance, kind=UsageSync.Kind.TODAY).pk
+    )
+    assert sync.status == "failed"
+    assert sync.error == (
+        "Marketo's usage answer could not be read: Invalid isoformat string: '17/10/2015'."
+    )
+    assert not UsageDay.objects.exists()
