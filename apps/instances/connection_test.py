@@ -2,13 +2,15 @@
 
 A refusal of access on a call means the API user's role lacks that permission (or an IP
 allow-list blocks us): help/rest-api/error-codes.md. The permissions named are those the
-endpoints' descriptions in Marketo's Swagger files require (apps/marketo/leads.py, assets.py).
+endpoints' descriptions in Marketo's Swagger files require (apps/marketo/leads.py,
+activities.py, assets.py).
 """
 
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from apps.marketo import activities as marketo_activities
 from apps.marketo import assets as marketo_assets
 from apps.marketo import leads as marketo_leads
 from apps.marketo.client import MarketoClient
@@ -31,6 +33,17 @@ CHECKS = [
         "/v1/leads/describe2.json",
         {},
         marketo_leads.ROLE_PERMISSIONS[0],
+    ),
+    # The lead page's activities need "Read-Only Activity": activities/types.json asks for
+    # exactly that and nothing else (endpoint-reference.md, "Get Activity Types"; the
+    # Required Permissions of /rest/v1/activities/types.json in swagger-mapi.json), and
+    # is one small call.
+    PermissionCheck(
+        "activities",
+        "Read activities",
+        "/v1/activities/types.json",
+        {},
+        marketo_activities.ROLE_PERMISSIONS[0],
     ),
     PermissionCheck(
         "assets",

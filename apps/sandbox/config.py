@@ -12,6 +12,8 @@ class ApiUser:
     client_id: str
     client_secret: str
     email: str
+    # The permissions of the user's role (apps/sandbox/roles.py); None: every permission.
+    permissions: frozenset[str] | None = None
 
 
 @dataclass

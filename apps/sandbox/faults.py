@@ -7,9 +7,13 @@ A fault spec is a JSON object:
     {"http": 502, "times": 1}                            HTTP 502 with an HTML body
     {"drop": true}                                       the connection is closed, no answer
     {"slow": 40}                                         like hang: longer than a client timeout
+    {"usage_dates": "date-time"}                         the usage and error statistics write
+        each `date` as the instant the quota day starts ("2026-03-08T06:00:00Z"), as the
+        Swagger file types it, instead of usage.md's YYYY-MM-DD (docs/marketo.md)
 `path` is a substring of the request path ("" or absent: every call but /_sandbox/);
 a hang (or slow) answer is the call's real answer, given after the wait;
-`times` absent means until the faults are cleared (DELETE /_sandbox/faults).
+`times` absent means until the faults are cleared (DELETE /_sandbox/faults); a
+`usage_dates` switch takes neither and lasts until then.
 """
 
 from __future__ import annotations
@@ -28,10 +32,13 @@ RANDOM_KINDS: tuple[tuple[str, Any], ...] = (
     ("slow", None),
 )
 
+# How the usage endpoints write a day: usage.md's YYYY-MM-DD, or the Swagger's date-time.
+USAGE_DATE_FORMATS = ("date", "date-time")
+
 
 @dataclass
 class Fault:
-    kind: str  # error | http | drop | hang
+    kind: str  # error | http | drop | hang | usage_dates
     code: str | None = None
     status: int | None = None
     seconds: float = 0.0
@@ -50,6 +57,10 @@ def parse_fault(spec: dict) -> Fault:
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError("times must be a positive integer")
     common: dict[str, Any] = {"path": path, "times": times}
+    if "usage_dates" in spec:
+        if spec["usage_dates"] not in USAGE_DATE_FORMATS:
+            raise ValueError(f"usage_dates must be one of {', '.join(USAGE_DATE_FORMATS)}")
+        return Fault("usage_dates", code=spec["usage_dates"])
     if "error" in spec:
         code = str(spec["error"])
         if not code.isdigit():
@@ -75,20 +86,32 @@ class FaultPlan:
         self._random = random.Random(seed)  # noqa: S311 - simulation, not security
         self._lock = threading.Lock()
         self._scripted: list[Fault] = []
+        self._usage_dates: Fault | None = None
 
     def add(self, spec: dict) -> Fault:
         fault = parse_fault(spec)
         with self._lock:
-            self._scripted.append(fault)
+            if fault.kind == "usage_dates":
+                # A way of answering, not a fault taken by one call: the last switch wins.
+                self._usage_dates = fault if fault.code != "date" else None
+            else:
+                self._scripted.append(fault)
         return fault
 
     def clear(self) -> None:
         with self._lock:
             self._scripted.clear()
+            self._usage_dates = None
 
     def scripted(self) -> list[dict]:
         with self._lock:
-            return [fault.describe() for fault in self._scripted]
+            switches = [self._usage_dates] if self._usage_dates else []
+            return [fault.describe() for fault in self._scripted + switches]
+
+    def usage_date_times(self) -> bool:
+        """Whether the usage endpoints write their dates as date-times."""
+        with self._lock:
+            return self._usage_dates is not None
 
     def take(self, path: str) -> Fault | None:
         with self._lock:

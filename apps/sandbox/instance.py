@@ -17,6 +17,7 @@ from apps.sandbox.endpoints.identity import token
 from apps.sandbox.envelope import MarketoError, error_body
 from apps.sandbox.faults import FaultPlan
 from apps.sandbox.limits import Limits
+from apps.sandbox.roles import Roles, required_permissions
 from apps.sandbox.routing import Request, Response, Router
 from apps.sandbox.seed import AssetStore, LeadStore
 from apps.sandbox.stats import Stats
@@ -31,6 +32,7 @@ class Instance:
         self.config = config
         self.clock = Clock()
         self.tokens = TokenStore(config.api_users, self.clock, config.token_ttl)
+        self.roles = Roles(config.api_users)
         self.limits = Limits(config, self.clock)
         self.stats = Stats()
         self.faults = FaultPlan(config.fault_rate, config.seed, config.slow_seconds)
@@ -68,6 +70,7 @@ class Instance:
             self.faults.clear()
             self.clock.reset()
             self.tokens.reset()
+            self.roles.reset()
             self.stats = Stats()
             if self.dirty:
                 self.seed_data()
@@ -152,6 +155,10 @@ class Instance:
             return Response(body=error_body("610", "Requested resource not found"))
         request.path_params = params
         request.route = route.template
+        if not self.roles.allows(
+            request.user, required_permissions(request.method, route.template)
+        ):
+            return Response(body=error_body("603", "Access denied"))
         try:
             body = route.handler(self, request, **params)
         except MarketoError as failed:

@@ -69,6 +69,11 @@ class SandboxHandle:
         """script_fault(path="leads.json", times=3, error="602"), (hang=5), (http=502), ..."""
         self.instance.faults.add(spec)
 
+    def set_role(self, client_id: str, permissions: list[str] | None) -> None:
+        """The permissions of an API user's role (apps/sandbox/roles.py); None: all of them.
+        A full reset gives every user its configured role back."""
+        self.instance.roles.set(client_id, permissions)
+
     def clear_faults(self) -> None:
         self.instance.faults.clear()
 

@@ -14,6 +14,8 @@ PRESETS = [
     ("custom", "Custom"),
 ]
 MAX_DAYS = 3 * 366
+# The range every usage tab opens with.
+DEFAULT_RANGE = "30"
 
 
 def quota_range(start: date | None, end: date | None, *, default_days: int) -> tuple[date, date]:
@@ -37,23 +39,34 @@ def quota_range(start: date | None, end: date | None, *, default_days: int) -> t
 class RangeForm(forms.Form):
     """A range of quota days (America/Chicago dates, as Marketo counts them)."""
 
-    range = forms.ChoiceField(choices=PRESETS, required=False, initial="30")
+    range = forms.ChoiceField(choices=PRESETS, required=False, initial=DEFAULT_RANGE)
     start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, data=None, *, default="30", **kwargs) -> None:
+    def __init__(
+        self, data=None, *, default=DEFAULT_RANGE, history_start: date | None = None, **kwargs
+    ) -> None:
         data = data.copy() if data is not None else {}
         if not data.get("range"):
             data["range"] = "custom" if data.get("start") or data.get("end") else default
+        # The first day the instance has figures for (selectors.history_start).
+        self.history_start = history_start
+        self.cut_to_history = False
         super().__init__(data, **kwargs)
 
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
-        preset = cleaned.get("range") or "30"
+        preset = cleaned.get("range") or DEFAULT_RANGE
         if preset != "custom":
             cleaned["end"] = today()
             cleaned["start"] = cleaned["end"] - timedelta(days=int(preset) - 1)
+            # "The last 30 days" of an instance added 6 days ago are those 6 days: the days
+            # before its history are unknown, not days without calls (Marketo keeps 7 days,
+            # usage.md, so no sync can reach further back).
+            if self.history_start and cleaned["start"] < self.history_start <= cleaned["end"]:
+                cleaned["start"] = self.history_start
+                self.cut_to_history = True
             return cleaned
         start, end = cleaned.get("start"), cleaned.get("end")
         if self.errors:

@@ -4,20 +4,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import TruncDate, TruncHour
 
 from apps.instances.models import MarketoInstance
 from apps.marketo.codes import NOT_COUNTED, code_info
 from apps.marketo.governor import CHICAGO
-from apps.usage.days import day_bounds, today
+from apps.usage.days import chicago_date, day_bounds, today
+from apps.usage.features import feature_label
 from apps.usage.models import ErrorDay, LedgerEntry, LedgerHour, UsageDay, UsageSync
 from apps.usage.quota import quota_statuses
 
 # Stacked chart: the biggest users get their own colour, the rest share "others".
 CHART_USERS = 8
-# A day is unusual for an API user when it is this many times the user's average over the
-# range, with enough calls and enough days to speak of a usual level.
+# A day is unusual for an API user when it is this many times the user's daily average (over
+# the days of the range with figures), with enough calls and enough days to speak of a usual
+# level.
 UNUSUAL_FACTOR = 3
 UNUSUAL_MIN_CALLS = 100
 UNUSUAL_MIN_DAYS = 5
@@ -34,6 +36,22 @@ def first_usage_date(*, instance) -> date | None:
         .values_list("date", flat=True)
         .first()
     )
+
+
+def history_start(*, instance) -> date | None:
+    """The first quota day this instance has figures for: Marketo's usage or errors as
+    synced, or a call in our own ledger. Earlier days are unknown, not days without calls."""
+    firsts = [
+        UsageDay.objects.filter(instance=instance).aggregate(first=Min("date"))["first"],
+        ErrorDay.objects.filter(instance=instance).aggregate(first=Min("date"))["first"],
+    ]
+    for moment in (
+        LedgerHour.objects.filter(instance=instance).aggregate(first=Min("hour"))["first"],
+        LedgerEntry.objects.filter(instance=instance).aggregate(first=Min("made_at"))["first"],
+    ):
+        firsts.append(chicago_date(moment) if moment else None)
+    known = [first for first in firsts if first is not None]
+    return min(known) if known else None
 
 
 def range_notice(*, instance, start: date) -> str:
@@ -65,6 +83,8 @@ class UsageReport:
     series: list[dict]  # label, values (one per day): the stacked chart
     unusual: set = field(default_factory=set)  # {(api_user, date)}
     total: int = 0
+    # The days of the range with figures (a sync stored that day): what averages divide by.
+    data_days: set = field(default_factory=set)
 
 
 def usage_report(*, instance, start: date, end: date) -> UsageReport:
@@ -77,22 +97,23 @@ def usage_report(*, instance, start: date, end: date) -> UsageReport:
         .order_by("-total", "api_user")
     )
     _add_peak_dates(rows, users)
-    unusual = set(
-        rows.annotate(
-            usual=Window(Avg("calls"), partition_by=[F("api_user")]),
-            seen=Window(Count("id"), partition_by=[F("api_user")]),
-        )
-        .filter(
-            seen__gte=UNUSUAL_MIN_DAYS,
-            calls__gte=UNUSUAL_MIN_CALLS,
-            calls__gt=F("usual") * UNUSUAL_FACTOR,
-        )
-        .values_list("api_user", "date")
-    )
-    for user in users:
-        user["average"] = round(user["total"] / len(days), 1)
-        user["unusual"] = sum(1 for name, _ in unusual if name == user["api_user"])
     totals = dict(rows.values("date").annotate(total=Sum("calls")).values_list("date", "total"))
+    # A day before the history began, or not synced, is unknown, not a day without calls: the
+    # average is over the days with figures, and a user absent on such a day made 0 calls.
+    data_days = len(totals)
+    unusual: set = set()
+    if data_days >= UNUSUAL_MIN_DAYS:
+        # calls > FACTOR * (user's total / data_days), in integers.
+        unusual = set(
+            rows.annotate(user_total=Window(Sum("calls"), partition_by=[F("api_user")]))
+            .filter(calls__gte=UNUSUAL_MIN_CALLS)
+            .annotate(scaled=F("calls") * data_days)
+            .filter(scaled__gt=F("user_total") * UNUSUAL_FACTOR)
+            .values_list("api_user", "date")
+        )
+    for user in users:
+        user["average"] = round(user["total"] / data_days, 1) if data_days else 0
+        user["unusual"] = sum(1 for name, _ in unusual if name == user["api_user"])
     unusual_days = {on for _, on in unusual}
     daily = [{"date": on, "total": totals.get(on, 0), "unusual": on in unusual_days} for on in days]
     top = [user["api_user"] for user in users[:CHART_USERS]]
@@ -120,6 +141,7 @@ def usage_report(*, instance, start: date, end: date) -> UsageReport:
         series=series,
         unusual=unusual,
         total=sum(user["total"] for user in users),
+        data_days=set(totals),
     )
 
 
@@ -139,7 +161,8 @@ def _add_peak_dates(rows, users: list[dict]) -> None:
 
 
 def usage_user_days(*, instance, api_user: str, start: date, end: date) -> list[dict]:
-    """One API user's calls per day, with the unusual days marked."""
+    """One API user's calls per day, with the unusual days marked and the days with
+    figures (`known`) told from the days nobody synced."""
     report = usage_report(instance=instance, start=start, end=end)
     calls = dict(
         UsageDay.objects.filter(
@@ -147,9 +170,20 @@ def usage_user_days(*, instance, api_user: str, start: date, end: date) -> list[
         ).values_list("date", "calls")
     )
     return [
-        {"date": on, "calls": calls.get(on, 0), "unusual": (api_user, on) in report.unusual}
+        {
+            "date": on,
+            "calls": calls.get(on, 0),
+            "unusual": (api_user, on) in report.unusual,
+            "known": on in report.data_days,
+        }
         for on in report.days
     ]
+
+
+def daily_average(days: list[dict]) -> float:
+    """The calls of usage_user_days averaged over the days with figures."""
+    known = [day["calls"] for day in days if day["known"]]
+    return round(sum(known) / len(known), 1) if known else 0
 
 
 # --- errors -----------------------------------------------------------------------------
@@ -229,6 +263,7 @@ def calls_report(*, instance, start: date, end: date, group_by: str) -> list[dic
         item["mean_ms"] = round(item.pop("ms") / item["calls"]) if item["calls"] else 0
         if item["key"] in (None, ""):
             item["key"] = {"user": "(scheduled, no person)", "feature": "(none)"}.get(group_by, "")
+        item["label"] = feature_label(item["key"]) if group_by == "feature" else item["key"]
         result.append(item)
     if group_by == "hour":
         return sorted(result, key=lambda item: item["key"])

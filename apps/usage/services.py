@@ -2,7 +2,6 @@
 
 import logging
 import time
-from datetime import date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -130,13 +129,19 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
         return sync
     except CallProblem as exc:
         return _fail(sync, claim, _problem(exc))
-    with transaction.atomic():
-        days = usage_days_store(instance=instance, result=usage)
-        error_days_store(instance=instance, result=errors)
-        # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
-        jobs.job_finish(
-            UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
-        )
+    try:
+        with transaction.atomic():
+            days = usage_days_store(instance=instance, result=usage)
+            error_days_store(instance=instance, result=errors)
+            # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
+            jobs.job_finish(
+                UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
+            )
+    except (KeyError, TypeError, ValueError) as exc:
+        # An answer that is not the shape usage.md shows: nothing is stored, the sync fails
+        # and says why, instead of the task dying with the sync left running.
+        detail = f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
+        return _fail(sync, claim, f"Marketo's usage answer could not be read: {detail}.")
     quota_reconcile(instance=instance)
     quota_alert_check(instance=instance)
     sync.refresh_from_db()
@@ -158,7 +163,7 @@ def usage_days_store(*, instance, result: list[dict]) -> int:
     """Upsert Marketo's per-day, per-user counts. A day's answer is the whole truth for that
     day, so users it no longer lists are removed from that day."""
     for day in result:
-        on = date.fromisoformat(day["date"])
+        on = marketo_usage.usage_date(day["date"])
         counts = {u["userId"]: int(u["count"]) for u in day.get("users") or []}
         UsageDay.objects.filter(instance=instance, date=on).exclude(api_user__in=counts).delete()
         UsageDay.objects.bulk_create(
@@ -172,7 +177,7 @@ def usage_days_store(*, instance, result: list[dict]) -> int:
 
 def error_days_store(*, instance, result: list[dict]) -> int:
     for day in result:
-        on = date.fromisoformat(day["date"])
+        on = marketo_usage.usage_date(day["date"])
         counts = {str(e["errorCode"]): int(e["count"]) for e in day.get("errors") or []}
         ErrorDay.objects.filter(instance=instance, date=on).exclude(code__in=counts).delete()
         ErrorDay.objects.bulk_create(

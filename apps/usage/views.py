@@ -115,14 +115,25 @@ def usage_overview_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "usage/overview.html", context)
 
 
-def _range(request: HttpRequest, default="30"):
-    form = RangeForm(request.GET, default=default)
+def _range(request: HttpRequest, instance):
+    form = RangeForm(request.GET, history_start=selectors.history_start(instance=instance))
     return form, form.is_valid()
+
+
+def _notice(form, instance) -> str:
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    if form.cut_to_history:
+        days = (end - start).days + 1
+        return (
+            f"This instance's history begins on {start:%Y-%m-%d}: the report shows those "
+            f"{days} day{'s' if days != 1 else ''} (Marketo itself keeps only 7 days)."
+        )
+    return selectors.range_notice(instance=instance, start=start)
 
 
 def usage_users_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = _instance(request, pk)
-    form, ok = _range(request)
+    form, ok = _range(request, instance)
     context = {"instance": instance, "tab": "users", "form": form}
     if ok:
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -132,7 +143,7 @@ def usage_users_view(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(
             report=report,
             query=form.query(),
-            notice=selectors.range_notice(instance=instance, start=start),
+            notice=_notice(form, instance),
             chart={
                 "labels": [d.isoformat() for d in report.days],
                 "series": report.series,
@@ -164,7 +175,7 @@ def _usage_csv(instance, report, table):
 
 def usage_user_detail_view(request: HttpRequest, pk: int, api_user: str) -> HttpResponseBase:
     instance = _instance(request, pk)
-    form, ok = _range(request)
+    form, ok = _range(request, instance)
     context = {"instance": instance, "tab": "users", "form": form, "api_user": api_user}
     if ok:
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -180,7 +191,8 @@ def usage_user_detail_view(request: HttpRequest, pk: int, api_user: str) -> Http
         context.update(
             days=days,
             total=total,
-            average=round(total / len(days), 1) if days else 0,
+            average=selectors.daily_average(days),
+            notice=_notice(form, instance),
             peak=peak,
             query=form.query(),
             is_ours=api_user == instance.api_user,
@@ -194,7 +206,7 @@ def usage_user_detail_view(request: HttpRequest, pk: int, api_user: str) -> Http
 
 def usage_errors_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     instance = _instance(request, pk)
-    form, ok = _range(request)
+    form, ok = _range(request, instance)
     context = {"instance": instance, "tab": "errors", "form": form}
     if ok:
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
@@ -211,6 +223,7 @@ def usage_errors_view(request: HttpRequest, pk: int) -> HttpResponseBase:
         context.update(
             report=report,
             query=form.query(),
+            notice=_notice(form, instance),
             chart={
                 "labels": [c["code"] for c in report["codes"]],
                 "series": [{"label": "errors", "values": [c["count"] for c in report["codes"]]}],
@@ -221,7 +234,7 @@ def usage_errors_view(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def usage_calls_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     instance = _instance(request, pk)
-    form, ok = _range(request, default="7")
+    form, ok = _range(request, instance)
     group_by = request.GET.get("group_by", "feature")
     if group_by not in selectors.GROUPS:
         group_by = "feature"
@@ -257,8 +270,9 @@ def usage_calls_view(request: HttpRequest, pk: int) -> HttpResponseBase:
             reconciliation=reconciliation,
             gap_days=[r for r in reconciliation if r["gap"]],
             query=form.query(),
+            notice=_notice(form, instance),
             chart={
-                "labels": [_key_text(r["key"]) for r in rows],
+                "labels": [_key_text(r["label"]) for r in rows],
                 "series": [{"label": "calls", "values": [r["calls"] for r in rows]}],
             },
         )

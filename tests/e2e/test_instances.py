@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
+from apps.sandbox.roles import EVERY_PERMISSION
 from tests.conftest import needs_shared_services
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.factories import UserFactory, make_instance
@@ -97,9 +98,38 @@ def test_an_admin_adds_an_instance_and_sees_the_connection_test_result_appear(
     result = page.locator("#connection-test")
     expect(result).to_contain_text("connected", timeout=20_000)
     expect(result).to_contain_text("api@sandbox.example")
-    expect(result.locator("tbody tr")).to_have_count(3)
+    expect(result.locator("tbody tr")).to_have_count(4)
+    expect(result.get_by_role("row", name="Read activities")).to_contain_text("ok")
     assert page.url == url_before  # no reload: htmx swapped the panel in
     screenshot(page, "instance")
     page.goto("/instances/")
     expect(page.locator("tbody")).to_contain_text("connected")
     assert sandbox.stats()["query_token_calls"] == 0
+
+
+@needs_shared_services
+def test_the_instance_page_tells_the_admin_which_permission_to_add_for_activities(
+    page, sandbox, celery_worker_process
+):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = make_instance(
+        "Sandbox",
+        client_id=sandbox.client_id,
+        secret=sandbox.client_secret,
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+    )
+    sandbox.set_role(
+        sandbox.client_id, sorted(EVERY_PERMISSION - {"Read-Only Activity", "Read-Write Activity"})
+    )
+    sign_in(page, "ada")
+    page.goto(f"/instances/{instance.pk}/")
+    page.get_by_role("button", name="Test connection").click()
+    result = page.locator("#connection-test")
+    expect(result).to_contain_text("permissions missing", timeout=20_000)
+    row = result.get_by_role("row", name="Read activities")
+    expect(row).to_contain_text("missing")
+    expect(row).to_contain_text(
+        "Add “Read-Only Activity” to the API user's role in Marketo (Admin > Users & Roles)."
+    )
+    expect(result.get_by_role("row", name="Read leads")).to_contain_text("ok")

@@ -1,12 +1,14 @@
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from apps.core.permissions import Role
-from apps.usage.days import today
-from apps.usage.models import ErrorDay, UsageDay
+from apps.instances.models import MarketoInstance
+from apps.usage.days import day_start, today
+from apps.usage.models import ErrorDay, LedgerEntry, UsageDay
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.factories import UserFactory, make_instance
 
@@ -93,3 +95,112 @@ def test_usage_pages_fit_a_375px_screen(open_page, path):
     page.goto(path.format(pk=instance.pk))
     page.wait_for_load_state("networkidle")
     assert_no_sideways_scroll(page)
+
+
+def _short_history():
+    """An instance added 5 days ago: 6 days of figures, today included."""
+    instance = make_instance("Six days")
+    for ago in range(6):
+        on = today() - timedelta(days=ago)
+        UsageDay.objects.create(instance=instance, date=on, api_user="crm@corp.example", calls=4000)
+    # Absent on day 5 (0 calls): 850 calls over the 6 days, an average of 141.7; 450 is
+    # more than three times that (and less than three times 850 / 5).
+    for ago, calls in enumerate([450, 100, 100, 100, 100]):
+        UsageDay.objects.create(
+            instance=instance,
+            date=today() - timedelta(days=ago),
+            api_user="webinar@corp.example",
+            calls=calls,
+        )
+    return instance
+
+
+def test_a_short_history_is_reported_over_its_own_days(page):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _short_history()
+    sign_in(page, "ada")
+    page.goto(f"/usage/instances/{instance.pk}/users/")
+    first = (today() - timedelta(days=5)).isoformat()
+    expect(page.get_by_test_id("range")).to_contain_text(f"{first} to {today().isoformat()}")
+    expect(page.get_by_text(f"This instance's history begins on {first}")).to_be_visible()
+    days = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Date"))
+    expect(days.locator("tbody tr")).to_have_count(6)
+    assert page.evaluate("Chart.getChart(document.querySelector('canvas')).data.labels.length") == 6
+    crm = page.get_by_test_id("users-table").get_by_role("row", name="crm@corp.example")
+    expect(crm.locator("td").nth(1)).to_have_text("24,000")
+    expect(crm.locator("td").nth(2)).to_have_text("4,000.0")  # 24,000 / 6
+    webinar = page.get_by_test_id("users-table").get_by_role("row", name="webinar@corp.example")
+    expect(webinar.locator("td").nth(2)).to_have_text(str(round(Decimal(850) / 6, 1)))
+    expect(webinar.locator("td").nth(4)).to_have_text("1")  # 450 > 3 x 141.7
+    page.get_by_role("link", name="webinar@corp.example").click()
+    expect(page.get_by_test_id("user-total")).to_have_text("850")
+    expect(page.locator("dl.facts")).to_contain_text("141.7")
+
+
+def test_every_usage_tab_opens_on_the_same_range(page):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _history()
+    sign_in(page, "ada")
+    for tab in ("users", "errors", "calls"):
+        page.goto(f"/usage/instances/{instance.pk}/{tab}/")
+        expect(page.get_by_label("Range")).to_have_value("30")
+    expect(page.get_by_test_id("reconciliation-table").locator("tbody tr")).to_have_count(30)
+
+
+def _ledger_call(instance, feature):
+    LedgerEntry.objects.create(
+        instance=instance,
+        made_at=day_start(today()) + timedelta(minutes=1),
+        method="GET",
+        endpoint="/rest/asset/v1/folders.json",
+        http_status=200,
+        duration_ms=80,
+        priority="background",
+        feature=feature,
+    )
+
+
+def test_our_calls_name_features_in_words(page):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _history()
+    for feature in ("asset_sync", "lead_lookup"):
+        _ledger_call(instance, feature)
+    sign_in(page, "ada")
+    page.goto(f"/usage/instances/{instance.pk}/calls/")
+    calls = page.get_by_test_id("calls-table")
+    expect(calls).to_contain_text("Asset sync")
+    expect(calls).to_contain_text("Lead lookup")
+    expect(calls).not_to_contain_text("asset_sync")
+    labels = page.evaluate("Chart.getChart(document.querySelector('canvas')).data.labels")
+    assert sorted(labels) == ["Asset sync", "Lead lookup"]
+
+
+def test_usage_figures_group_thousands(page):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _history()
+    MarketoInstance.objects.filter(pk=instance.pk).update(api_user="ours@corp.example")
+    yesterday = today() - timedelta(days=1)
+    UsageDay.objects.create(
+        instance=instance, date=yesterday, api_user="ours@corp.example", calls=7070
+    )
+    _ledger_call(instance, "asset_sync")
+    sign_in(page, "ada")
+    page.goto(f"/usage/instances/{instance.pk}/calls/?range=7")
+    row = page.get_by_test_id("reconciliation-table").get_by_role("row", name=yesterday.isoformat())
+    expect(row.locator("td").nth(2)).to_have_text("7,070")  # Marketo's count
+    expect(row.locator("td").nth(3)).to_have_text("7,070")  # the gap
+    for tab in ("users/", "users/ours@corp.example/", "calls/"):
+        page.goto(f"/usage/instances/{instance.pk}/{tab}")
+        expect(page.locator("main")).to_contain_text("7,070")
+        assert "7070" not in page.locator("main").inner_text(), tab
+
+
+def test_the_alert_hint_names_the_setting_the_readme_documents(page, settings):
+    settings.EMAIL_HOST = ""
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _history()
+    sign_in(page, "ada")
+    page.goto(f"/usage/instances/{instance.pk}/")
+    hint = page.get_by_text("Email is not configured")
+    expect(hint).to_contain_text("EMAIL_URL")
+    expect(hint).not_to_contain_text("EMAIL_HOST")

@@ -52,6 +52,7 @@ def test_a_working_connection_reports_the_api_user_and_each_permission():
     instance = make_instance()
     responses.post(TOKEN_URL, json=_token())
     responses.get(f"{REST}/v1/leads/describe2.json", json=_ok())
+    responses.get(f"{REST}/v1/activities/types.json", json=_ok())
     responses.get(f"{REST}/asset/v1/folders.json", json=_ok())
     responses.get(f"{REST}/v1/stats/usage.json", json=_ok())
     test = _run(instance)
@@ -60,6 +61,7 @@ def test_a_working_connection_reports_the_api_user_and_each_permission():
     assert 3590 <= test.token_seconds_left <= 3599
     assert {k: v["state"] for k, v in test.permissions.items()} == {
         "leads": "ok",
+        "activities": "ok",
         "assets": "ok",
         "usage": "ok",
     }
@@ -77,7 +79,12 @@ def test_a_working_connection_reports_the_api_user_and_each_permission():
 def test_the_access_token_is_kept_out_of_the_logs():
     token = f"tok-{uuid.uuid4().hex}:ab"
     responses.post(TOKEN_URL, json={**_token(), "access_token": token})
-    for path in ("v1/leads/describe2.json", "asset/v1/folders.json", "v1/stats/usage.json"):
+    for path in (
+        "v1/leads/describe2.json",
+        "v1/activities/types.json",
+        "asset/v1/folders.json",
+        "v1/stats/usage.json",
+    ):
         responses.get(f"{REST}/{path}", json=_ok())
     assert redact(f"Bearer {token}") == f"Bearer {token}"
     assert _run(make_instance()).status == ConnectionTest.Status.OK
@@ -88,6 +95,7 @@ def test_the_access_token_is_kept_out_of_the_logs():
 def test_a_603_names_the_permission_to_add():
     responses.post(TOKEN_URL, json=_token())
     responses.get(f"{REST}/v1/leads/describe2.json", json=_ok())
+    responses.get(f"{REST}/v1/activities/types.json", json=_ok())
     responses.get(f"{REST}/asset/v1/folders.json", json=_denied())
     responses.get(f"{REST}/v1/stats/usage.json", json=_ok())
     test = _run(make_instance())

@@ -32,6 +32,7 @@ def stats_snapshot(instance) -> dict:
         **instance.stats.snapshot(),
         **instance.limits.snapshot(),
         "faults": instance.faults.scripted(),
+        "roles": instance.roles.snapshot(),
     }
 
 
@@ -72,6 +73,13 @@ def control(instance, request) -> Response:
         return _json({"program": program, "ab_test": on})
     if path == "/_sandbox/activities" and method == "POST":
         return _activities(instance, body)
+    if path == "/_sandbox/roles" and method in ("GET", "POST"):
+        if method == "POST":
+            try:
+                instance.roles.set(str(body.get("client_id", "")), body.get("permissions"))
+            except (TypeError, ValueError) as invalid:
+                return _json({"error": str(invalid)}, 400)
+        return _json({"roles": instance.roles.snapshot()})
     if path == "/_sandbox/clock":
         if method == "POST":
             try:

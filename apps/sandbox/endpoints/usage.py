@@ -4,7 +4,9 @@ seeded history of the 6 previous days that includes other API users."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, date, datetime, time
 
+from apps.sandbox.clock import CHICAGO
 from apps.sandbox.envelope import lead_body
 
 
@@ -27,7 +29,16 @@ def _merge(instance, count: int, ledger: str, history: dict, member: str, key: s
         counts.update(history.get(ago, {}))
         row[member] = [{key: name, "count": n} for name, n in sorted(counts.items())]
         row["total"] = sum(counts.values())
+        if instance.faults.usage_date_times():
+            row["date"] = _start_instant(date.fromisoformat(row["date"]))
     return rows
+
+
+def _start_instant(day: date) -> str:
+    """The instant the quota day starts (midnight Central, rest-api.md "Daily quota"),
+    written in UTC like Marketo's other date-times: the `usage_dates` fault (faults.py)."""
+    start = datetime.combine(day, time(0), tzinfo=CHICAGO).astimezone(UTC)
+    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def days(instance, count: int) -> list[dict]:
