@@ -6,6 +6,9 @@ A fault spec is a JSON object:
     {"hang": 5}                                          every call waits 5 s, then answers
     {"http": 502, "times": 1}                            HTTP 502 with an HTML body
     {"drop": true}                                       the connection is closed, no answer
+    {"drop": "after"}                                    the call is carried out, then the
+                                                         connection is closed: a write whose
+                                                         answer is lost
     {"slow": 35}                                         like hang: longer than a client timeout
 `path` is a substring of the request path ("" or absent: every call but /_sandbox/);
 `times` absent means until the faults are cleared (DELETE /_sandbox/faults).
@@ -30,7 +33,7 @@ RANDOM_KINDS: tuple[tuple[str, Any], ...] = (
 
 @dataclass
 class Fault:
-    kind: str  # error | http | drop | hang
+    kind: str  # error | http | drop | drop_after | hang
     code: str | None = None
     status: int | None = None
     seconds: float = 0.0
@@ -56,6 +59,8 @@ def parse_fault(spec: dict) -> Fault:
         return Fault("error", code=code, **common)
     if "http" in spec:
         return Fault("http", status=int(spec["http"]), **common)
+    if spec.get("drop") == "after":
+        return Fault("drop_after", **common)
     if spec.get("drop"):
         return Fault("drop", **common)
     for key in ("hang", "slow"):

@@ -39,6 +39,9 @@ def stamp(moment: datetime) -> str:
 class Meta:
     parent: tuple[str, int] | None  # ("Folder" | "Program", id)
     has_draft: bool = False
+    # An approved asset edited since: its draft version, a record of its own (assets.md,
+    # "Approval": updates change the draft, the approved version stays live). None otherwise.
+    draft: dict | None = None
 
 
 class AssetStore:
