@@ -270,6 +270,7 @@ def assets_action_view(
             "explanation": explanation,
             "form": form,
             "refusal": refusal,
+            "allowed": kind in allowed_actions(asset),
         }
     )
     return render(request, "assets/action_confirm.html", context)
