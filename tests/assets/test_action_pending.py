@@ -5,6 +5,7 @@ drop faults on the action's own path."""
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.assets.actions import (
@@ -17,6 +18,7 @@ from apps.assets.models import AssetAction, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_action_start, asset_sync_start
 from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
+from apps.instances.services import grant_set
 from tests.assets.conftest import run_sync
 
 
@@ -165,3 +167,34 @@ def test_an_action_whose_worker_died_before_sending_fails_saying_nothing_changed
     action.refresh_from_db()
     assert action.status == "failed"
     assert "nothing changed" in action.message
+
+
+def test_the_next_page_view_settles_a_due_pending_action_and_links_the_copy(
+    mirrored, sandbox, operator, client_for
+):
+    grant_set(
+        instance=mirrored, user=operator, role="operator", actor=None, audit=AuditContext.system()
+    )
+    email = MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="email", status="approved"
+    ).first()
+    sandbox.script_fault(path="clone.json", times=1, drop="after")
+    action = asset_action_run(
+        action_id=asset_action_start(
+            asset=email,
+            kind="clone",
+            user=operator,
+            clone_name="Seen on the page",
+            clone_folder=email.folder,
+        ).pk
+    )
+    client = client_for(operator)
+    url = reverse("assets_action_status", args=[mirrored.pk, action.pk])
+    assert "never sends the change twice" in client.get(url).content.decode()  # not due yet
+    _due_now(action)
+    body = client.get(url).content.decode()
+    action.refresh_from_db()
+    assert action.status == "succeeded"
+    copy_url = reverse("assets_detail", args=[mirrored.pk, "email", action.result_marketo_id])
+    assert f'href="{copy_url}"' in body
+    assert 'id="asset-card" hx-swap-oob="true"' in body
