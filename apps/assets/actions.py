@@ -85,10 +85,15 @@ def asset_action_run(*, action_id: int) -> AssetAction | None:
     action = AssetAction.objects.select_related("instance", "requested_by").get(pk=action_id)
     try:
         status, message = _perform(action, _client(action))
+    except _Abandoned:
+        action.refresh_from_db()
+        return action
     except _OutcomeUnknown:
         action.status, action.message = Status.PENDING, CHECKING
         action.confirm_at = timezone.now() + timedelta(seconds=CONFIRM_WAITS[0])
-        action.save(update_fields=["status", "message", "confirm_at"])
+        AssetAction.objects.filter(pk=action.pk, status=Status.RUNNING).update(
+            status=action.status, message=action.message, confirm_at=action.confirm_at
+        )
         _queue_confirm(action.pk, CONFIRM_WAITS[0])
         return action
     except CallProblem as exc:
@@ -98,12 +103,23 @@ def asset_action_run(*, action_id: int) -> AssetAction | None:
 
 
 def _finish(action: AssetAction, status: str, message: str) -> None:
+    """Settle the action, once: a worker that comes back after the sweep confirmed its
+    write (or the other way round) finds it settled and records nothing more."""
     action.status = status
     action.message = message
     action.finished_at = timezone.now()
-    action.save(
-        update_fields=["status", "message", "finished_at", "error_code", "result_marketo_id"]
+    settled = AssetAction.objects.filter(
+        pk=action.pk, status__in=[Status.RUNNING, Status.PENDING]
+    ).update(
+        status=status,
+        message=message,
+        finished_at=action.finished_at,
+        error_code=action.error_code,
+        result_marketo_id=action.result_marketo_id,
     )
+    if not settled:
+        action.refresh_from_db()
+        return
     audit_record(
         action=f"assets.{action.kind}",
         actor=action.requested_by,
@@ -236,11 +252,20 @@ def _cloned(action: AssetAction, record: dict[str, Any]) -> tuple[str, str]:
     return Status.SUCCEEDED, f"Cloned as “{copy.name}”."
 
 
+class _Abandoned(Exception):
+    """The sweep took the action from this worker (it looked dead): send nothing."""
+
+
 def _write_sent(action: AssetAction, state: str) -> None:
-    """Mark the action before its write goes out: from here on, it is never run again."""
+    """Mark the action before its write goes out: from here on, it is never run again. A
+    worker the sweep gave up on (asset_actions_confirm_due) finds it taken and stops."""
     action.write_sent_at = timezone.now()
     action.state_before = state
-    action.save(update_fields=["write_sent_at", "state_before"])
+    marked = AssetAction.objects.filter(
+        pk=action.pk, status=Status.RUNNING, write_sent_at=None
+    ).update(write_sent_at=action.write_sent_at, state_before=state)
+    if not marked:
+        raise _Abandoned
 
 
 def _write(call):

@@ -190,6 +190,7 @@ def test_the_next_page_view_settles_a_due_pending_action_and_links_the_copy(
     )
     client = client_for(operator)
     url = reverse("assets_action_status", args=[mirrored.pk, action.pk])
+    AssetAction.objects.filter(pk=action.pk).update(confirm_at=timezone.now() + timedelta(hours=1))
     assert "never sends the change twice" in client.get(url).content.decode()  # not due yet
     _due_now(action)
     body = client.get(url).content.decode()
@@ -198,3 +199,29 @@ def test_the_next_page_view_settles_a_due_pending_action_and_links_the_copy(
     copy_url = reverse("assets_detail", args=[mirrored.pk, "email", action.result_marketo_id])
     assert f'href="{copy_url}"' in body
     assert 'id="asset-card" hx-swap-oob="true"' in body
+
+
+def test_a_worker_the_sweep_gave_up_on_sends_nothing(mirrored, sandbox, operator, monkeypatch):
+    """The sweep failed a running action as "interrupted before it was sent" while its
+    worker was still reading the asset: that worker must not send the write after all."""
+    from apps.assets import actions
+
+    draft = MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="snippet", status="draft"
+    ).first()
+    action = asset_action_start(asset=draft, kind="approve", user=operator)
+    real_get = actions.marketo_assets.asset_get
+
+    def slow_read(*args, **kwargs):
+        long_ago = timezone.now() - timedelta(hours=1)
+        AssetAction.objects.filter(pk=action.pk).update(requested_at=long_ago)
+        asset_actions_confirm_due()  # the sweep runs while this worker waits for Marketo
+        return real_get(*args, **kwargs)
+
+    monkeypatch.setattr(actions.marketo_assets, "asset_get", slow_read)
+    sandbox.reset(everything=False)
+    action = asset_action_run(action_id=action.pk)
+    assert action.status == "failed"
+    assert "nothing changed" in action.message
+    assert _calls(sandbox, "approveDraft.json") == 0
+    assert sandbox.instance.assets.assets["snippet"][draft.marketo_id]["status"] == "draft"
