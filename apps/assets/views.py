@@ -45,8 +45,8 @@ ACTION_WORDS = {
     "approve": ("Approve the draft", "The draft becomes the live version in Marketo."),
     "unapprove": (
         "Unapprove",
-        "The live version is taken down; the asset becomes a draft. Marketo refuses this "
-        "when the asset is in use.",
+        "The live version is taken down and any unapproved draft is discarded; the asset "
+        "becomes a draft. Marketo refuses this when the asset is in use.",
     ),
     "clone": ("Clone", "Marketo makes a copy under the new name in the folder you choose."),
 }
