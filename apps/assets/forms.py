@@ -2,6 +2,7 @@ from django import forms
 
 from apps.assets.models import AssetType, MirroredFolder
 from apps.assets.selectors import DEFAULT_SORT, SORTS, AssetFilters
+from apps.assets.services import NAME_TAKEN, clone_name_taken
 from apps.core.dates import BoundedDateField
 
 PAGE_SIZES = (50, 100, 200)
@@ -68,6 +69,10 @@ class CloneForm(forms.Form):
         self.fields["folder"].queryset = folders.order_by("path")  # type: ignore[attr-defined]
         self.fields["folder"].label_from_instance = lambda f: f.path or f.name  # type: ignore[attr-defined]
         self.fields["name"].initial = f"{asset.name} (copy)"[:255]
+        # The copy goes next to its source unless the person picks another folder.
+        if asset.folder_id and folders.filter(pk=asset.folder_id).exists():
+            self.fields["folder"].initial = asset.folder_id
+        self.asset = asset
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -75,6 +80,13 @@ class CloneForm(forms.Form):
             # assets.md: the asset API cannot look up names with commas.
             raise forms.ValidationError("Marketo cannot find names with commas: leave them out.")
         return name
+
+    def clean(self):
+        data = super().clean() or {}
+        name, folder = data.get("name"), data.get("folder")
+        if name and clone_name_taken(self.asset, name, folder):
+            self.add_error("name", NAME_TAKEN[self.asset.asset_type == "program"])
+        return data
 
 
 class SyncForm(forms.Form):

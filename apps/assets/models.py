@@ -232,6 +232,9 @@ class AssetAction(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        # The write got no answer (issue 14, "Per-endpoint timeouts and leases"): Marketo may
+        # have carried it out. It is confirmed by reading the asset back, never sent again.
+        PENDING = "pending", "Checking with Marketo"
         SUCCEEDED = "succeeded", "Succeeded"
         REFUSED = "refused", "Refused by Marketo"
         CONFLICT = "conflict", "Changed in Marketo"
@@ -260,9 +263,24 @@ class AssetAction(models.Model):
     result_marketo_id = models.BigIntegerField(null=True, blank=True)
     message = models.TextField(blank=True)
     error_code = models.CharField(max_length=16, blank=True)
+    # Set just before the write is sent: an action with it may have been carried out, so it
+    # is confirmed by reading back, never run again (a worker killed after it is recovered).
+    write_sent_at = models.DateTimeField(null=True, blank=True)
+    # The asset's approval state (AssetStatus) when the write was sent, to confirm against.
+    state_before = models.CharField(max_length=32, blank=True)
+    # When a pending action is next read back, and how many read-backs it had.
+    confirm_at = models.DateTimeField(null=True, blank=True)
+    confirm_attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-requested_at"]
+        indexes = [
+            models.Index(
+                fields=["confirm_at"],
+                condition=Q(status="pending"),
+                name="assets_action_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.asset_type} {self.marketo_id}"
@@ -270,3 +288,7 @@ class AssetAction(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

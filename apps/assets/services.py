@@ -3,7 +3,14 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.assets.models import AssetAction, AssetSync, AssetType, MirroredAsset
+from apps.assets.models import (
+    AssetAction,
+    AssetStatus,
+    AssetSync,
+    AssetType,
+    MirroredAsset,
+    MirroredFolder,
+)
 from apps.assets.sync import INCREMENTAL_OVERLAP
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
@@ -15,6 +22,15 @@ from apps.marketo.assets import APPROVABLE, CLONEABLE
 
 class ActionNotAllowed(ValueError):
     """The action does not apply to this asset (say, approving a program)."""
+
+
+# Marketo refuses a clone whose name is taken (709); the mirror can tell before the call.
+NAME_TAKEN = {
+    True: "A program with this name already exists in this Marketo instance: program names"
+    " are unique across the whole instance. Choose another name.",
+    False: "An asset of this type with this name is already in that folder. Choose another"
+    " name or folder.",
+}
 
 
 def asset_sync_start(
@@ -101,13 +117,65 @@ def last_successful_sync(instance) -> AssetSync | None:
     )
 
 
-def allowed_actions(asset_type: str) -> list[str]:
+# What Marketo accepts in each approval state (assets.md "Approval", emails.md "Unapprove"):
+# approve needs a draft, unapprove an approved version. An unknown state offers both.
+APPROVAL_ACTIONS = {
+    AssetStatus.DRAFT: (AssetAction.Kind.APPROVE,),
+    AssetStatus.APPROVED: (AssetAction.Kind.UNAPPROVE,),
+    AssetStatus.APPROVED_WITH_DRAFT: (AssetAction.Kind.APPROVE, AssetAction.Kind.UNAPPROVE),
+}
+APPROVAL_ACTIONS_ALL = (AssetAction.Kind.APPROVE, AssetAction.Kind.UNAPPROVE)
+
+
+def type_actions(asset_type: str) -> list[str]:
+    """The actions the product has for a type, whatever the asset's state."""
     kinds: list[str] = [AssetAction.Kind.REFRESH]
     if asset_type in APPROVABLE:
-        kinds += [AssetAction.Kind.APPROVE, AssetAction.Kind.UNAPPROVE]
+        kinds += APPROVAL_ACTIONS_ALL
     if asset_type in CLONEABLE:
         kinds.append(AssetAction.Kind.CLONE)
     return kinds
+
+
+def allowed_actions(asset: MirroredAsset) -> list[str]:
+    """The actions Marketo would accept on this asset, in the state the mirror knows."""
+    offered = APPROVAL_ACTIONS.get(asset.status, APPROVAL_ACTIONS_ALL)  # type: ignore[call-overload]
+    return [
+        kind
+        for kind in type_actions(asset.asset_type)
+        if kind not in APPROVAL_ACTIONS_ALL or kind in offered
+    ]
+
+
+# Why an approval action is not offered in a state, in words.
+NOT_IN_STATE = {
+    AssetAction.Kind.APPROVE: "This asset has no draft to approve: its approved version is"
+    " live, and Marketo would refuse (709). Edit it in Marketo to make a draft.",
+    AssetAction.Kind.UNAPPROVE: "This asset has never been approved (it is a draft): there is"
+    " nothing to unapprove, and Marketo would refuse (709).",
+}
+
+
+def asset_action_refusal(asset: MirroredAsset, kind: str) -> str:
+    """Why an action Marketo would not accept is not offered, in words."""
+    if kind in type_actions(asset.asset_type):
+        return NOT_IN_STATE[AssetAction.Kind(kind)]
+    verb = AssetAction.Kind(kind).label.lower()
+    return f"“{verb}” does not apply to {AssetType(asset.asset_type).label}s."
+
+
+def clone_name_taken(asset: MirroredAsset, name: str, folder: MirroredFolder | None) -> bool:
+    """Whether the mirror already holds an asset of this name where Marketo wants it unique:
+    a program's name in the whole instance (programs.md "Clone"), another type's in the
+    target folder."""
+    same = MirroredAsset.objects.filter(
+        instance=asset.instance, asset_type=asset.asset_type, name__iexact=name
+    )
+    if asset.asset_type != "program":
+        if folder is None:
+            return False
+        same = same.filter(folder_kind=folder.kind, folder_marketo_id=folder.marketo_id)
+    return same.exists()
 
 
 def asset_action_start(
@@ -119,9 +187,8 @@ def asset_action_start(
     clone_folder=None,
 ) -> AssetAction:
     """Record what the person asked for and queue it on the interactive queue."""
-    if kind not in allowed_actions(asset.asset_type):
-        verb = AssetAction.Kind(kind).label.lower()
-        raise ActionNotAllowed(f"“{verb}” does not apply to {AssetType(asset.asset_type).label}s.")
+    if kind not in allowed_actions(asset):
+        raise ActionNotAllowed(asset_action_refusal(asset, kind))
     fields = {}
     if kind == AssetAction.Kind.CLONE:
         clone_name = (clone_name or "").strip()
@@ -129,6 +196,8 @@ def asset_action_start(
             raise ActionNotAllowed("Give the copy a name.")
         if clone_folder is None:
             raise ActionNotAllowed("Choose the folder to put the copy in.")
+        if clone_name_taken(asset, clone_name, clone_folder):
+            raise ActionNotAllowed(NAME_TAKEN[asset.asset_type == "program"])
         fields = {
             "clone_name": clone_name[:255],
             "clone_folder_kind": clone_folder.kind,

@@ -1,6 +1,5 @@
 import json
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,8 +7,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
+from apps.assets.actions import asset_actions_confirm_due
 from apps.assets.forms import AssetFilterForm, CloneForm, SyncForm
-from apps.assets.models import AssetAction, AssetType
+from apps.assets.models import AssetAction, AssetType, MirroredAsset
 from apps.assets.selectors import (
     asset_get,
     asset_list,
@@ -27,9 +27,11 @@ from apps.assets.selectors import (
 from apps.assets.services import (
     ActionNotAllowed,
     allowed_actions,
+    asset_action_refusal,
     asset_action_start,
     asset_sync_resume,
     asset_sync_start,
+    type_actions,
 )
 from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response
@@ -43,8 +45,8 @@ ACTION_WORDS = {
     "approve": ("Approve the draft", "The draft becomes the live version in Marketo."),
     "unapprove": (
         "Unapprove",
-        "The live version is taken down; the asset becomes a draft. Marketo refuses this "
-        "when the asset is in use.",
+        "The live version is taken down and any unapproved draft is discarded; the asset "
+        "becomes a draft. Marketo refuses this when the asset is in use.",
     ),
     "clone": ("Clone", "Marketo makes a copy under the new name in the folder you choose."),
 }
@@ -192,22 +194,31 @@ def assets_folder_export_view(
     )
 
 
+def _asset_card(request: HttpRequest, instance, asset) -> dict:
+    """The asset's facts and the actions Marketo would accept in its state now."""
+    return {
+        "asset": asset,
+        "actions": [
+            (kind, ACTION_WORDS[kind][0])
+            for kind in allowed_actions(asset)
+            if may(request.user, ASSET_ACTIONS[kind], instance)
+        ],
+    }
+
+
 def assets_detail_view(
     request: HttpRequest, instance_id: int, asset_type: str, marketo_id: int
 ) -> HttpResponse:
     instance = _instance(request, instance_id)
+    # A write left without an answer is read back now if it is due (actions.py).
+    asset_actions_confirm_due(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
     asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
     context = _shell(request, instance, folder=asset.folder)
     context.update(
         {
-            "asset": asset,
+            **_asset_card(request, instance, asset),
             "related": asset_related(asset=asset),
             "raw_json": json.dumps(asset.raw, indent=2, sort_keys=True, default=str),
-            "actions": [
-                (kind, ACTION_WORDS[kind][0])
-                for kind in allowed_actions(asset.asset_type)
-                if may(request.user, ASSET_ACTIONS[kind], instance)
-            ],
             "last_action": AssetAction.objects.filter(
                 instance=instance, asset_type=asset_type, marketo_id=marketo_id
             ).first(),
@@ -219,16 +230,18 @@ def assets_detail_view(
 def assets_action_view(
     request: HttpRequest, instance_id: int, asset_type: str, marketo_id: int, kind: str
 ) -> HttpResponse:
-    """GET: the confirmation page; POST: queue the action and go back to the asset."""
+    """GET: the confirmation page; POST: queue the action and go back to the asset, whose
+    page then shows the action's outcome (one message) and updates the asset in place."""
     if kind not in ACTION_WORDS:
         raise Http404("No such action.")
     instance = _instance(request, instance_id, ASSET_ACTIONS[kind])
     asset = asset_get(instance=instance, asset_type=asset_type, marketo_id=marketo_id)
-    if kind not in allowed_actions(asset.asset_type):
+    if kind not in type_actions(asset_type):
         raise Http404(f"{AssetType(asset_type).label}s have no “{kind}” action.")
     form = (
         CloneForm(request.POST or None, instance=instance, asset=asset) if kind == "clone" else None
     )
+    refusal = ""
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             action = asset_action_start(
@@ -239,17 +252,26 @@ def assets_action_view(
                 clone_folder=form.cleaned_data["folder"] if form else None,
             )
         except ActionNotAllowed as refused:
-            messages.error(request, str(refused))
+            refusal = str(refused)
         else:
-            messages.info(request, f"{ACTION_WORDS[kind][0]}: sent to Marketo.")
             return redirect(
                 reverse("assets_detail", args=[instance.pk, asset_type, marketo_id])
                 + f"?action={action.pk}"
             )
+    elif kind not in allowed_actions(asset):
+        refusal = asset_action_refusal(asset, kind)
     title, explanation = ACTION_WORDS[kind]
     context = _shell(request, instance, folder=asset.folder)
     context.update(
-        {"asset": asset, "kind": kind, "title": title, "explanation": explanation, "form": form}
+        {
+            "asset": asset,
+            "kind": kind,
+            "title": title,
+            "explanation": explanation,
+            "form": form,
+            "refusal": refusal,
+            "allowed": kind in allowed_actions(asset),
+        }
     )
     return render(request, "assets/action_confirm.html", context)
 
@@ -257,9 +279,22 @@ def assets_action_view(
 def assets_action_status_view(request: HttpRequest, instance_id: int, pk: int) -> HttpResponse:
     instance = _instance(request, instance_id)
     action = get_object_or_404(AssetAction, pk=pk, instance=instance)
-    return render(
-        request, "assets/partials/action_status.html", {"action": action, "instance": instance}
-    )
+    if action.is_pending or action.status == AssetAction.Status.RUNNING:
+        asset_actions_confirm_due(pk=action.pk)
+        action.refresh_from_db()
+    context: dict = {"action": action, "instance": instance}
+    if action.is_finished:
+        # The asset as the action left it, swapped into the page in place (hx-swap-oob).
+        asset = MirroredAsset.objects.filter(
+            instance=instance, asset_type=action.asset_type, marketo_id=action.marketo_id
+        ).first()
+        if asset is not None:
+            context.update(_asset_card(request, instance, asset))
+        if action.result_marketo_id:
+            context["copy_url"] = reverse(
+                "assets_detail", args=[instance.pk, action.asset_type, action.result_marketo_id]
+            )
+    return render(request, "assets/partials/action_status.html", context)
 
 
 @require_POST

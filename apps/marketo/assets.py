@@ -63,14 +63,37 @@ def folder_tokens(
     return tokens
 
 
-def asset_get(client: MarketoClient, asset_type: str, asset_id: int) -> dict[str, Any] | None:
-    """One asset by id, or None when Marketo has no such asset (an empty result or 702)."""
+def asset_get(
+    client: MarketoClient, asset_type: str, asset_id: int, *, status: str = ""
+) -> dict[str, Any] | None:
+    """One asset by id, or None when Marketo has no such asset (an empty result or 702).
+
+    Without `status`, an approved asset answers its approved version; `status="draft"`
+    asks for its draft, which an approved asset has only when edited since (emails.md
+    "By ID" and "Preview Email", snippets.md "Query"): None then means no draft."""
     path = f"/asset/v1/{SINGULAR_PATHS[asset_type]}/{int(asset_id)}.json"
+    params = {"status": status} if status else None
     try:
-        result = client.get(path).get("result")
+        result = client.get(path, params).get("result")
     except NotFound:
         return None
     return result[0] if result else None
+
+
+def asset_by_name(
+    client: MarketoClient, asset_type: str, name: str, *, folder: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """The assets of that exact name (programs.md, emails.md "By Name"); emails and most
+    other types narrow the search to a folder. Snippets have no by-name call (snippets.md)."""
+    params: dict[str, Any] = {"name": name}
+    if folder is not None and asset_type != "program":
+        params["folder"] = _folder_ref(folder)
+    path = f"/asset/v1/{SINGULAR_PATHS[asset_type]}/byName.json"
+    try:
+        rows: list[dict[str, Any]] = client.get(path, params).get("result") or []
+    except NotFound:
+        return []
+    return [row for row in rows if row.get("name") == name]
 
 
 def updated_since_param(moment: datetime) -> str:

@@ -262,13 +262,23 @@ TABLE: tuple[Code, ...] = (
         "710", R, "Parent Folder Not Found",
         "The destination folder does not exist or is not a folder",
     ),
-    WRONG.row("711", R, "Incompatible Folder Type", "The folder is not of the type needed"),
+    WRONG.row(
+        "711", R, "Incompatible Folder Type", "The folder is not of the type needed",
+        action="Choose a folder of the kind the call needs (programs.md: a program is cloned"
+        " into a folder, not into a program).",
+    ),
     WRONG.row("712", R, "Merge to person Account operation is invalid"),
     # The page: "it is advised to wait for time and then retry the request".
     TRANSIENT.row("713", R, "Transient Error", "A Marketo resource was briefly unavailable"),
     WRONG.row("714", R, "Unable to find the default record type"),
     WRONG.row("718", R, "ExternalSalesPersonID not found"),
-    WRONG.row("719", R, "Lock wait timeout exception"),
+    # The page: "A Clone Program call was made and timed out waiting for a lock": nothing
+    # was made. Not resent by the client (a write); the person tries again.
+    WRONG.row(
+        "719", R, "Lock wait timeout exception",
+        "Marketo timed out waiting for a lock while cloning a program: no copy was made",
+        action="Try again in a minute (marketo-admin does not resend a clone by itself).",
+    ),
     # --- record level: a record's `reasons` in a successful answer ------------------------
     WRONG.row("1001", REC, "Invalid value '%s'. Required of type '%s'"),
     WRONG.row("1002", REC, "Missing value for the required parameter '%s'"),

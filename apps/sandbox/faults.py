@@ -7,6 +7,9 @@ A fault spec is a JSON object:
     {"http": 502, "times": 1}                            HTTP 502 with an HTML body
     {"drop": true}                                       the connection is closed, no answer
     {"slow": 40}                                         like hang: longer than a client timeout
+    {"drop": "after"}                                    the call is carried out, then the
+                                                         connection is closed: a write whose
+                                                         answer is lost
     {"usage_dates": "date-time"}                         the usage and error statistics write
         each `date` as the instant the quota day starts ("2026-03-08T06:00:00Z"), as the
         Swagger file types it, instead of usage.md's YYYY-MM-DD (docs/marketo.md)
@@ -38,7 +41,7 @@ USAGE_DATE_FORMATS = ("date", "date-time")
 
 @dataclass
 class Fault:
-    kind: str  # error | http | drop | hang | usage_dates
+    kind: str  # error | http | drop | drop_after | hang | usage_dates
     code: str | None = None
     status: int | None = None
     seconds: float = 0.0
@@ -68,6 +71,8 @@ def parse_fault(spec: dict) -> Fault:
         return Fault("error", code=code, **common)
     if "http" in spec:
         return Fault("http", status=int(spec["http"]), **common)
+    if spec.get("drop") == "after":
+        return Fault("drop_after", **common)
     if spec.get("drop"):
         return Fault("drop", **common)
     for key in ("hang", "slow"):

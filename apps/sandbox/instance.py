@@ -130,6 +130,8 @@ class Instance:
                     response = self._apply_fault(fault)
             if response is None:
                 response = self._dispatch(request)
+                if fault and fault.kind == "drop_after":
+                    response = Response(drop=True)  # done, but the answer is lost
         finally:
             code = self._code(response) if response else "611"
             self.limits.release(ticket, code)

@@ -344,6 +344,7 @@ CELERY_TASK_ROUTES = {
     "core.*": {"queue": "background"},
     "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
+    "assets.actions_confirm_due": {"queue": "interactive"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -358,9 +359,18 @@ BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default="/tmp/marketo-
 # handed to a new task by the sweep that beat runs every JOB_SWEEP_SECONDS.
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
+# An asset action whose write got no answer is read back until Marketo shows it done; it is
+# called "not carried out" only this long after it was sent, once Marketo cannot still be
+# running it (longer than any call's timeout and the governor's lease of a held call).
+ASSET_ACTION_SETTLE_SECONDS = env.int("ASSET_ACTION_SETTLE_SECONDS", default=120)
 JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "core.jobs_sweep", "schedule": float(JOB_SWEEP_SECONDS)},
+    # Asset actions whose write got no answer are read back (apps.assets.actions).
+    "confirm-asset-actions": {
+        "task": "assets.actions_confirm_due",
+        "schedule": float(JOB_SWEEP_SECONDS),
+    },
     "prune-worker-heartbeats": {"task": "core.worker_heartbeat_prune", "schedule": 60.0},
     "roll-up-the-call-ledger": {"task": "usage.ledger_roll_up", "schedule": 60.0 * 60},
     # Lead lookups hold personal data: deleted after LEAD_LOOKUP_RETENTION_DAYS (default 30).

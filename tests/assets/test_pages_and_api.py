@@ -170,7 +170,9 @@ def test_confirming_an_action_queues_it_on_the_interactive_queue(
         "apps.assets.tasks.asset_action_run_task.apply_async",
         lambda args, queue: sent.append((args, queue)),
     )
-    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    email = MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="email", status="draft"
+    ).first()
     url = reverse("assets_action", args=[mirrored.pk, "email", email.marketo_id, "approve"])
     client = client_for(operator)
     assert "Yes, approve the draft" in client.get(url).content.decode()
@@ -248,7 +250,9 @@ def test_api_starts_a_sync_with_202_and_reports_it(mirrored, api_client, operato
 
 def test_api_actions_answer_202_and_bad_input_400(mirrored, api_client, operator):
     api_client.force_authenticate(operator)
-    email = MirroredAsset.objects.filter(instance=mirrored, asset_type="email").first()
+    email = MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="email", status="draft"
+    ).first()
     base = f"/api/v1/instances/{mirrored.pk}/assets/email/{email.marketo_id}"
     approve = api_client.post(f"{base}/approve/")
     assert approve.status_code == 202

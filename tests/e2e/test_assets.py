@@ -136,15 +136,63 @@ def test_approving_a_draft_shows_marketos_answer(page, mirrored, celery_worker_p
     assert draft.status == "approved"
 
 
-@needs_shared_services
-def test_a_refused_approval_is_shown_in_words(page, mirrored, celery_worker_process):
+def test_an_action_marketo_would_refuse_is_not_offered(page, mirrored):
+    """issue 15 item 3: no Unapprove on a never-approved draft, no Approve on an approved
+    asset; an old link to one explains instead of offering to send it."""
+    draft = MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="email", status="draft"
+    ).first()
     approved = MirroredAsset.objects.filter(
         instance=mirrored, asset_type="snippet", status="approved"
     ).first()
     sign_in(page, "otto")
+    page.goto(f"/assets/{mirrored.pk}/asset/email/{draft.marketo_id}/")
+    actions = page.locator(".asset-actions")
+    expect(actions.get_by_role("button", name="Approve the draft")).to_be_visible()
+    expect(actions.get_by_role("button", name="Unapprove")).to_have_count(0)
+    page.goto(f"/assets/{mirrored.pk}/asset/snippet/{approved.marketo_id}/")
+    expect(actions.get_by_role("button", name="Unapprove")).to_be_visible()
+    expect(actions.get_by_role("button", name="Approve the draft")).to_have_count(0)
     page.goto(f"/assets/{mirrored.pk}/asset/snippet/{approved.marketo_id}/approve/")
+    expect(page.locator(".confirm")).to_contain_text("no draft to approve")
+    expect(page.get_by_role("button", name="Yes, approve the draft")).to_have_count(0)
+
+
+@needs_shared_services
+def test_approve_then_clone_without_a_reload_links_to_the_copy(
+    open_page, mirrored, celery_worker_process
+):
+    """issue 15 item 3: after Approve the row updates in place with one message; a clone
+    right after works, starts in the source's folder, and its message links to the copy."""
+    draft = MirroredAsset.objects.filter(
+        instance=mirrored, asset_type="email", status="draft"
+    ).first()
+    page = open_page(viewport=NARROW)
+    sign_in(page, "otto")
+    page.goto(f"/assets/{mirrored.pk}/asset/email/{draft.marketo_id}/")
+    page.get_by_role("button", name="Approve the draft").click()
     page.get_by_role("button", name="Yes, approve the draft").click()
-    expect(page.locator("#action-status")).to_contain_text("no draft to approve", timeout=45_000)
+    status = page.locator("#action-status")
+    expect(status).to_contain_text("Approved: the draft is now the live version.", timeout=45_000)
+    card = page.locator("#asset-card")
+    expect(card.locator(".facts")).to_contain_text("approved")
+    expect(card.locator(".facts")).not_to_contain_text("draft")
+    expect(card.get_by_role("button", name="Approve the draft")).to_have_count(0)
+    expect(page.locator(".flash")).to_have_count(1)  # one message, not "sent" and "done"
+    assert_no_sideways_scroll(page)
+    screenshot(page, "assets-approved-in-place-narrow")
+
+    card.get_by_role("button", name="Clone").click()
+    folder = page.get_by_label("Folder")
+    expect(folder.locator("option:checked")).to_have_text(draft.folder.path)
+    page.get_by_label("Name of the copy").fill("Approved then cloned")
+    page.get_by_role("button", name="Yes, clone").click()
+    expect(status).to_contain_text("Cloned as “Approved then cloned”.", timeout=45_000)
+    assert_no_sideways_scroll(page)
+    status.get_by_role("link", name="Open the copy").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Approved then cloned")
+    copy = MirroredAsset.objects.get(instance=mirrored, name="Approved then cloned")
+    assert page.url.endswith(f"/asset/email/{copy.marketo_id}/")
 
 
 @needs_shared_services

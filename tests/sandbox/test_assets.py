@@ -162,3 +162,76 @@ def test_the_lead_database_is_a_third_root_holding_lists(api):
         "Active Prospects",
         "Leads by Score",
     ]
+
+
+def _first(api, plural, **params):
+    return api.get(f"{api.base}/asset/v1/{plural}.json", params=params).json()["result"][0]
+
+
+def test_editing_an_approved_email_makes_a_draft_beside_the_live_version(api):
+    email = _first(api, "emails", status="approved")
+    url = f"{api.base}/asset/v1/email/{email['id']}"
+    edited = api.post(f"{url}.json", data={"name": "Spring edit"}).json()["result"][0]
+    assert (edited["name"], edited["status"]) == ("Spring edit", "draft")
+    # emails.md: by id answers the approved version unless status=draft asks for the draft.
+    assert api.get(f"{url}.json").json()["result"][0]["status"] == "approved"
+    assert api.get(f"{url}.json").json()["result"][0]["name"] == email["name"]
+    draft = api.get(f"{url}.json", params={"status": "draft"}).json()["result"]
+    assert [row["name"] for row in draft] == ["Spring edit"]
+    # Browsing answers both versions (forms.md: the "approved with draft" filter).
+    both = api.get(
+        f"{api.base}/asset/v1/emails.json", params={"status": "approved with draft"}
+    ).json()["result"]
+    assert [(row["id"], row["status"]) for row in both] == [
+        (email["id"], "approved"),
+        (email["id"], "draft"),
+    ]
+    # Approving replaces the live version with the draft; then there is no draft any more.
+    assert api.post(f"{url}/approveDraft.json").json()["success"] is True
+    live = api.get(f"{url}.json").json()["result"][0]
+    assert (live["name"], live["status"]) == ("Spring edit", "approved")
+    assert "result" not in api.get(f"{url}.json", params={"status": "draft"}).json()
+    assert api.post(f"{url}/approveDraft.json").json()["errors"][0]["code"] == "709"
+
+
+def test_unapproving_a_never_approved_draft_is_refused_with_709(api):
+    draft = _first(api, "snippets", status="draft")
+    answer = api.post(f"{api.base}/asset/v1/snippet/{draft['id']}/unapprove.json").json()
+    assert answer["success"] is False
+    assert answer["errors"][0]["code"] == "709"
+
+
+def test_program_clone_rules_of_programs_md(api):
+    programs = api.get(f"{api.base}/asset/v1/programs.json", params={"maxReturn": 200}).json()
+    source, other = programs["result"][0], programs["result"][1]
+    url = f"{api.base}/asset/v1/program/{source['id']}/clone.json"
+    folders = api.get(
+        f"{api.base}/asset/v1/folders.json", params={"maxDepth": 10, "maxReturn": 200}
+    ).json()["result"]
+    marketing = [f for f in folders if f["folderType"] == "Marketing Folder"]
+    same = next(f for f in marketing if f["workspace"] == source["workspace"])
+    elsewhere = next(f for f in marketing if f["workspace"] != source["workspace"])
+
+    def code(name, folder):
+        answer = api.post(url, data={"name": name, "folder": json.dumps(folder)}).json()
+        return answer["errors"][0]["code"] if not answer["success"] else "ok"
+
+    # A name used by any program anywhere in the instance (not only in that folder): 709.
+    assert code(other["name"], {"id": same["id"], "type": "Folder"}) == "709"
+    # Into a program (type Program): 711; into another workspace: 709; no such folder: 710.
+    assert code("Fresh name", {"id": other["id"], "type": "Program"}) == "711"
+    assert code("Fresh name", {"id": elsewhere["id"], "type": "Folder"}) == "709"
+    assert code("Fresh name", {"id": 999999, "type": "Folder"}) == "710"
+    assert code("Fresh name", {"id": same["id"], "type": "Folder"}) == "ok"
+
+
+def test_the_drop_after_fault_carries_the_call_out_and_loses_the_answer(api, sandbox):
+    import pytest
+    import requests
+
+    draft = _first(api, "snippets", status="draft")
+    sandbox.script_fault(path="approveDraft.json", times=1, drop="after")
+    with pytest.raises(requests.ConnectionError):
+        api.post(f"{api.base}/asset/v1/snippet/{draft['id']}/approveDraft.json")
+    live = api.get(f"{api.base}/asset/v1/snippet/{draft['id']}.json").json()["result"][0]
+    assert live["status"] == "approved"

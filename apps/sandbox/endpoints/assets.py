@@ -34,6 +34,8 @@ UPDATED_RANGE = {"program", "email", "smartCampaign", "smartList", "staticList"}
 # approval calls answer the whole asset (snippets.md, the Swagger file).
 ID_ONLY = {("email", "approveDraft"), ("email", "unapprove"), ("landingPage", "approveDraft")}
 PREFIX = "/rest/asset/v1"
+# Kinds with a draft and an approved version (assets.md, "Approval").
+APPROVABLE = {kind for kind, (*_, actions) in PATHS.items() if "approveDraft" in actions}
 
 
 def register(router) -> None:
@@ -42,6 +44,8 @@ def register(router) -> None:
         router.add("GET", f"{PREFIX}/{singular}/{{id}}.json", _bind(by_id, kind))
         if by_name:
             router.add("GET", f"{PREFIX}/{singular}/byName.json", _bind(by_name_view, kind))
+        if "approveDraft" in actions:
+            router.add("POST", f"{PREFIX}/{singular}/{{id}}.json", _bind(update, kind))
         for action in actions:
             view = {"approveDraft": approve, "unapprove": unapprove, "clone": clone}[action]
             router.add("POST", f"{PREFIX}/{singular}/{{id}}/{action}.json", _bind(view, kind))
@@ -67,11 +71,37 @@ def _parent_of(instance, kind: str, record: dict) -> tuple[str, int]:
     return instance.assets.meta[(kind, record["id"])].parent
 
 
+def _versions(instance, kind: str, record: dict) -> list[dict]:
+    """An approved asset with a draft is two records, the approved one first; browsing
+    answers both (assets.md, "Approval"; forms.md: the `approved with draft` filter)."""
+    draft = instance.assets.meta[(kind, record["id"])].draft
+    return [record, draft] if draft is not None else [record]
+
+
+def _browse_status(instance, kind: str, records: list[dict], status: str) -> list[dict]:
+    wanted = status.strip().lower()
+    if wanted == "approved with draft":
+        return [
+            version
+            for record in records
+            if instance.assets.meta[(kind, record["id"])].draft is not None
+            for version in _versions(instance, kind, record)
+        ]
+    return [
+        version
+        for record in records
+        for version in _versions(instance, kind, record)
+        if str(version.get("status", "")).lower() == wanted
+    ]
+
+
 def browse(instance, request, kind: str, **_):
-    rows = list(instance.assets.assets[kind].values())
+    records = list(instance.assets.assets[kind].values())
     status = request.param("status")
     if status:
-        rows = [row for row in rows if str(row.get("status", "")).lower() == status.lower()]
+        rows = _browse_status(instance, kind, records, status)
+    else:
+        rows = [version for record in records for version in _versions(instance, kind, record)]
     folder = request.json_param("folder")
     if folder:
         wanted = (str(folder.get("type", "Folder")).title(), _int(folder.get("id")))
@@ -120,8 +150,17 @@ def _int(value) -> int:
 
 
 def by_id(instance, request, kind: str, id: str, **_):
-    record = instance.assets.assets[kind].get(int(id))
-    return asset_body([public(kind, record)] if record else [])
+    record = instance.assets.assets[kind].get(_int(id))
+    if record is None:
+        return asset_body([])
+    status = (request.param("status") or "").strip().lower()
+    if status and kind in APPROVABLE:
+        # emails.md, snippets.md: `status` picks the approved or the draft version; without
+        # it, the approved version of an approved asset, else its draft. An approved asset
+        # with no draft has no draft version: no asset found.
+        found = [v for v in _versions(instance, kind, record) if v.get("status") == status]
+        return asset_body([public(kind, version) for version in found])
+    return asset_body([public(kind, record)])
 
 
 def by_name_view(instance, request, kind: str, **_):
@@ -151,12 +190,41 @@ def _answer(kind: str, action: str, record: dict) -> dict:
     return asset_body([{"id": record["id"]}] if (kind, action) in ID_ONLY else [record])
 
 
+def update(instance, request, kind: str, id: str, **_):
+    """Update an asset's name or description (emails.md "Update Metadata", snippets.md).
+    Updates always apply to the draft (forms.md, "Approval"): editing an approved asset
+    makes a draft version beside it, and the approved version stays live."""
+    form = request.form()
+    with instance.assets.lock:
+        record = _existing(instance, kind, id)
+        meta = instance.assets.meta[(kind, record["id"])]
+        target = record
+        if record.get("status") == "approved":
+            if meta.draft is None:
+                meta.draft = {**copy.deepcopy(record), "status": "draft"}
+            target = meta.draft
+        for field in ("name", "description"):
+            value = (form.get(field) or [None])[0]
+            if value is not None:
+                target[field] = value.strip()
+        target["updatedAt"] = stamp(instance.clock.now())
+        meta.has_draft = True
+        instance.dirty = True
+    return asset_body([public(kind, target)])
+
+
 def approve(instance, request, kind: str, id: str, **_):
     with instance.assets.lock:
         record = _existing(instance, kind, id)
         meta = instance.assets.meta[(kind, record["id"])]
-        if not meta.has_draft:
-            # error-codes.md, 709: approving an asset that has no draft.
+        if meta.draft is not None:
+            # assets.md, "Approval": the draft replaces the live version.
+            record = meta.draft
+            instance.assets.assets[kind][record["id"]] = record
+            meta.draft = None
+        elif record.get("status") != "draft":
+            # error-codes.md, 709: "Approve an asset that has no draft (that is, has
+            # already been approved)".
             raise MarketoError("709", f"{KINDS[kind][0]} has no draft to approve")
         meta.has_draft = False
         record["status"] = "approved"
@@ -169,13 +237,47 @@ def unapprove(instance, request, kind: str, id: str, **_):
     with instance.assets.lock:
         record = _existing(instance, kind, id)
         if record.get("status") != "approved":
-            # emails.md / snippets.md: unapprove only works on an approved asset.
+            # emails.md / snippets.md: unapprove only works on an approved asset; a draft
+            # that was never approved is refused (error-codes.md, 709).
             raise MarketoError("709", f"{KINDS[kind][0]} is not approved")
-        instance.assets.meta[(kind, record["id"])].has_draft = True
+        meta = instance.assets.meta[(kind, record["id"])]
+        # assets.md, "Approval": unapproving returns the asset to a draft-only state and
+        # discards any draft it had.
+        meta.draft = None
+        meta.has_draft = True
         record["status"] = "draft"
         record["updatedAt"] = stamp(instance.clock.now())
         instance.dirty = True
     return _answer(kind, "unapprove", record)
+
+
+def _clone_refusal(store, kind: str, source: dict, parent: tuple[str, int], name: str):
+    """Why Marketo would not clone here (programs.md "Clone", emails.md "Clone",
+    error-codes.md 709-711), or None."""
+    if parent not in store.folders:
+        return MarketoError("710", "Parent Folder Not Found")
+    target = store.folders[parent]
+    if kind == "program":
+        # programs.md: the folder's type is Folder (a program cannot hold a program), a
+        # marketing folder, in the source program's workspace; the name is unique in the
+        # whole instance.
+        if parent[0] != "Folder" or target["folderType"] not in ("Marketing Folder", "Zone"):
+            return MarketoError("711", "Incompatible Folder Type")
+        if target["workspace"] != source.get("workspace"):
+            return MarketoError(
+                "709", "Program can only be cloned to a folder in the same workspace"
+            )
+        if any(row["name"] == name for row in store.assets["program"].values()):
+            return MarketoError("709", f"Program name '{name}' is already in use")
+        return None
+    if kind == "email" and not (parent[0] == "Program" or target["folderType"] == "Email"):
+        return MarketoError("711", "Incompatible Folder Type")
+    if any(
+        row["name"] == name and store.meta[(kind, row["id"])].parent == parent
+        for row in store.assets[kind].values()
+    ):
+        return MarketoError("709", f"{KINDS[kind][0]} name '{name}' is already in use")
+    return None
 
 
 def clone(instance, request, kind: str, id: str, **_):
@@ -190,13 +292,9 @@ def clone(instance, request, kind: str, id: str, **_):
     store = instance.assets
     with store.lock:
         source = _existing(instance, kind, id)
-        if parent not in store.folders:
-            raise MarketoError("710", "Parent Folder Not Found")
-        if any(
-            row["name"] == name and store.meta[(kind, row["id"])].parent == parent
-            for row in store.assets[kind].values()
-        ):
-            raise MarketoError("709", f"{KINDS[kind][0]} name '{name}' is already in use")
+        refusal = _clone_refusal(store, kind, source, parent, name)
+        if refusal is not None:
+            raise refusal
         record = copy.deepcopy(source)
         record["id"] = store._new_id(kind)
         record["name"] = name

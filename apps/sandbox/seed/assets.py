@@ -43,6 +43,9 @@ class Meta:
     has_draft: bool = False
     # An email program running an A/B test (emails.md, "Query": its email is not returned).
     ab_test: bool = False
+    # An approved asset edited since: its draft version, a record of its own (assets.md,
+    # "Approval": updates change the draft, the approved version stays live). None otherwise.
+    draft: dict | None = None
 
 
 class AssetStore:
