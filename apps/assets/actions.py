@@ -34,6 +34,7 @@ from apps.marketo.errors import (
     RetryLater,
 )
 from apps.marketo.governor import Priority
+from apps.marketo.timeouts import DEFAULT_TIMEOUTS
 from apps.marketo.wording import call_problem_message
 
 Kind, Status = AssetAction.Kind, AssetAction.Status
@@ -45,6 +46,20 @@ CHECKING = (
 )
 # Read-backs of a pending action: the waits between them, then it is given up as unknown.
 CONFIRM_WAITS = (2, 5, 15, 30, 60, 120)
+# How long an asset write may still be running at Marketo after it was sent: assets.md
+# ("Timeouts") gives every asset call 300 s, and the governor holds a call without an answer
+# for its lease, which outlives our read timeout (apps/marketo/timeouts.py).
+WRITE_LEASE_SECONDS = DEFAULT_TIMEOUTS.for_call(
+    "POST", "/rest/asset/v1/email/{id}/approveDraft.json"
+).lease
+
+
+def settle_seconds() -> float:
+    """After this long, an unanswered write the asset does not show was not carried out."""
+    configured = settings.ASSET_ACTION_SETTLE_SECONDS
+    return WRITE_LEASE_SECONDS if configured is None else float(configured)
+
+
 # What a refusal means for the person, beyond Marketo's words (programs.md "Clone",
 # error-codes.md): by action, then by code.
 REFUSAL_HINTS = {
@@ -336,10 +351,12 @@ def asset_action_confirm(*, action_id: int) -> AssetAction | None:
     waited = (timezone.now() - sent).total_seconds()
     # Not done yet is "not done" only once Marketo can no longer be running the call: the
     # governor holds a call without an answer for its lease (codes.py, Reaction.HOLD).
-    if answered and waited >= settings.ASSET_ACTION_SETTLE_SECONDS:
+    if answered and waited >= settle_seconds():
         _finish(action, Status.FAILED, NOT_CARRIED_OUT)
         return action
-    if action.confirm_attempts > len(CONFIRM_WAITS):
+    # Marketo answered, the write may still be running: ask again (the last wait repeats)
+    # until the settle time. Only a Marketo that cannot be asked ends the read-backs early.
+    if not answered and action.confirm_attempts > len(CONFIRM_WAITS):
         _finish(
             action,
             Status.FAILED,

@@ -360,9 +360,9 @@ BEAT_HEARTBEAT_FILE = Path(env.str("BEAT_HEARTBEAT_FILE", default="/tmp/marketo-
 JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=10)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=60)
 # An asset action whose write got no answer is read back until Marketo shows it done; it is
-# called "not carried out" only this long after it was sent, once Marketo cannot still be
-# running it (longer than any call's timeout and the governor's lease of a held call).
-ASSET_ACTION_SETTLE_SECONDS = env.int("ASSET_ACTION_SETTLE_SECONDS", default=120)
+# called "not carried out" only this long after it was sent. Unset: the write's governor
+# lease (apps.assets.actions.settle_seconds), once Marketo cannot still be running it.
+ASSET_ACTION_SETTLE_SECONDS = env.int("ASSET_ACTION_SETTLE_SECONDS", default=None)
 JOB_SWEEP_SECONDS = env.int("JOB_SWEEP_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-jobs": {"task": "core.jobs_sweep", "schedule": float(JOB_SWEEP_SECONDS)},

@@ -225,3 +225,17 @@ def test_a_worker_the_sweep_gave_up_on_sends_nothing(mirrored, sandbox, operator
     assert "nothing changed" in action.message
     assert _calls(sandbox, "approveDraft.json") == 0
     assert sandbox.instance.assets.assets["snippet"][draft.marketo_id]["status"] == "draft"
+
+
+def test_an_unanswered_write_is_not_carried_out_only_once_marketo_cannot_still_run_it(settings):
+    # assets.md ("Timeouts"): 300 s for every asset call; the settle time is the write's lease.
+    settings.ASSET_ACTION_SETTLE_SECONDS = None
+    from apps.assets.actions import settle_seconds
+    from apps.marketo.timeouts import DEFAULT_TIMEOUTS
+
+    for endpoint in (
+        "/rest/asset/v1/program/{id}/clone.json",
+        "/rest/asset/v1/email/{id}/unapprove.json",
+    ):
+        call = DEFAULT_TIMEOUTS.for_call("POST", endpoint)
+        assert settle_seconds() >= call.lease > call.connect + call.read > 300
