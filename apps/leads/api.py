@@ -64,6 +64,7 @@ class LeadLookupSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     results_csv = serializers.SerializerMethodField()
     not_found_csv = serializers.SerializerMethodField()
+    too_many_csv = serializers.SerializerMethodField()
 
     class Meta:
         model = LeadLookup
@@ -80,6 +81,7 @@ class LeadLookupSerializer(serializers.ModelSerializer):
             "percent",
             "found_count",
             "not_found_count",
+            "too_many_count",
             "lead_count",
             "calls_used",
             "batch_count",
@@ -90,6 +92,7 @@ class LeadLookupSerializer(serializers.ModelSerializer):
             "resume_at",
             "results_csv",
             "not_found_csv",
+            "too_many_csv",
         ]
         read_only_fields = fields
 
@@ -106,6 +109,9 @@ class LeadLookupSerializer(serializers.ModelSerializer):
 
     def get_not_found_csv(self, lookup) -> str:
         return self._url("api_lead_lookup_not_found_csv", lookup)
+
+    def get_too_many_csv(self, lookup) -> str:
+        return self._url("api_lead_lookup_too_many_csv", lookup)
 
 
 def _instance(request: Request, pk: int):
@@ -133,6 +139,11 @@ LEAD_LIST = inline_serializer(
     {
         "result": serializers.ListField(child=serializers.DictField()),
         "count": serializers.IntegerField(),
+        "tooManyMatches": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="Values that alone match more than 1,000 leads: Marketo returns none"
+            ' of their leads. Each is {"value", "reason"}.',
+        ),
     },
 )
 
@@ -156,7 +167,7 @@ class LeadListView(APIView):
         values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
         values = [v for v in dict.fromkeys(values) if v]
         fields = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
-        leads = _call(
+        search = _call(
             services.leads_lookup_now,
             instance=instance,
             user=request.user,
@@ -165,7 +176,15 @@ class LeadListView(APIView):
             fields=fields or None,
             audit=AuditContext.from_request(request),
         )
-        return Response({"result": leads, "count": len(leads)})
+        # A value that alone matches more than 1,000 leads gets no lead from Marketo (1003):
+        # it is listed in words, not left to look like a value that was not found.
+        too_many = [
+            {"value": value, "reason": marketo_leads.TOO_MANY_MATCHES_WORDS}
+            for value in search.too_many
+        ]
+        return Response(
+            {"result": search.leads, "count": len(search.leads), "tooManyMatches": too_many}
+        )
 
 
 @extend_schema(tags=["leads"])
@@ -254,6 +273,16 @@ class LeadLookupNotFoundCsvView(APIView):
     @extend_schema(summary="Values that matched no lead, as CSV", responses=CSV_RESPONSE)
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         return downloads.not_found_csv(_lookup(request, pk))
+
+
+@extend_schema(tags=["leads"])
+class LeadLookupTooManyCsvView(APIView):
+    @extend_schema(
+        summary="Values that each match more than 1,000 leads (Marketo returns none), as CSV",
+        responses=CSV_RESPONSE,
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        return downloads.too_many_csv(_lookup(request, pk))
 
 
 LEAD_DETAIL = inline_serializer(

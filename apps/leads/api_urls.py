@@ -32,4 +32,9 @@ urlpatterns = [
         api.LeadLookupNotFoundCsvView.as_view(),
         name="api_lead_lookup_not_found_csv",
     ),
+    path(
+        "lead-lookups/<int:pk>/too-many.csv",
+        api.LeadLookupTooManyCsvView.as_view(),
+        name="api_lead_lookup_too_many_csv",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from apps.core.csv_export import csv_response
 from apps.leads import metadata, selectors
+from apps.marketo.leads import TOO_MANY_MATCHES_WORDS
 
 
 def lookup_columns(lookup, wanted: list[str]) -> list[str]:
@@ -16,6 +17,12 @@ def found_csv(lookup, columns: list[str]):
         for row in selectors.result_rows(lookup=lookup).iterator(chunk_size=1000)
     )
     return csv_response(f"lead-lookup-{lookup.pk}-found.csv", columns, rows)
+
+
+def too_many_csv(lookup):
+    """The values that matched more than 1,000 leads, each with what happened in words."""
+    rows = ([value, TOO_MANY_MATCHES_WORDS] for value in selectors.too_many_values(lookup=lookup))
+    return csv_response(f"lead-lookup-{lookup.pk}-too-many.csv", [lookup.field, "result"], rows)
 
 
 def not_found_csv(lookup):

@@ -45,6 +45,8 @@ class LeadLookup(TrackedJob):
     found_count = models.PositiveIntegerField(default=0)  # values that matched a lead
     lead_count = models.PositiveIntegerField(default=0)  # leads found (a value may match more)
     not_found_count = models.PositiveIntegerField(default=0)
+    # Values that alone match more than 1,000 leads: Marketo answers 1003 and no lead.
+    too_many_count = models.PositiveIntegerField(default=0)
     calls_used = models.PositiveIntegerField(default=0)
     batch_count = models.PositiveIntegerField(default=0)
 
@@ -83,6 +85,7 @@ class LeadLookupBatch(models.Model):
     values = models.JSONField()
     done = models.BooleanField(default=False)
     not_found = models.JSONField(default=list, blank=True)
+    too_many = models.JSONField(default=list, blank=True)  # each matches over 1,000 leads
     calls = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
 

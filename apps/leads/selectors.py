@@ -71,6 +71,18 @@ def not_found_values(*, lookup: LeadLookup) -> Iterator[str]:
         yield from not_found
 
 
+def too_many_values(*, lookup: LeadLookup) -> Iterator[str]:
+    """The values that alone match more than 1,000 leads (Marketo answers 1003)."""
+    for too_many in (
+        LeadLookupBatch.objects.filter(lookup=lookup, done=True)
+        .exclude(too_many=[])
+        .order_by("position")
+        .values_list("too_many", flat=True)
+        .iterator(chunk_size=50)
+    ):
+        yield from too_many
+
+
 def batch_errors(*, lookup: LeadLookup) -> list[str]:
     return list(
         LeadLookupBatch.objects.filter(lookup=lookup)

@@ -91,8 +91,9 @@ def lead_search(*, instance, user, field: str, value: str, audit: AuditContext) 
 
 def leads_lookup_now(
     *, instance, user, field: str, values: list[str], fields=None, audit: AuditContext
-):
-    """Up to 300 values, synchronously (the API's GET .../leads/)."""
+) -> marketo_leads.FilterSearch:
+    """Up to 300 values, synchronously (the API's GET .../leads/): the leads found, and
+    the values that alone match more than 1,000 leads (the others are still looked up)."""
     if not values:
         raise BadInput("Give at least one value in filterValues.")
     if len(values) > marketo_leads.MAX_FILTER_VALUES:
@@ -105,16 +106,24 @@ def leads_lookup_now(
             raise BadInput(f"Unknown field(s): {', '.join(unknown)}.")
         fields = list(dict.fromkeys(["id", *fields]))
     client = _client(instance, user, priority=Priority.INTERACTIVE)
-    leads = marketo_leads.leads_find(client, filter_type=field, values=values, fields=fields)
+    search = marketo_leads.leads_find_splitting(
+        client, filter_type=field, values=values, fields=fields
+    )
     audit_record(
         action="leads.lookup",
         actor=user,
         audit=audit,
         instance=instance,
         target_type="lead_lookup",
-        details={"mode": "api", "field": field, "values": len(values), "found": len(leads)},
+        details={
+            "mode": "api",
+            "field": field,
+            "values": len(values),
+            "found": len(search.leads),
+            "too_many_matches": len(search.too_many),
+        },
     )
-    return leads
+    return search
 
 
 # --- batch lookup ------------------------------------------------------------------------
@@ -290,7 +299,7 @@ def _run_batches(lookup: LeadLookup, claim: str) -> None:
         jobs.job_touch(LeadLookup, lookup.pk, claim, message="")  # LostClaim when cancelled
         batch = LeadLookupBatch.objects.get(pk=batch_id)
         try:
-            leads, calls = _fetch(client, lookup, batch.values)
+            search = _fetch(client, lookup, batch.values)
         except RetryLater as exc:
             # The governor asks for a wait: not a failure, the budget is just in use.
             _pause(lookup, claim, exc.seconds, _job_problem(exc), failure=False)
@@ -308,8 +317,8 @@ def _run_batches(lookup: LeadLookup, claim: str) -> None:
             _fail(lookup, claim, _job_problem(exc))
             return
         except (InvalidRequest, NotFound) as exc:
-            # Our request was wrong for these values (e.g. too many matches): record it
-            # against the batch and go on with the others.
+            # Our request was wrong for these values: record it against the batch and go
+            # on with the others. (Too many matches never gets here: _fetch splits.)
             _store(lookup, claim, batch, [], 1, error=_job_problem(exc))
             continue
         except MarketoError as exc:
@@ -319,30 +328,30 @@ def _run_batches(lookup: LeadLookup, claim: str) -> None:
             )
             _pause(lookup, claim, TRANSIENT_RETRY_SECONDS, message, failure=True)
             return
-        _store(lookup, claim, batch, leads, calls)
+        _store(lookup, claim, batch, search.leads, search.calls, too_many=search.too_many)
     jobs.job_finish(LeadLookup, lookup.pk, claim, status=LeadLookup.Status.DONE, message="")
 
 
-def _fetch(client, lookup: LeadLookup, values: list[str]) -> tuple[list[dict], int]:
-    params = {
-        "filterType": lookup.field,
-        "filterValues": ",".join(values),
-        "fields": ",".join(lookup.fields),
-    }
-    leads, calls = [], 0
-    for page in marketo_leads.lead_filter_pages(client, params):
-        calls += 1
-        leads.extend(page)
-    return leads, calls
+def _fetch(client, lookup: LeadLookup, values: list[str]) -> marketo_leads.FilterSearch:
+    """One batch: a batch that matches more than 1,000 leads is halved until each part
+    answers, and a value that alone matches more is reported as such (leads.md, 1003)."""
+    return marketo_leads.leads_find_splitting(
+        client, filter_type=lookup.field, values=values, fields=lookup.fields
+    )
 
 
-def _store(lookup, claim, batch, leads, calls, *, error="") -> None:
+def _store(lookup, claim, batch, leads, calls, *, error="", too_many=()) -> None:
     """Store one batch's results and count them, in one transaction, only while this task
-    holds the lookup: a worker that lost it (taken for dead, cancelled) writes nothing."""
+    holds the lookup: a worker that lost it (taken for dead, cancelled) writes nothing.
+    A value in `too_many` matched more than 1,000 leads: it is neither found nor missing."""
     wanted = {marketo_leads.match_key(value): value for value in batch.values}
     matched = {marketo_leads.match_key(lead.get(lookup.field)) for lead in leads}
+    too_many_keys = {marketo_leads.match_key(value) for value in too_many}
     found = [key for key in wanted if key in matched]
-    not_found = [value for key, value in wanted.items() if key not in matched]
+    too_many = [value for key, value in wanted.items() if key in too_many_keys]
+    not_found = [
+        value for key, value in wanted.items() if key not in matched and key not in too_many_keys
+    ]
     with transaction.atomic():
         locked = LeadLookupBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.done:  # another delivery of the task finished it first
@@ -354,6 +363,7 @@ def _store(lookup, claim, batch, leads, calls, *, error="") -> None:
             done_values=F("done_values") + len(batch.values),
             found_count=F("found_count") + len(found),
             not_found_count=F("not_found_count") + len(not_found),
+            too_many_count=F("too_many_count") + len(too_many),
             lead_count=F("lead_count") + len(leads),
             calls_used=F("calls_used") + calls,
             failures_in_a_row=0,
@@ -367,7 +377,8 @@ def _store(lookup, claim, batch, leads, calls, *, error="") -> None:
             batch_size=500,
         )
         locked.done, locked.not_found, locked.calls, locked.error = True, not_found, calls, error
-        locked.save(update_fields=["done", "not_found", "calls", "error"])
+        locked.too_many = too_many
+        locked.save(update_fields=["done", "not_found", "too_many", "calls", "error"])
 
 
 def _pause(lookup, claim, seconds: float, message: str, *, failure: bool) -> None:

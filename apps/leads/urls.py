@@ -25,6 +25,11 @@ urlpatterns = [
         views.lead_lookup_not_found_csv_view,
         name="lead_lookup_not_found_csv",
     ),
+    path(
+        "lookups/<int:pk>/too-many.csv",
+        views.lead_lookup_too_many_csv_view,
+        name="lead_lookup_too_many_csv",
+    ),
     path("<int:instance_pk>/lead/<int:lead_id>/", views.lead_detail_view, name="lead_detail"),
     path(
         "<int:instance_pk>/lead/<int:lead_id>/fields/",

@@ -1,5 +1,6 @@
 import contextlib
 from datetime import UTC, datetime
+from itertools import islice
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -31,6 +32,9 @@ from apps.marketo import leads as marketo_leads
 from apps.marketo.errors import CallProblem
 from apps.marketo.leads import TooManyMatches
 from apps.marketo.wording import call_problem_message
+
+# The values matching more than 1,000 leads named on a lookup's page (the CSV has them all).
+TOO_MANY_SHOWN = 20
 
 
 def _problem(exc: CallProblem, needs=marketo_leads.ROLE_PERMISSIONS) -> str:
@@ -198,6 +202,8 @@ def lead_lookup_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         context.update(_results_context(request, lookup))
         context["errors"] = selectors.batch_errors(lookup=lookup)
+        context["too_many"] = list(islice(selectors.too_many_values(lookup=lookup), TOO_MANY_SHOWN))
+        context["too_many_words"] = marketo_leads.TOO_MANY_MATCHES_WORDS
     return render(request, "leads/lookup_detail.html", context)
 
 
@@ -255,6 +261,10 @@ def lead_lookup_results_csv_view(request: HttpRequest, pk: int) -> HttpResponseB
 
 def lead_lookup_not_found_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     return downloads.not_found_csv(_lookup(request, pk))
+
+
+def lead_lookup_too_many_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    return downloads.too_many_csv(_lookup(request, pk))
 
 
 # --- lead detail -------------------------------------------------------------------------

@@ -180,11 +180,14 @@ TABLE: tuple[Code, ...] = (
         action="Send a long GET as POST with _method=GET and the query in the body"
         " (marketo-admin does so for the lead database).",
     ),
-    UNLISTED.row(
+    # The page lists 500 beside 502: an unexpected failure on Marketo's side, so a read is
+    # retried with backoff like a 502; a write may have run, and is never sent twice.
+    TRANSIENT.row(
         "500", H, "Internal Server error",
         "Marketo failed unexpectedly; a malformed request URL can cause it",
-        counted=Counted.YES,
-        action=f"{_URLS} If they are right and it persists, give Marketo support the requestId.",
+        may_have_run=True,
+        action=f"{_TEMPORARY} If it persists, check the instance's REST and identity URLs"
+        " (Admin > Integration > Web Services) and give Marketo support the requestId.",
     ),
     # "Likely a timeout. The request should be retried with exponential backoff." (the page)
     TRANSIENT.row(

@@ -5,6 +5,7 @@ A fault spec is a JSON object:
     {"path": "leads.json", "times": 3, "error": "602"}   the next 3 matching calls answer 602
     {"hang": 5}                                          every call waits 5 s, then answers
     {"http": 502, "times": 1}                            HTTP 502 with an HTML body
+    {"http": 500}                                        HTTP 500 (any status 400-599)
     {"drop": true}                                       the connection is closed, no answer
     {"slow": 40}                                         like hang: longer than a client timeout
     {"drop": "after"}                                    the call is carried out, then the
@@ -70,7 +71,10 @@ def parse_fault(spec: dict) -> Fault:
             raise ValueError("error must be a Marketo error code such as 602")
         return Fault("error", code=code, **common)
     if "http" in spec:
-        return Fault("http", status=int(spec["http"]), **common)
+        status = int(spec["http"])
+        if not 400 <= status <= 599:
+            raise ValueError("http must be an HTTP error status such as 500 or 502")
+        return Fault("http", status=status, **common)
     if spec.get("drop") == "after":
         return Fault("drop_after", **common)
     if spec.get("drop"):

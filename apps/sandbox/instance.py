@@ -7,6 +7,7 @@ import logging
 import random
 import time
 from datetime import timedelta
+from http import HTTPStatus
 
 from apps.marketo.codes import UNCOUNTED_CODES
 from apps.sandbox.auth import TokenStore
@@ -24,7 +25,13 @@ from apps.sandbox.stats import Stats
 
 logger = logging.getLogger(__name__)
 
-BAD_GATEWAY = "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+
+def http_error_page(status: int) -> str:
+    """The HTML page a gateway answers with an HTTP error: {"http": 500} is an Internal
+    Server error, {"http": 502} a Bad Gateway (error-codes.md lists both)."""
+    reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    title = f"{status} {reason}"
+    return f"<html><head><title>{title}</title></head><body>{reason}</body></html>"
 
 
 class Instance:
@@ -140,14 +147,16 @@ class Instance:
         )
 
     def _token(self, request: Request) -> tuple[str | None, bool]:
-        """The token and whether it came as the access_token parameter."""
-        # The parameter is still accepted (authentication.md), and counted in the stats:
-        # the product must never use it.
+        """The token of the Authorization header, and whether the call also sent the
+        access_token parameter."""
+        # help/rest-api/authentication.md ("Using an Access Token"): every call must carry
+        # its token in an HTTP header; support for the access_token query parameter was
+        # removed on 31 August 2026. The parameter is not read: a call that has only it
+        # has no token (601). It is still counted in the stats, to show who sends it.
         param = request.form().get("access_token", [None])[0]
         header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            return header[7:].strip(), param is not None
-        return param, param is not None
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        return token, param is not None
 
     def _dispatch(self, request: Request) -> Response:
         route, params, other_method = self.router.match(request.method, request.path)
@@ -175,7 +184,7 @@ class Instance:
         if fault.kind == "error":
             return Response(body=error_body(fault.code))
         if fault.kind == "http":
-            return Response(fault.status, BAD_GATEWAY, "text/html")
+            return Response(fault.status, http_error_page(fault.status), "text/html")
         if fault.kind == "drop":
             return Response(drop=True)
         return None

@@ -30,6 +30,11 @@ class Request:
         values = self.query.get(name)
         return values[0] if values else None
 
+    def form_param(self, name: str) -> str | None:
+        """A parameter of the query string or of a form-encoded body."""
+        values = self.form().get(name)
+        return values[0] if values else None
+
     def values(self, name: str) -> list[str]:
         """A list parameter: repeated (a=1&a=2) or comma-separated (a=1,2)."""
         found = []

@@ -78,8 +78,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
             # error-codes.md: 414 when a GET URI of the lead database is over 8 KiB.
             instance.record_http_refusal(request, 414)
             return self._send(Response(414, URI_TOO_LONG, "text/html"))
-        if lead_api and self.command == "POST" and request.param("_method") == "GET":
-            # The 414 workaround: POST ?_method=GET with the query form-encoded in the body.
+        if lead_api and self.command == "POST" and request.form_param("_method") == "GET":
+            # The 414 workaround (help/rest-api/leads.md, "Query"): POST with _method=GET and
+            # the query string form-encoded in the body. _method may come in the URL or in
+            # the body with the other parameters, as third-party clients send it.
             # The asset API no longer takes _method (help/blog.md); it accepts 65 KiB URIs.
             request.method = "GET"
             request.query = request.form()

@@ -114,6 +114,34 @@ def test_a_lookup_page_with_results_fits_a_375px_screen(
     assert_no_sideways_scroll(page)
 
 
+def test_a_value_matching_over_1000_leads_is_named_in_words_on_a_narrow_screen(
+    open_page, sandbox, otto_in_sandbox
+):
+    from apps.leads import services
+
+    otto, instance = otto_in_sandbox
+    # Every seeded lead has leadPartitionId 1: Marketo answers 1003 for it (leads.md).
+    lookup = services.lead_lookup_prepare(
+        instance=instance, user=otto, field="leadPartitionId", raw_values=["1", "2"]
+    )
+    lookup.status = "queued"
+    lookup.save()
+    services.lead_lookup_run(lookup_id=lookup.pk)
+    page = open_page(viewport=NARROW)
+    sign_in(page, "otto")
+    page.goto(f"/leads/lookups/{lookup.pk}/")
+    section = page.locator(".too-many-matches")
+    expect(section).to_contain_text("“1” matches more than 1,000 leads")
+    expect(page.locator(".progress-figures")).to_contain_text(
+        "1 not found · 1 matches more than 1,000 leads"
+    )
+    with page.expect_download() as download:
+        section.get_by_role("button", name="Download these values (CSV)").click()
+    rows = list(csv.reader(io.StringIO(_read(download.value.path()))))
+    assert rows == [["leadPartitionId", "result"], ["1", "matches more than 1,000 leads"]]
+    assert_no_sideways_scroll(page)
+
+
 def test_viewers_get_403_on_the_leads_page(page, sandbox, role_groups):
     UserFactory(username="vera", role=Role.VIEWER)
     sign_in(page, "vera")

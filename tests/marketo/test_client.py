@@ -77,8 +77,15 @@ def test_an_injected_602_is_invisible_to_the_caller_and_refunded(make_client, sa
 
 @pytest.mark.parametrize(
     "fault",
-    [{"error": "604"}, {"error": "608"}, {"error": "611"}, {"http": 502}, {"drop": True}],
-    ids=["604", "608", "611", "502", "dropped"],
+    [
+        {"error": "604"},
+        {"error": "608"},
+        {"error": "611"},
+        {"http": 500},
+        {"http": 502},
+        {"drop": True},
+    ],
+    ids=["604", "608", "611", "500", "502", "dropped"],
 )
 def test_a_transient_fault_is_retried_to_success(make_client, sandbox, fault):
     client = make_client(sleep=no_sleep)
@@ -229,6 +236,33 @@ def test_a_write_whose_outcome_is_unknown_is_not_repeated(make_client, sandbox):
             data={"name": "Copy", "folder": '{"id": 1, "type": "Folder"}'},
         )
     assert len(client.ledger_rows) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_write_answered_with_a_5xx_is_not_repeated(make_client, sandbox, status):
+    # error-codes.md lists 500 and 502: Marketo may have carried the write out first.
+    client = make_client(sleep=no_sleep)
+    sandbox.script_fault(path="clone.json", times=1, http=status)
+    with pytest.raises(TransientError, match="was not repeated") as caught:
+        client.post(
+            "/asset/v1/email/1/clone.json",
+            data={"name": "Copy", "folder": '{"id": 1, "type": "Folder"}'},
+        )
+    assert caught.value.code == str(status)
+    assert len(client.ledger_rows) == 1
+
+
+def test_a_long_lead_query_answered_with_500_is_retried(make_client, sandbox):
+    # A POST with _method=GET is a read: retried like a GET.
+    client = make_client(sleep=no_sleep)
+    sandbox.script_fault(path="leads.json", times=1, http=500)
+    emails = [f"someone.with.a.long.address.{n:03}@example.com" for n in range(250)]
+    envelope = client.get(
+        "/v1/leads.json", {"filterType": "email", "filterValues": ",".join(emails)}
+    )
+    assert envelope["success"]
+    assert [(row.code, row.http_status) for row in client.ledger_rows] == [("500", 500), ("", 200)]
+    assert sandbox.stats()["query_token_calls"] == 0  # the token went in the header
 
 
 def test_a_write_refused_with_a_6xx_is_retried(make_client, sandbox):

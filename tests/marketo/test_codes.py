@@ -126,7 +126,7 @@ def test_the_derived_sets_follow_the_table():
         "BUSY_CODES": {"606", "615"},
         "QUOTA_CODE": "607",
         "HELD_CODES": {"timeout", "connection"},
-        "OUTCOME_UNKNOWN": {"timeout", "connection", "502", "invalid-json"},
+        "OUTCOME_UNKNOWN": {"timeout", "connection", "500", "502", "invalid-json"},
         "NOT_COUNTED": {"601", "602", "604", "605", "608", "611", "refused", "wait", "deadline"},
     }
 

@@ -33,6 +33,21 @@ def test_http_502_and_a_dropped_connection(sandbox, api):
     assert api.get(f"{api.base}/v1/activities/types.json").status_code == 200
 
 
+def test_http_500_answers_an_internal_server_error_page(sandbox, api):
+    # error-codes.md lists 500 "Internal Server error" beside 502.
+    added = requests.post(
+        f"{sandbox.base_url}/_sandbox/faults", json={"http": 500, "times": 1}, timeout=5
+    )
+    assert added.json()["added"][0]["status"] == 500
+    answer = api.get(f"{api.base}/v1/activities/types.json")
+    assert answer.status_code == 500
+    assert "Internal Server Error" in answer.text
+    assert api.get(f"{api.base}/v1/activities/types.json").status_code == 200
+    # Only HTTP error statuses are faults.
+    refused = requests.post(f"{sandbox.base_url}/_sandbox/faults", json={"http": 200}, timeout=5)
+    assert refused.status_code == 400
+
+
 def test_stats_json_counts_by_endpoint_user_and_code_and_reset_clears_them(sandbox, api):
     api.get(f"{api.base}/v1/lead/100001.json")
     api.get(f"{api.base}/v1/nope.json")

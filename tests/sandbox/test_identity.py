@@ -84,10 +84,19 @@ def test_missing_or_unknown_token_gets_601_and_expired_gets_602(sandbox):
     assert get_token(sandbox) != token
 
 
-def test_the_access_token_parameter_works_but_is_counted(sandbox):
+def test_the_access_token_parameter_is_no_longer_a_token(sandbox):
+    # help/rest-api/authentication.md: support for the access_token query parameter was
+    # removed on 31 August 2026; every call carries its token in the Authorization header.
     token = get_token(sandbox)
     url = f"{sandbox.rest_url}/v1/activities/types.json"
-    assert requests.get(url, params={"access_token": token}, timeout=5).json()["success"]
-    requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
-    assert sandbox.stats()["query_token_calls"] == 1
+    for sent in (
+        requests.get(url, params={"access_token": token}, timeout=5),
+        requests.post(url, data={"access_token": token, "_method": "GET"}, timeout=5),
+    ):
+        assert sent.status_code == 200
+        assert sent.json()["success"] is False
+        assert sent.json()["errors"] == [{"code": "601", "message": "Access token not specified"}]
+    by_header = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert by_header.json()["success"] is True
+    assert sandbox.stats()["query_token_calls"] == 2  # who still sends it shows in the stats
     assert sandbox.stats()["identity_calls"] == 1

@@ -103,3 +103,19 @@ def test_a_body_over_1_mb_gets_413(sandbox, api):
 def test_asset_uris_up_to_65_kib_are_accepted(sandbox, api):
     response = api.get(f"{api.base}/asset/v1/emails.json", params={"x": "a" * 40_000})
     assert response.status_code == 200
+
+
+def test_post_with_method_get_in_a_form_body_is_a_lead_query(api):
+    # help/rest-api/leads.md ("Query"): POST, _method=GET, the query string in the body.
+    # Third-party clients put _method in the form body with the other parameters:
+    # requests.post(url, data={"_method": "GET", "filterType": ..., "filterValues": ...}).
+    url = f"{api.base}/v1/leads.json"
+    query = {"filterType": "id", "filterValues": "100001,100002"}
+    posted = api.post(url, data={"_method": "GET", **query})
+    assert posted.status_code == 200
+    assert posted.json()["success"] is True, posted.json()
+    assert posted.json()["result"] == api.get(url, params=query).json()["result"]
+    assert [lead["id"] for lead in posted.json()["result"]] == [100001, 100002]
+    # The query-string form keeps working.
+    in_url = api.post(url, params={"_method": "GET"}, data=query)
+    assert in_url.json()["result"] == posted.json()["result"]

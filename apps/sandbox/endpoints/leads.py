@@ -84,11 +84,16 @@ def describe_leads2(instance, request, **_):
     return lead_body([describe2()])
 
 
-def _memberships(instance, request, lead_id: int, build) -> dict:
+def _memberships(instance, request, lead_id: int, build, *, says_more: bool) -> dict:
+    """A page of a lead's memberships. leads.md shows Get Lists by Lead Id answering
+    `moreResult: true` with its token, but the lead database's program pages answer a
+    `nextPageToken` alone ("Get Programs by Lead Id", "Programs"), and a last page
+    `moreResult: false` (the Programs example of Get Programs by Lead Id). With
+    `says_more` false a page with more after it carries only the token."""
     position = instance.leads.position(lead_id)
     rows = [] if position is None else build(position)
     start, stop, token = offset_page(request, len(rows), f"m{lead_id}")
-    extra = {"moreResult": bool(token)}
+    extra: dict = {"moreResult": bool(token)} if says_more or not token else {}
     if token:
         extra["nextPageToken"] = token
     return lead_body(rows[start:stop], **extra)
@@ -109,7 +114,7 @@ def list_membership(instance, request, id, **_):
             if instance.leads.member_of(lead_id, ordinal, 11)
         ]
 
-    return _memberships(instance, request, lead_id, build)
+    return _memberships(instance, request, lead_id, build, says_more=True)
 
 
 def program_membership(instance, request, id, **_):
@@ -138,7 +143,7 @@ def program_membership(instance, request, id, **_):
             rows.append(row)
         return rows
 
-    return _memberships(instance, request, lead_id, build)
+    return _memberships(instance, request, lead_id, build, says_more=False)
 
 
 def sync_leads(instance, request, **_):
