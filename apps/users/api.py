@@ -26,8 +26,16 @@ class UserGrantSerializer(serializers.Serializer):
     role = serializers.CharField(read_only=True)
 
 
+class RoleField(serializers.ChoiceField):
+    """The user's role, read from their role group (null when they have none)."""
+
+    def get_attribute(self, instance):
+        role = user_role_of(instance)
+        return role.value if role else None
+
+
 class UserSerializer(serializers.ModelSerializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = RoleField(choices=Role.choices, allow_null=False)
     grants = UserGrantSerializer(
         source="instance_grants",
         many=True,
@@ -68,12 +76,6 @@ class UserSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "last_login", "date_joined"]
         extra_kwargs = {"is_active": {"help_text": "False: deactivated (users are never deleted)."}}
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        role = user_role_of(instance)
-        data["role"] = role.value if role else None
-        return data
 
     def get_fields(self):
         fields = super().get_fields()
@@ -167,6 +169,8 @@ class UserDetailView(generics.RetrieveUpdateAPIView):
                 )
             except UserChangeRefused as exc:
                 raise _refused(exc, "role") from exc
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict) from exc
             if "is_active" in data:
                 try:
                     user_set_active(user=user, active=data["is_active"], actor=actor, audit=audit)
