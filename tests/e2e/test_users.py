@@ -150,7 +150,8 @@ def test_users_pages_fit_a_375px_screen(open_page, path):
     make_instance("A rather long instance name for narrow screens")
     page = open_page(viewport=NARROW)
     sign_in(page, "ada")
-    page.goto(path.format(pk=vera.pk))
+    response = page.goto(path.format(pk=vera.pk))
+    assert response is not None and response.status == 200
     assert_no_sideways_scroll(page)
 
 
