@@ -94,6 +94,20 @@ class UserChangeRefused(Exception):
     """A change to a user that marketo-admin refuses; the message says why, for the page."""
 
 
+# Why an admin may not change some things; the pages show these before anyone tries.
+OWN_ADMIN_ROLE_REASON = (
+    "You cannot take away your own admin role: if you were the last admin, nobody could give "
+    "it back. Ask another admin to change it."
+)
+SELF_DEACTIVATION_REASON = (
+    "You cannot deactivate yourself: you would be signed out at once, and if you were the "
+    "last admin nobody could manage users. Ask another admin."
+)
+SUPERUSER_ROLE_REASON = (
+    "A superuser is an admin whatever the role says; that is changed in the admin site."
+)
+
+
 # What an admin may change about a user, and how the audit trail names it.
 USER_DETAIL_FIELDS = ["first_name", "last_name", "email"]
 
@@ -170,15 +184,9 @@ def user_update(*, user, actor, audit: AuditContext, role: Role | None = None, *
 
 def _refuse_role_change(*, user, actor, role: Role) -> None:
     if user.pk == actor.pk and role != Role.ADMIN:
-        raise UserChangeRefused(
-            "You cannot take away your own admin role: nobody could then give it back to you "
-            "if you were the last admin. Ask another admin to change it."
-        )
+        raise UserChangeRefused(OWN_ADMIN_ROLE_REASON)
     if user.is_superuser:
-        raise UserChangeRefused(
-            f"{user.get_username()} is a superuser, an admin whatever the role says. Change "
-            "that in the admin site first."
-        )
+        raise UserChangeRefused(SUPERUSER_ROLE_REASON)
 
 
 def user_set_active(*, user, active: bool, actor, audit: AuditContext) -> bool:
@@ -186,10 +194,7 @@ def user_set_active(*, user, active: bool, actor, audit: AuditContext) -> bool:
     their history. A deactivated user cannot sign in and their API tokens stop working.
     Returns whether anything changed."""
     if not active and user.pk == actor.pk:
-        raise UserChangeRefused(
-            "You cannot deactivate yourself: you would be signed out at once, and if you are "
-            "the last admin nobody could sign in to manage users. Ask another admin."
-        )
+        raise UserChangeRefused(SELF_DEACTIVATION_REASON)
     if user.is_active == active:
         return False
     with transaction.atomic():

@@ -14,6 +14,9 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import user_role_of
 from apps.accounts.services import (
+    OWN_ADMIN_ROLE_REASON,
+    SELF_DEACTIVATION_REASON,
+    SUPERUSER_ROLE_REASON,
     UserChangeRefused,
     email_configured,
     user_invite,
@@ -27,18 +30,6 @@ from apps.core.permissions import Action, Role, require
 from apps.instances.services import grant_revoke, grant_set
 from apps.users.forms import SEND_LINK, UserCreateForm, UserDetailsForm, UserGrantsForm
 from apps.users.selectors import grants_by_instance, user_get, user_list
-
-OWN_ROLE_LOCKED = (
-    "You cannot take away your own admin role: if you were the last admin, nobody could "
-    "give it back. Ask another admin to change it."
-)
-OWN_ACCOUNT_ACTIVE = (
-    "You cannot deactivate yourself: you would be signed out at once, and if you are the "
-    "last admin nobody could manage users. Ask another admin."
-)
-SUPERUSER_ROLE_LOCKED = (
-    "A superuser is an admin whatever the role says; that is changed in the admin site."
-)
 
 
 def user_list_view(request: HttpRequest) -> HttpResponse:
@@ -193,9 +184,9 @@ def _send_link(request: HttpRequest, user, audit: AuditContext) -> None:
 
 def _role_locked_because(request: HttpRequest, user) -> str:
     if user.is_superuser:
-        return SUPERUSER_ROLE_LOCKED
+        return SUPERUSER_ROLE_REASON
     if user.pk == request.user.pk:
-        return OWN_ROLE_LOCKED
+        return OWN_ADMIN_ROLE_REASON
     return ""
 
 
@@ -214,7 +205,7 @@ def _render_detail(request, user, *, details_form=None, password_form=None, stat
         "grants_form": UserGrantsForm(rows=rows),
         "password_form": password_form or SetPasswordForm(user),
         "is_self": user.pk == request.user.pk,
-        "own_account_active": OWN_ACCOUNT_ACTIVE,
+        "self_deactivation_reason": SELF_DEACTIVATION_REASON,
         "email_configured": email_configured(),
     }
     return render(request, "users/user_detail.html", context, status=status)
