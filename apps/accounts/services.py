@@ -245,9 +245,12 @@ class _SetPasswordLinkForm(PasswordResetForm):
         return [self.user] if self.user.is_active and self.user.email else []
 
 
-def user_send_password_link(*, user, actor, audit: AuditContext, request) -> None:
+def user_send_password_link(
+    *, user, actor, audit: AuditContext, domain: str, use_https: bool
+) -> None:
     """E-mail `user` a link to set their password (Django's password-reset machinery: a
-    token that works once and expires after PASSWORD_RESET_TIMEOUT)."""
+    token that works once and expires after PASSWORD_RESET_TIMEOUT). `domain` is the host
+    the link names: the one the admin's request came to."""
     if not email_configured():
         raise UserChangeRefused(
             "No e-mail can be sent: EMAIL_URL is not set. Set a password for them instead."
@@ -259,8 +262,8 @@ def user_send_password_link(*, user, actor, audit: AuditContext, request) -> Non
     form = _SetPasswordLinkForm(user=user)
     form.is_valid()
     form.save(
-        request=request,
-        use_https=request.is_secure(),
+        domain_override=domain,
+        use_https=use_https,
         subject_template_name="accounts/emails/set_password_subject.txt",
         email_template_name="accounts/emails/set_password.txt",
         extra_email_context={"invited_by": actor.get_full_name() or actor.get_username()},

@@ -107,6 +107,7 @@ def _refused(exc: UserChangeRefused, field: str) -> serializers.ValidationError:
 @extend_schema(tags=["users"])
 class UserListView(generics.ListCreateAPIView):
     serializer_class = UserSerializer
+    queryset = get_user_model().objects.none()  # for the schema; get_queryset checks the role
 
     def get_queryset(self):
         require(self.request.user, Action.MANAGE_USERS)
@@ -135,7 +136,11 @@ class UserListView(generics.ListCreateAPIView):
             if data.get("send_password_link"):
                 try:
                     user_send_password_link(
-                        user=user, actor=self.request.user, audit=audit, request=self.request
+                        user=user,
+                        actor=self.request.user,
+                        audit=audit,
+                        domain=self.request.get_host(),
+                        use_https=self.request.is_secure(),
                     )
                 except UserChangeRefused as exc:
                     raise _refused(exc, "send_password_link") from exc
@@ -149,6 +154,7 @@ class UserListView(generics.ListCreateAPIView):
 @extend_schema(tags=["users"])
 class UserDetailView(generics.RetrieveUpdateAPIView):
     serializer_class = UserSerializer
+    queryset = get_user_model().objects.none()  # for the schema; get_object checks the role
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
@@ -181,7 +187,11 @@ class UserDetailView(generics.RetrieveUpdateAPIView):
             if data.get("send_password_link"):
                 try:
                     user_send_password_link(
-                        user=user, actor=actor, audit=audit, request=self.request
+                        user=user,
+                        actor=actor,
+                        audit=audit,
+                        domain=self.request.get_host(),
+                        use_https=self.request.is_secure(),
                     )
                 except UserChangeRefused as exc:
                     raise _refused(exc, "send_password_link") from exc

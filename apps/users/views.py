@@ -172,7 +172,13 @@ def user_password_link_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _send_link(request: HttpRequest, user, audit: AuditContext) -> None:
     try:
-        user_send_password_link(user=user, actor=request.user, audit=audit, request=request)
+        user_send_password_link(
+            user=user,
+            actor=request.user,
+            audit=audit,
+            domain=request.get_host(),
+            use_https=request.is_secure(),
+        )
     except UserChangeRefused as exc:
         messages.error(request, str(exc))
     else:
