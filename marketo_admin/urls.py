@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from apps.accounts.api import MeView
 from apps.audit.api import AuditEventList
 from apps.instances import api as instances_api
+from apps.users import api as users_api
 
 api_v1: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="api_me"),
@@ -31,6 +32,8 @@ api_v1: list[URLPattern | URLResolver] = [
         instances_api.GrantDetailView.as_view(),
         name="api_grant_detail",
     ),
+    path("users/", users_api.UserListView.as_view(), name="api_user_list"),
+    path("users/<int:pk>/", users_api.UserDetailView.as_view(), name="api_user_detail"),
     path("", include("apps.leads.api_urls")),
     path("", include("apps.assets.api_urls")),
     path("", include("apps.usage.api_urls")),
@@ -44,6 +47,7 @@ urlpatterns = [
     path("leads/", include("apps.leads.urls")),
     path("assets/", include("apps.assets.urls")),
     path("usage/", include("apps.usage.urls")),
+    path("users/", include("apps.users.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     # The schema and its docs are public: they describe the API, they hold no data.

@@ -9,6 +9,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile_view, name="profile"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/set/<uidb64>/<token>/",
+        login_not_required(views.PasswordSetConfirmView.as_view()),
+        name="password_set_confirm",
+    ),
     path("tokens/", views.api_token_create_view, name="api_token_create"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
 ]

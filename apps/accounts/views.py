@@ -76,3 +76,23 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordSetConfirmView(auth_views.PasswordResetConfirmView):
+    """The page an e-mailed link opens (an invitation or a reset an admin sent): Django's
+    password-reset confirmation, its token checked and spent by Django."""
+
+    template_name = "accounts/password_set.html"
+    success_url = reverse_lazy("login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(
+            action="auth.password_set_by_link",
+            actor=form.user,
+            audit=AuditContext.from_request(self.request),
+            target_type="user",
+            target_id=form.user.pk,
+        )
+        messages.success(self.request, "Your password is set. Sign in with it.")
+        return response

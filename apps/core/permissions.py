@@ -54,7 +54,7 @@ ASSET_ACTIONS: dict[str, Action] = {
 }
 
 # When someone is (wrongly) in several role groups, the strongest one counts.
-_ROLE_ORDER = [Role.ADMIN, Role.OPERATOR, Role.VIEWER]
+ROLE_ORDER = [Role.ADMIN, Role.OPERATOR, Role.VIEWER]
 
 
 def user_role(user) -> Role | None:
@@ -64,7 +64,7 @@ def user_role(user) -> Role | None:
         return Role.ADMIN
     if not hasattr(user, "_role_cache"):
         names = set(user.groups.values_list("name", flat=True))
-        user._role_cache = next((role for role in _ROLE_ORDER if role.value in names), None)
+        user._role_cache = next((role for role in ROLE_ORDER if role.value in names), None)
     return user._role_cache
 
 

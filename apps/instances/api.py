@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 from apps.audit.context import AuditContext
 from apps.core.permissions import Action, may, require
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
+from apps.instances.munchkin import EXAMPLE, munchkin_id_problem, normalise_munchkin_id
 from apps.instances.selectors import instance_get, instance_list
 from apps.instances.services import (
     EDITABLE_FIELDS,
@@ -80,15 +82,29 @@ class InstanceAdminSerializer(serializers.ModelSerializer):
     def get_client_secret_hint(self, instance) -> str:
         return f"set, ends in …{instance.client_secret_hint}"
 
-    def to_internal_value(self, data):
-        # People type munchkin ids in lower case; Marketo shows them in upper case.
-        if isinstance(data.get("munchkin_id"), str):
-            data = {**data, "munchkin_id": data["munchkin_id"].strip().upper()}
-        return super().to_internal_value(data)
+    munchkin_id = serializers.CharField(
+        help_text=f"Admin > Munchkin in Marketo, e.g. {EXAMPLE}; upper or lower case."
+    )
+
+    def validate_munchkin_id(self, value: str) -> str:
+        value = normalise_munchkin_id(value)
+        problem = munchkin_id_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("client_secret"):
             raise serializers.ValidationError({"client_secret": ["This field is required."]})
+        candidate = MarketoInstance(
+            pk=self.instance.pk if self.instance else None,
+            munchkin_id=attrs.get("munchkin_id", getattr(self.instance, "munchkin_id", "")),
+            client_id=attrs.get("client_id", getattr(self.instance, "client_id", "")),
+        )
+        try:
+            candidate.clean()  # the same LaunchPoint service twice: refused, as on the page
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
 
 

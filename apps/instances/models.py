@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -126,8 +127,38 @@ class MarketoInstance(models.Model):
         """Calls per day marketo-admin may make on this instance."""
         return self.daily_quota * self.quota_share_percent // 100
 
+    def clean(self) -> None:
+        twin = self.same_marketo_instance().filter(client_id=self.client_id).first()
+        if twin is not None:
+            raise ValidationError({"client_id": twin_service_message(twin)})
+
+    def same_marketo_instance(self) -> "models.QuerySet[MarketoInstance]":
+        """The other entries for this Marketo instance (same Munchkin id). Legitimate when
+        each uses its own LaunchPoint service (client id), but they share Marketo's limits."""
+        return MarketoInstance.objects.filter(munchkin_id=self.munchkin_id).exclude(pk=self.pk)
+
     def last_connection_test(self):
         return self.connection_tests.order_by("-requested_at").first()
+
+
+def twin_service_message(twin: MarketoInstance) -> str:
+    # One LaunchPoint service entered twice gets two governors, each spending the limits
+    # Marketo counts once per instance: refused. A second service is another client id.
+    return (
+        f"“{twin.name}” already uses this LaunchPoint service (the same Munchkin id and "
+        f"client id). Entered twice, marketo-admin would spend its limits twice over; edit "
+        f"“{twin.name}” instead. A second LaunchPoint service on the same Marketo instance "
+        "(another client id) may be added."
+    )
+
+
+def shared_limits_message(instance: MarketoInstance, others: list[MarketoInstance]) -> str:
+    names = ", ".join(f"“{other.name}”" for other in others)
+    return (
+        f"{names} also use{'s' if len(others) == 1 else ''} the Marketo instance "
+        f"{instance.munchkin_id}. Marketo's limits (100 calls per 20 seconds, 10 at once and "
+        "the daily quota) are for all of them together: keep their limits within those."
+    )
 
 
 class InstanceGrant(models.Model):
@@ -187,6 +218,17 @@ class ConnectionTest(models.Model):
 
     def __str__(self) -> str:
         return f"connection test of {self.instance} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def token_time_left(self) -> str:
+        """The token's remaining life in minutes: Marketo gives `expires_in` in seconds, up to
+        3,600 (help/rest-api/authentication.md), which no one reads as an hour."""
+        seconds = self.token_seconds_left
+        if seconds is None:
+            return "—"
+        if seconds < 60:
+            return "less than a minute"
+        return f"{seconds // 60} min"
 
     @property
     def is_finished(self) -> bool:

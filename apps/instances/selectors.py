@@ -27,13 +27,21 @@ def instance_get(*, user, pk) -> MarketoInstance:
 
 
 def current_instance(*, user, profile) -> MarketoInstance | None:
-    """The instance the switcher shows: the last one used, else the first visible one."""
+    """The instance the switcher shows: the last one used, else the first visible one.
+
+    The first one is remembered as if chosen: an instance added later, alphabetically
+    earlier, must not become the current one without the user knowing.
+    """
     visible = MarketoInstance.objects.visible_to(user).filter(enabled=True)
     if profile.last_instance_id:
         instance = visible.filter(pk=profile.last_instance_id).first()
         if instance is not None:
             return instance
-    return visible.order_by("name").first()
+    instance = visible.order_by("name").first()
+    if instance is not None and profile.pk is not None:
+        type(profile).objects.filter(pk=profile.pk).update(last_instance_id=instance.pk)
+        profile.last_instance_id = instance.pk
+    return instance
 
 
 def instance_by_name_or_id(name_or_id: str) -> MarketoInstance | None:

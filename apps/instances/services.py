@@ -84,6 +84,13 @@ def instance_delete(*, instance: MarketoInstance, actor, audit: AuditContext) ->
         instance.delete()
 
 
+def profile_set_current_instance(*, profile, instance: MarketoInstance) -> None:
+    """Make `instance` the one the switcher shows, and the sections open on, for the user."""
+    if profile.last_instance_id != instance.pk:
+        profile.last_instance_id = instance.pk
+        profile.save(update_fields=["last_instance_id"])
+
+
 def _audit_instance(action, instance, actor, audit, details):
     audit_record(
         action=action,

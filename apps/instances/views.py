@@ -12,8 +12,13 @@ from apps.core.permissions import Action, may, require
 from apps.core.views import error_response
 from apps.instances.credentials import credentials_problem
 from apps.instances.forms import GrantForm, InstanceForm, SwitchForm
-from apps.instances.models import ConnectionTest, InstanceGrant
-from apps.instances.selectors import instance_get, instance_list
+from apps.instances.models import (
+    ConnectionTest,
+    InstanceGrant,
+    MarketoInstance,
+    shared_limits_message,
+)
+from apps.instances.selectors import current_instance, instance_get, instance_list
 from apps.instances.services import (
     connection_test_start,
     grant_revoke,
@@ -21,6 +26,7 @@ from apps.instances.services import (
     instance_create,
     instance_delete,
     instance_update,
+    profile_set_current_instance,
 )
 
 
@@ -46,7 +52,8 @@ def instance_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if can_manage:
         context["grants"] = instance.grants.select_related("user")
-        context["grant_form"] = GrantForm()
+        context["grant_form"] = GrantForm(instance=instance)
+        context["can_manage_users"] = may(request.user, Action.MANAGE_USERS)
     return render(request, "instances/instance_detail.html", context)
 
 
@@ -63,6 +70,8 @@ def instance_create_view(request: HttpRequest) -> HttpResponse:
             **data,
         )
         messages.success(request, f"{instance.name} is added. Test its connection below.")
+        _say_which_instance_is_current(request, instance)
+        _warn_of_shared_limits(request, instance)
         return redirect("instance_detail", pk=instance.pk)
     return render(request, "instances/instance_form.html", {"form": form})
 
@@ -84,8 +93,32 @@ def instance_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"Saved: {', '.join(changed)}." if changed else "Nothing was changed."
         )
+        if "munchkin_id" in changed:
+            _warn_of_shared_limits(request, instance)
         return redirect("instance_detail", pk=instance.pk)
     return render(request, "instances/instance_form.html", {"form": form, "instance": instance})
+
+
+def _say_which_instance_is_current(request: HttpRequest, instance: MarketoInstance) -> None:
+    """The instance switcher never changes by itself: a new instance (enabled, so it can be
+    worked on) becomes the current one, and the page says so; else the current one stays."""
+    profile = profile_get(user=request.user)
+    if instance.enabled:
+        profile_set_current_instance(profile=profile, instance=instance)
+        messages.info(request, f"{instance.name} is now your current instance.")
+        return
+    current = current_instance(user=request.user, profile=profile)
+    if current is not None:
+        messages.info(
+            request,
+            f"{instance.name} is disabled, so your current instance stays {current.name}.",
+        )
+
+
+def _warn_of_shared_limits(request: HttpRequest, instance: MarketoInstance) -> None:
+    others = list(instance.same_marketo_instance().order_by("name"))
+    if others:
+        messages.warning(request, shared_limits_message(instance, others))
 
 
 def instance_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -119,16 +152,16 @@ def connection_test_view(request: HttpRequest, pk: int, test_pk: int) -> HttpRes
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.VIEW_INSTANCES, instance)
     test = get_object_or_404(ConnectionTest, pk=test_pk, instance=instance)
-    return render(
-        request, "instances/partials/connection_test.html", {"test": test, "instance": instance}
-    )
+    # A finished test may have learned the API user: the poll also updates the page's row.
+    context = {"test": test, "instance": instance, "update_api_user": test.is_finished}
+    return render(request, "instances/partials/connection_test.html", context)
 
 
 @require_POST
 def grant_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     instance = instance_get(user=request.user, pk=pk)
     require(request.user, Action.MANAGE_USERS, instance)
-    form = GrantForm(request.POST)
+    form = GrantForm(request.POST, instance=instance)
     if form.is_valid():
         grant = grant_set(
             instance=instance,
@@ -160,9 +193,7 @@ def instance_switch_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():  # only a hand-made request sends anything but a listed id
         return error_response(request, 400, "Choose an instance from the switcher's list.")
     instance = instance_get(user=request.user, pk=form.cleaned_data["instance"])
-    profile = profile_get(user=request.user)
-    profile.last_instance_id = instance.pk
-    profile.save(update_fields=["last_instance_id"])
+    profile_set_current_instance(profile=profile_get(user=request.user), instance=instance)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, {request.get_host()}, require_https=request.is_secure()

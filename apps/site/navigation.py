@@ -24,6 +24,7 @@ MENU = [
     MenuItem("Assets", "assets_home", Action.BROWSE_ASSETS, "assets"),
     MenuItem("Usage", "usage_home", Action.VIEW_USAGE, "usage"),
     MenuItem("Instances", "instance_list", Action.VIEW_INSTANCES, "instances"),
+    MenuItem("Users", "user_list", Action.MANAGE_USERS, "users"),
     MenuItem("Audit", "audit_event_list", Action.VIEW_AUDIT, "audit"),
 ]
 

@@ -283,7 +283,8 @@ MARKETO_ALLOWED_HOSTS = env.list("MARKETO_ALLOWED_HOSTS", default=[])
 MARKETO_ALLOW_LOOPBACK = False
 
 # --- Email -------------------------------------------------------------------------------
-# Quota alerts go out by email when EMAIL_URL is set (e.g. smtp+tls://user:pass@host:587);
+# Quota alerts and set-password links go out by email when EMAIL_URL is set
+# (e.g. smtp+tls://user:pass@host:587);
 # without it no email is sent at all.
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))

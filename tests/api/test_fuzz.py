@@ -178,6 +178,7 @@ def world(db, sandbox):
                 "asset-syncs": sync.pk,
                 "asset-actions": action.pk,
                 "usage-syncs": usage_sync.pk,
+                "users": operator.pk,
             },
             "username": operator.username,
             "lead_id": lead_id,

@@ -68,7 +68,7 @@ def test_editing_with_a_blank_secret_keeps_it_and_audits_field_names_only(client
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("munchkin_id", "12-AB-3", "A Munchkin id looks like 123-ABC-456."),
+        ("munchkin_id", "12-AB-3", "Its first part has 2 digits, not 3."),
         ("rest_url", "http://marketo.example.com/rest", "Use an https:// URL"),
         ("calls_per_20s", "101", "less than or equal to 100"),
         ("concurrent_calls", "11", "less than or equal to 10"),

@@ -124,7 +124,8 @@ def test_an_allow_listed_host_is_accepted_by_the_form_the_api_and_the_command(
     production.MARKETO_ALLOWED_HOSTS = ["*.corp.example"]
     client_for(admin_user).post(reverse("instance_create"), {**FORM, "rest_url": ALLOW_LISTED})
     api_client.force_authenticate(admin_user)
-    body = {**FORM, "name": "Via the API", "identity_url": ALLOW_LISTED}
+    # Another LaunchPoint service (client id) each time: one service twice is refused.
+    body = {**FORM, "name": "Via the API", "client_id": "d4e5f6", "identity_url": ALLOW_LISTED}
     assert api_client.post("/api/v1/instances/", body, format="json").status_code == 201
     add_instance(monkeypatch, rest_url=ALLOW_LISTED)
     assert MarketoInstance.objects.count() == 3
