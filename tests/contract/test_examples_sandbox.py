@@ -382,11 +382,6 @@ CASES = {
             Allow("result[].customHeadHTML", "extra", "Swagger: LandingPageResponse"),
             Allow("result[].facebookOgTags", "extra", "Swagger: LandingPageResponse"),
         ),
-        xfail=(
-            "issue 14, documentation examples as fixtures: the sandbox's landing-page record "
-            "has a `url`, which neither landing-pages.md (URL, computedUrl) nor the Swagger "
-            "LandingPageResponse shows; its seed (apps/sandbox/seed/assets.py) is asset-sync's"
-        ),
     ),
     # landing-page-templates.md shows a template only as its Clone answers it; the product
     # reads templates by id, which answer the same record.
@@ -490,12 +485,7 @@ def test_the_last_7_days_have_the_documented_daily_shape(sandbox, api, example, 
         ("email-by-id", "emails", "email"),
         ("form-by-id", "forms", "form"),
         ("snippet-by-id", "snippets", "snippet"),
-        pytest.param(
-            "landing-page-clone",
-            "landingPages",
-            "landingPage",
-            marks=pytest.mark.xfail(strict=True, reason=CASES["landing-page-clone"].xfail),
-        ),
+        ("landing-page-clone", "landingPages", "landingPage"),
     ],
 )
 def test_a_draft_by_id_has_the_documented_record_shape(sandbox, api, example, plural, singular):

@@ -64,7 +64,7 @@ def test_without_a_choice_the_common_types_are_read_by_name(client_for, otto, in
 
 def test_the_choice_is_saved_per_user_and_per_instance(client_for, otto, instance, sandbox):
     _add(sandbox)
-    other_instance = sandbox_instance_for(sandbox, otto, name="Second")
+    other_instance = sandbox_instance_for(sandbox, otto, name="Second", munchkin_id="222-BBB-222")
     vera = UserFactory(username="vera", role=Role.OPERATOR)
     grant_set(
         instance=instance, user=vera, role="operator", actor=None, audit=AuditContext.system()

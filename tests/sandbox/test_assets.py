@@ -110,6 +110,10 @@ def test_an_ab_tested_programs_email_leaves_its_page_short_and_paging_goes_on(ap
         f"{api.base}/asset/v1/email/byName.json", params={"name": email["name"]}
     ).json()
     assert email["id"] not in [row["id"] for row in by_name.get("result", [])]
+    by_id = api.get(f"{api.base}/asset/v1/email/{email['id']}.json").json()
+    assert "result" not in by_id and by_id["warnings"] == [
+        "No assets found for the given search criteria."
+    ]
     assert api.get(emails, params={"offset": 0, "maxReturn": 10}).json()["result"] == (
         [row for row in before if row["id"] != email["id"]] if offset == 0 else before
     )

@@ -151,7 +151,8 @@ def _int(value) -> int:
 
 def by_id(instance, request, kind: str, id: str, **_):
     record = instance.assets.assets[kind].get(_int(id))
-    if record is None:
+    if record is None or instance.assets.hidden(kind, record):
+        # emails.md ("Query"): an A/B-tested program's email is not returned by id either.
         return asset_body([])
     status = (request.param("status") or "").strip().lower()
     if status and kind in APPROVABLE:
@@ -300,7 +301,11 @@ def clone(instance, request, kind: str, id: str, **_):
         record["name"] = name
         record["description"] = (form.get("description") or [""])[0]
         record["createdAt"] = record["updatedAt"] = stamp(instance.clock.now())
-        record["url"] = f"{store.host}/#{KINDS[kind][2]}{record['id']}A1"
+        link = f"{store.host}/#{KINDS[kind][2]}{record['id']}A1"
+        if "computedUrl" in record:
+            record["computedUrl"] = link
+        if "url" in record:
+            record["url"] = link
         record["folder"] = store.ref(parent, KINDS[kind][1])
         record["workspace"] = store.folders[parent]["workspace"]
         if kind == "program":
@@ -309,7 +314,7 @@ def clone(instance, request, kind: str, id: str, **_):
             store.add_folder(
                 name, parent, "Program", record["workspace"], kind="Program", record_id=record["id"]
             )
-            store.folders[("Program", record["id"])]["url"] = record["url"]
+            store.folders[("Program", record["id"])]["url"] = link
         else:
             record["status"] = "draft"
         store.assets[kind][record["id"]] = record

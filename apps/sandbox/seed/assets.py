@@ -122,6 +122,9 @@ class AssetStore:
             **fields,
             "workspace": workspace,
         }
+        if kind == "landingPage":
+            # landing-pages.md shows a page's `URL` and `computedUrl`, and no `url`.
+            del record["url"]
         self.assets[kind][asset_id] = record
         self.meta[(kind, asset_id)] = Meta(parent, has_draft=fields.get("status") == "draft")
         return record

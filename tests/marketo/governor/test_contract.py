@@ -56,9 +56,13 @@ def test_the_51st_call_in_a_window_waits(governor):
 
 def test_a_call_is_admitted_once_the_oldest_falls_out_of_the_window(governor, clock):
     budget = make_budget(calls_per_window=2, window_seconds=0.3, safety_margin_seconds=0.05)
+    admitted = clock()
     admit(governor, budget, 2)
     wait = governor.try_acquire(budget, INTERACTIVE)
-    assert wait.reason == "window" and 0.3 < wait.seconds <= 0.35
+    # Redis keeps its own (real) time: on a busy machine some of the window has passed
+    # between the admissions and the question.
+    passed = clock() - admitted
+    assert wait.reason == "window" and 0.3 - passed < wait.seconds <= 0.35
     clock.sleep(wait.seconds)
     assert isinstance(governor.try_acquire(budget, INTERACTIVE), Lease)
 
