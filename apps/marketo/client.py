@@ -58,6 +58,8 @@ DEADLINE_SECONDS = {Priority.INTERACTIVE: 20.0, Priority.BACKGROUND: 300.0}
 # A background caller that would wait longer than this for admission is told to come back
 # later (a Celery task retries with that countdown) instead of holding a worker thread.
 MAX_INLINE_WAIT_SECONDS = {Priority.INTERACTIVE: 15.0, Priority.BACKGROUND: 5.0}
+# codes.py: the connection closed (or never opened) without an answer.
+DROPPED_CONNECTION = "connection"
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 
@@ -243,7 +245,10 @@ class MarketoClient:
         row = code_info(exc.code)
         if row.governor is Reaction.HOLD:
             # No answer: Marketo may still be running the call, so its slot stays taken
-            # until the lease expires, and it stays counted.
+            # and it stays counted; until the lease expires after a timeout, for a while
+            # after a dropped connection (timeouts.DROPPED_HOLD_SECONDS says why).
+            if exc.code == DROPPED_CONNECTION:
+                self.governor.hold(lease, self.timeouts.dropped_hold)
             return
         self.governor.release(lease, counted=row.counted is not Counted.NO)
         if row.governor in (Reaction.COOL_DOWN, Reaction.BLOCK_DAY):

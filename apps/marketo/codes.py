@@ -66,7 +66,10 @@ class Reaction(enum.StrEnum):
 
     COUNT = "counts the call"
     REFUND = "refunds the call"
-    HOLD = "keeps the slot until the lease expires (Marketo may still run it)"
+    HOLD = (
+        "keeps the slot (Marketo may still run it): to the lease's end after a timeout, "
+        "45 s after a dropped connection"
+    )
     COOL_DOWN = "cools down, halves its window budget"
     BLOCK_DAY = "blocks the instance until midnight US Central"
     NONE = "nothing (no call was admitted)"

@@ -37,6 +37,16 @@ INTERACTIVE_READ_SECONDS = 30.0
 # the request's connect and read timeouts, and this margin (a process that was killed, a
 # clock that differs slightly between the governor and us).
 LEASE_MARGIN_SECONDS = 5.0
+# A connection that closed without an answer (code "connection") leaves the call's outcome
+# unknown, but not its length: Marketo may still run it up to the endpoint's server timeout
+# (300 s for an asset call), or, as with most connections a proxy or the network drops, not
+# at all. Holding the slot for the whole lease would let ten dropped connections stop every
+# call of the instance for six minutes; the slot is held this long instead (the single
+# lease every call had before timeouts were per endpoint), and a 615 from a call Marketo was
+# in fact still running is answered by the governor's cool-down. A call that timed out on
+# our side keeps its lease: by then Marketo's own timeout has passed, and the lease ends
+# soon after it.
+DROPPED_HOLD_SECONDS = 45.0
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,11 @@ class Timeouts:
         if person_waiting and method.upper() == "GET":
             read = min(read, INTERACTIVE_READ_SECONDS)
         return self.fixed((CONNECT_SECONDS * self.scale, read * self.scale))
+
+    @property
+    def dropped_hold(self) -> float:
+        """How long the slot of a call whose connection dropped stays taken."""
+        return DROPPED_HOLD_SECONDS * self.scale
 
     def fixed(self, http: tuple[float, float]) -> CallTimeouts:
         """The timeouts of a call whose (connect, read) the caller chose; its lease still

@@ -125,3 +125,16 @@ def test_a_read_a_person_waits_for_gives_up_after_30_s(make_client, sandbox, pri
     assert client.get("/asset/v1/folders.json", {"maxDepth": 1})["success"]
     assert [row.code for row in client.ledger_rows] == codes
     assert wait_for(lambda: sandbox.stats()["calls"] == len(codes), timeout=5)
+
+
+def test_a_dropped_connection_holds_its_slot_for_a_while_not_for_the_whole_lease(
+    make_client, sandbox
+):
+    # An asset read's lease is 350 s (scaled: 7 s); a dropped connection keeps the slot for
+    # timeouts.DROPPED_HOLD_SECONDS (45 s, scaled: 0.9 s), then frees it.
+    client = make_client(budget=BUDGET, timeouts=Timeouts(scale=SCALE), sleep=no_sleep)
+    sandbox.script_fault(path="folders.json", times=1, drop=True)
+    assert client.get("/asset/v1/folders.json", {"maxDepth": 1})["success"]  # retried
+    assert [row.code for row in client.ledger_rows] == ["connection", ""]
+    assert client.governor.state(client.budget)["in_flight"] == 1, "held after the drop"
+    assert wait_for(lambda: client.governor.state(client.budget)["in_flight"] == 0, timeout=3)

@@ -92,6 +92,20 @@ end
 return was_in_flight + was_in_window
 """
 
+# KEYS: inflight. ARGV: lease id, seconds. The slot expires that long from now, unless it
+# would have expired (or was released) sooner.
+HOLD = (
+    _PRELUDE
+    + """
+local expires = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local held_until = now + tonumber(ARGV[2])
+if expires and tonumber(expires) > held_until then
+  redis.call('ZADD', KEYS[1], 'XX', fmt(held_until), ARGV[1])
+end
+return 0
+"""
+)
+
 # KEYS: cooldown, blocked, penalty
 # ARGV: "busy" (606/615) or "quota" (607), cool-down seconds, calls per window,
 #       window seconds, recovery step, seconds to Chicago midnight

@@ -118,6 +118,12 @@ class MemoryGovernor(BlockingAcquire):
             if (was_in_flight or was_in_window) and state.daily.get(day, 0) > 0:
                 state.daily[day] -= 1
 
+    def hold(self, lease: Lease, seconds: float) -> None:
+        with self._lock:
+            in_flight = self._state_of(lease.instance_id).in_flight
+            if lease.id in in_flight:
+                in_flight[lease.id] = min(in_flight[lease.id], self._clock() + seconds)
+
     def penalize(self, budget: Budget, code: str) -> None:
         kind = penalty_kind(code)
         with self._lock:

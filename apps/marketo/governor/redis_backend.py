@@ -162,6 +162,7 @@ class RedisGovernor(BlockingAcquire):
         self._wall_clock = wall_clock
         self._admit = client.register_script(lua.ADMIT)
         self._refund = client.register_script(lua.REFUND)
+        self._hold = client.register_script(lua.HOLD)
         self._penalize = client.register_script(lua.PENALIZE)
         self._state = client.register_script(lua.STATE)
         self._raise_daily = client.register_script(lua.RAISE_DAILY)
@@ -205,6 +206,12 @@ class RedisGovernor(BlockingAcquire):
             self._redis.zrem(inflight, lease.id)
         else:
             self._refund(keys=[window, inflight, daily], args=[lease.id])
+
+    @_fail_closed
+    def hold(self, lease: Lease, seconds: float) -> None:
+        day = lease.quota_day or quota_day(lease.admitted_at).key
+        _, inflight, *_ = instance_keys(lease.instance_id, day)
+        self._hold(keys=[inflight], args=[lease.id, repr(float(seconds))])
 
     @_fail_closed
     def penalize(self, budget: Budget, code: str) -> None:

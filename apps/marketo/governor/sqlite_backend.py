@@ -285,6 +285,19 @@ class SqliteGovernor(BlockingAcquire):
         self._file.run(end)
 
     @_fail_closed
+    def hold(self, lease: Lease, seconds: float) -> None:
+        until = self._clock() + seconds
+
+        def shorten(db: sqlite3.Connection) -> None:
+            db.execute(
+                "UPDATE governor_admission SET lease_until = ? "
+                "WHERE instance_id = ? AND lease_id = ? AND lease_until > ?",
+                (until, lease.instance_id, lease.id, until),
+            )
+
+        self._file.run(shorten)
+
+    @_fail_closed
     def penalize(self, budget: Budget, code: str) -> None:
         kind = penalty_kind(code)
         day = quota_day(self._wall_clock())

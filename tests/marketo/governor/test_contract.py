@@ -317,3 +317,17 @@ def test_a_lease_must_have_a_positive_length(governor, seconds):
     with pytest.raises(ValueError, match="lease_seconds must be positive"):
         governor.try_acquire(make_budget(), INTERACTIVE, lease_seconds=seconds)
     assert governor.state(make_budget())["in_flight"] == 0
+
+
+def test_holding_a_lease_shortens_its_slot_and_never_lengthens_it(governor, clock):
+    budget = make_budget(concurrency=1)
+    lease = governor.try_acquire(budget, INTERACTIVE, lease_seconds=60)
+    assert isinstance(lease, Lease)
+    governor.hold(lease, 0.2)  # e.g. its connection dropped (client.py)
+    assert isinstance(governor.try_acquire(budget, INTERACTIVE), Wait), "held for now"
+    clock.sleep(0.3)
+    second = governor.try_acquire(budget, INTERACTIVE, lease_seconds=0.2)
+    assert isinstance(second, Lease), "the held slot has expired"
+    governor.hold(second, 60)  # no longer than its own lease
+    clock.sleep(0.3)
+    assert isinstance(governor.try_acquire(budget, INTERACTIVE), Lease)
