@@ -48,3 +48,30 @@ def run_sync(sync_id):
         wait = (sync.resume_at - timezone.now()).total_seconds()
         time.sleep(min(max(wait, 0), 20))
     raise AssertionError("the sync did not finish")
+
+
+@pytest.fixture
+def mirrored(instance, sandbox):
+    """The instance, its mirror filled by a full sync of the sandbox."""
+    from apps.assets.services import asset_sync_start
+    from apps.audit.context import AuditContext
+
+    run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
+    return instance
+
+
+def action_done(asset, kind, user, **extra):
+    """Start an action on `asset` and run it as its task would; the finished AssetAction."""
+    from apps.assets.actions import asset_action_run
+    from apps.assets.services import asset_action_start
+
+    action = asset_action_start(asset=asset, kind=kind, user=user, **extra)
+    return asset_action_run(action_id=action.pk)
+
+
+def first_asset(instance, asset_type, status):
+    from apps.assets.models import MirroredAsset
+
+    return MirroredAsset.objects.filter(
+        instance=instance, asset_type=asset_type, status=status
+    ).first()

@@ -15,17 +15,10 @@ from apps.assets.actions import (
     asset_actions_confirm_due,
 )
 from apps.assets.models import AssetAction, MirroredAsset, MirroredFolder
-from apps.assets.services import asset_action_start, asset_sync_start
+from apps.assets.services import asset_action_start
 from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.instances.services import grant_set
-from tests.assets.conftest import run_sync
-
-
-@pytest.fixture
-def mirrored(instance, sandbox):
-    run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
-    return instance
 
 
 @pytest.fixture(autouse=True)

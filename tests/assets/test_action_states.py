@@ -3,7 +3,6 @@ the version they act on, the mirror knows "approved with draft", clones obey pro
 
 import pytest
 
-from apps.assets.actions import asset_action_run
 from apps.assets.forms import CloneForm
 from apps.assets.mirror import marketo_time
 from apps.assets.models import AssetAction, MirroredAsset, MirroredFolder
@@ -15,24 +14,7 @@ from apps.assets.services import (
 )
 from apps.audit.context import AuditContext
 from apps.sandbox.seed.assets import stamp
-from tests.assets.conftest import run_sync
-
-
-@pytest.fixture
-def mirrored(instance, sandbox):
-    run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
-    return instance
-
-
-def _do(asset, kind, user, **extra):
-    action = asset_action_start(asset=asset, kind=kind, user=user, **extra)
-    return asset_action_run(action_id=action.pk)
-
-
-def _one(instance, asset_type, status):
-    return MirroredAsset.objects.filter(
-        instance=instance, asset_type=asset_type, status=status
-    ).first()
+from tests.assets.conftest import action_done, first_asset, run_sync
 
 
 def _edit_in_marketo(sandbox, kind, asset_id, name):
@@ -50,7 +32,7 @@ def _edit_in_marketo(sandbox, kind, asset_id, name):
 def test_the_mirror_knows_an_approved_email_with_a_draft_and_approving_it_goes_live(
     mirrored, instance, sandbox, operator
 ):
-    email = _one(mirrored, "email", "approved")
+    email = first_asset(mirrored, "email", "approved")
     _edit_in_marketo(sandbox, "email", email.marketo_id, "Spring edition")
     run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
     email.refresh_from_db()
@@ -58,7 +40,7 @@ def test_the_mirror_knows_an_approved_email_with_a_draft_and_approving_it_goes_l
     assert email.name != "Spring edition"  # the row is the live (approved) version
     assert allowed_actions(email) == ["refresh", "approve", "unapprove", "clone"]
 
-    action = _do(email, "approve", operator)
+    action = action_done(email, "approve", operator)
 
     assert action.status == "succeeded", action.message
     live = sandbox.instance.assets.assets["email"][email.marketo_id]
@@ -70,8 +52,8 @@ def test_the_mirror_knows_an_approved_email_with_a_draft_and_approving_it_goes_l
 
 
 def test_only_the_actions_marketo_accepts_in_each_state_are_offered(mirrored, operator):
-    draft = _one(mirrored, "snippet", "draft")
-    approved = _one(mirrored, "snippet", "approved")
+    draft = first_asset(mirrored, "snippet", "draft")
+    approved = first_asset(mirrored, "snippet", "approved")
     assert allowed_actions(draft) == ["refresh", "approve"]
     assert allowed_actions(approved) == ["refresh", "unapprove"]
     with pytest.raises(ActionNotAllowed, match="never been approved"):
@@ -84,11 +66,11 @@ def test_only_the_actions_marketo_accepts_in_each_state_are_offered(mirrored, op
 def test_unapproving_what_marketo_shows_as_a_draft_is_not_sent(mirrored, sandbox, operator):
     """The mirror says approved; Marketo's copy is a never-approved draft (same updatedAt):
     reading it first spares Marketo's 709."""
-    draft = _one(mirrored, "email", "draft")
+    draft = first_asset(mirrored, "email", "draft")
     MirroredAsset.objects.filter(pk=draft.pk).update(status="approved")
     draft.refresh_from_db()
     sandbox.reset(everything=False)
-    action = _do(draft, "unapprove", operator)
+    action = action_done(draft, "unapprove", operator)
     assert action.status == "conflict"
     assert "never been approved" in action.message
     assert not [path for path in sandbox.stats()["by_endpoint"] if "unapprove" in path]
@@ -97,13 +79,15 @@ def test_unapproving_what_marketo_shows_as_a_draft_is_not_sent(mirrored, sandbox
 
 
 def test_approve_then_clone_works_because_the_row_is_refreshed(mirrored, sandbox, operator):
-    draft = _one(mirrored, "email", "draft")
-    assert _do(draft, "approve", operator).status == "succeeded"
+    draft = first_asset(mirrored, "email", "draft")
+    assert action_done(draft, "approve", operator).status == "succeeded"
     draft.refresh_from_db()
     live = sandbox.instance.assets.assets["email"][draft.marketo_id]
     assert draft.updated_at == marketo_time(live["updatedAt"])
     assert allowed_actions(draft) == ["refresh", "unapprove", "clone"]
-    action = _do(draft, "clone", operator, clone_name="Right after", clone_folder=draft.folder)
+    action = action_done(
+        draft, "clone", operator, clone_name="Right after", clone_folder=draft.folder
+    )
     assert action.status == "succeeded", action.message
 
 
@@ -147,28 +131,32 @@ def test_marketos_clone_refusals_are_explained(mirrored, sandbox, operator):
     store = sandbox.instance.assets
     other = next(iter(store.assets["program"].values()))
     other["name"] = "Renamed in Marketo"
-    action = _do(program, "clone", operator, clone_name="Renamed in Marketo", clone_folder=target)
+    action = action_done(
+        program, "clone", operator, clone_name="Renamed in Marketo", clone_folder=target
+    )
     assert (action.status, action.error_code) == ("refused", "709")
     assert "unused in the whole instance" in action.message
     # Into a program (a folder of type Program): 711, in words.
     into_program = MirroredFolder.objects.filter(instance=mirrored, kind="Program").first()
-    action = _do(program, "clone", operator, clone_name="Copy 711", clone_folder=into_program)
+    action = action_done(
+        program, "clone", operator, clone_name="Copy 711", clone_folder=into_program
+    )
     assert (action.status, action.error_code) == ("refused", "711")
     assert "into a folder (not into a program)" in action.message
     # Marketo's lock wait timeout: nothing was made; the person is told to try again.
     sandbox.script_fault(path="clone.json", times=1, error="719")
-    action = _do(program, "clone", operator, clone_name="Copy 719", clone_folder=target)
+    action = action_done(program, "clone", operator, clone_name="Copy 719", clone_folder=target)
     assert (action.status, action.error_code) == ("refused", "719")
     assert "try again in a minute" in action.message.lower()
     # The source gone between our read and the clone: 702 is a refusal, explained.
     sandbox.script_fault(path="clone.json", times=1, error="702")
-    action = _do(program, "clone", operator, clone_name="Copy 702", clone_folder=target)
+    action = action_done(program, "clone", operator, clone_name="Copy 702", clone_folder=target)
     assert (action.status, action.error_code) == ("refused", "702")
     assert "no longer exists in Marketo" in action.message
 
 
 def test_the_clone_form_starts_in_the_sources_folder_and_names_folders_by_path(mirrored):
-    email = _one(mirrored, "email", "approved")
+    email = first_asset(mirrored, "email", "approved")
     form = CloneForm(instance=mirrored, asset=email)
     assert form.fields["folder"].initial == email.folder_id
     labels = [label for _, label in form.fields["folder"].choices]
