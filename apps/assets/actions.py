@@ -19,7 +19,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from apps.assets.mirror import asset_status, asset_upsert_one, marketo_time
+from apps.assets.mirror import asset_status, asset_upsert_one
 from apps.assets.models import AssetAction, AssetStatus, MirroredAsset
 from apps.audit.services import audit_record
 from apps.instances.client import marketo_client
@@ -34,6 +34,7 @@ from apps.marketo.errors import (
     RetryLater,
 )
 from apps.marketo.governor import Priority
+from apps.marketo.moments import marketo_time
 from apps.marketo.timeouts import DEFAULT_TIMEOUTS
 from apps.marketo.wording import call_problem_message
 

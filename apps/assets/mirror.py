@@ -1,11 +1,10 @@
 """Writing Marketo's records into the mirror: one upsert per page, keyed like Marketo keys them."""
 
-from datetime import UTC, datetime
-
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.assets.models import AssetStatus, FolderKind, MirroredAsset, MirroredFolder
+from apps.marketo.moments import marketo_time
 
 # Types whose `status` is an approval state (assets.md, "Approval").
 APPROVAL_TYPES = {
@@ -51,20 +50,6 @@ ASSET_UPDATE_FIELDS = [
     "synced_at",
     "seen_sync_id",
 ]
-
-
-def marketo_time(value) -> datetime | None:
-    """The asset API writes "2011-03-04T17:01:32Z+0000" (folders.md); accept ISO too."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip().replace("Z+0000", "+00:00")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def folder_kind(value) -> str:

@@ -31,6 +31,7 @@ from apps.marketo import activities as marketo_activities
 from apps.marketo import leads as marketo_leads
 from apps.marketo.errors import CallProblem
 from apps.marketo.leads import TooManyMatches
+from apps.marketo.moments import marketo_time
 from apps.marketo.wording import call_problem_message
 
 # The values matching more than 1,000 leads named on a lookup's page (the CSV has them all).
@@ -404,9 +405,14 @@ def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) 
     instance = _detail_instance(request, instance_pk)
     context = {"instance": instance, "lead_id": lead_id}
     try:
-        context.update(
-            detail.lead_memberships(instance=instance, user=request.user, lead_id=lead_id)
-        )
+        memberships = detail.lead_memberships(instance=instance, user=request.user, lead_id=lead_id)
     except CallProblem as exc:
         context["error"] = _problem(exc, needs=marketo_leads.MEMBERSHIP_PERMISSIONS)
+    else:
+        # Shown in the viewer's time zone, not as Marketo writes them (UTC ISO 8601).
+        for row in memberships["lists"]:
+            row["since"] = marketo_time(row.get("createdAt"))
+        for row in memberships["programs"]:
+            row["since"] = marketo_time(row.get("membershipDate"))
+        context.update(memberships)
     return render(request, "leads/partials/memberships.html", context)

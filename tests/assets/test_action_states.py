@@ -4,7 +4,6 @@ the version they act on, the mirror knows "approved with draft", clones obey pro
 import pytest
 
 from apps.assets.forms import CloneForm
-from apps.assets.mirror import marketo_time
 from apps.assets.models import AssetAction, MirroredAsset, MirroredFolder
 from apps.assets.services import (
     ActionNotAllowed,
@@ -13,6 +12,7 @@ from apps.assets.services import (
     asset_sync_start,
 )
 from apps.audit.context import AuditContext
+from apps.marketo.moments import marketo_time
 from apps.sandbox.seed.assets import stamp
 from tests.assets.conftest import action_done, first_asset, run_sync
 

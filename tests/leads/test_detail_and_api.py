@@ -1,6 +1,11 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from apps.accounts.selectors import profile_get
 from apps.audit.models import AuditEvent
+from apps.leads.detail import lead_memberships
 from apps.leads.models import LeadLookup
 from apps.leads.services import lead_lookup_run
 from tests.factories import UserFactory
@@ -38,6 +43,24 @@ def test_a_lead_id_that_does_not_exist_gets_a_clear_message(client_for, otto, in
 def test_memberships_list_static_lists_and_programs(client_for, otto, instance):
     body = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/memberships/").content.decode()
     assert "Static lists" in body and "Programs" in body
+
+
+def test_memberships_show_their_dates_in_the_viewers_time_zone(client_for, otto, instance):
+    profile = profile_get(user=otto)
+    profile.time_zone = "Asia/Tokyo"
+    profile.save()
+    marketo = lead_memberships(instance=instance, user=otto, lead_id=100001)
+    rows = [(row["createdAt"], row) for row in marketo["lists"]] + [
+        (row["membershipDate"], row) for row in marketo["programs"]
+    ]
+    assert rows, "the seeded lead is a member of something"
+    body = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/memberships/").content.decode()
+    tokyo = ZoneInfo("Asia/Tokyo")
+    for written, _row in rows:
+        moment = datetime.fromisoformat(written.replace("Z", "+00:00")).astimezone(tokyo)
+        # Tokyo's time of day, and Marketo's UTC text only in the machine-readable attribute.
+        assert f">{moment:%-d %b %Y, %H:%M}</time>" in body
+        assert f">{written}<" not in body
 
 
 def test_api_looks_up_up_to_300_values(api_client, otto, instance, sandbox):
