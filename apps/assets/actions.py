@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from apps.assets.mirror import asset_status, asset_upsert_one
 from apps.assets.models import AssetAction, AssetStatus, MirroredAsset
+from apps.assets.services import NOT_IN_STATE
 from apps.audit.services import audit_record
 from apps.instances.client import marketo_client
 from apps.marketo import assets as marketo_assets
@@ -41,6 +42,8 @@ from apps.marketo.wording import call_problem_message
 Kind, Status = AssetAction.Kind, AssetAction.Status
 
 NOT_CARRIED_OUT = "Marketo did not carry it out; you can try again."
+APPROVED = "Approved: the draft is now the live version."
+UNAPPROVED = "Unapproved: the asset is a draft again."
 CHECKING = (
     "Marketo did not answer in time, so it may or may not have done it. marketo-admin is "
     "checking by reading the asset back; it never sends the change twice."
@@ -220,29 +223,22 @@ def _perform(action: AssetAction, client) -> tuple[str, str]:
             f"This asset changed in Marketo since the mirror last saw it (updated "
             f"{seen:%Y-%m-%d %H:%M} UTC). Its row is refreshed: check it and try again.",
         )
-    if action.kind == Kind.APPROVE and state == AssetStatus.APPROVED:
-        # error-codes.md, 709: Marketo refuses to approve an asset that has no draft.
-        return (
-            Status.CONFLICT,
-            "There is no draft to approve: the approved version is already live in Marketo. "
-            "Its row is refreshed.",
-        )
-    if action.kind == Kind.UNAPPROVE and state == AssetStatus.DRAFT:
-        # emails.md "Unapprove": only an approved asset; a draft is refused with 709.
-        return (
-            Status.CONFLICT,
-            "This asset has never been approved (it is a draft): there is nothing to "
-            "unapprove. Its row is refreshed.",
-        )
+    # error-codes.md, 709: Marketo refuses to approve an asset without a draft, and to
+    # unapprove a draft (emails.md "Unapprove"): the page would not have offered it now.
+    refused_in_state = (action.kind == Kind.APPROVE and state == AssetStatus.APPROVED) or (
+        action.kind == Kind.UNAPPROVE and state == AssetStatus.DRAFT
+    )
+    if refused_in_state:
+        return Status.CONFLICT, f"{NOT_IN_STATE[Kind(action.kind)]} Its row is refreshed."
     _write_sent(action, state or "")
     if action.kind == Kind.APPROVE:
         _write(lambda: marketo_assets.asset_approve(client, action.asset_type, action.marketo_id))
         _read_back(action, client, AssetStatus.APPROVED)
-        return Status.SUCCEEDED, "Approved: the draft is now the live version."
+        return Status.SUCCEEDED, APPROVED
     if action.kind == Kind.UNAPPROVE:
         _write(lambda: marketo_assets.asset_unapprove(client, action.asset_type, action.marketo_id))
         _read_back(action, client, AssetStatus.DRAFT)
-        return Status.SUCCEEDED, "Unapproved: the asset is a draft again."
+        return Status.SUCCEEDED, UNAPPROVED
     answer = _write(
         lambda: marketo_assets.asset_clone(
             client,
@@ -395,9 +391,9 @@ def _carried_out(action: AssetAction, client) -> tuple[str, str] | None:
     _mirror(action, live, state)
     if action.kind == Kind.APPROVE and state == AssetStatus.APPROVED:
         # A draft approved, or a draft that replaced the live version: no draft is left.
-        return Status.SUCCEEDED, "Approved: the draft is now the live version."
+        return Status.SUCCEEDED, APPROVED
     if action.kind == Kind.UNAPPROVE and state == AssetStatus.DRAFT:
-        return Status.SUCCEEDED, "Unapproved: the asset is a draft again."
+        return Status.SUCCEEDED, UNAPPROVED
     return None
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.leads import detail, metadata
+from apps.leads import detail
 from apps.leads.models import LeadActivityPreference
 from apps.marketo.activities import MAX_ACTIVITY_TYPES, activity_moment
 
@@ -95,14 +95,16 @@ class ActivityWeek:
         return self.older + 1 < MAX_SLICES
 
 
-def activity_week(*, instance, user, lead_id: int, type_ids, start: datetime, older: int):
-    """Week `older` (0: the newest, from `start` to now; 1: the week before `start`, ...)."""
+def activity_week(
+    *, instance, user, lead_id: int, types: dict[int, str], type_ids, start: datetime, older: int
+):
+    """Week `older` (0: the newest, from `start` to now; 1: the week before `start`, ...) of
+    the `type_ids` activities; `types` names the instance's activity types."""
     older = max(0, min(int(older), MAX_SLICES - 1))
     since = start - SLICE * older
     until = None if older == 0 else since + SLICE
     if not type_ids:  # the types could not be read: nothing to ask Marketo for
         return ActivityWeek(since, until, older, [], True)
-    types = _type_names(instance, user)
     read = detail.activities_read_cached(
         instance=instance, user=user, lead_id=lead_id, type_ids=type_ids, since=since, until=until
     )
@@ -115,7 +117,3 @@ def activity_week(*, instance, user, lead_id: int, type_ids, start: datetime, ol
         for row in read["rows"]
     ]
     return ActivityWeek(since, until, older, rows, read["complete"])
-
-
-def _type_names(instance, user) -> dict[int, str]:
-    return metadata.activity_types_get(instance=instance, user=user)

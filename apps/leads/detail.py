@@ -18,7 +18,6 @@ from apps.marketo.governor import Priority
 ACTIVITY_CACHE_SECONDS = 300
 DEFAULT_ACTIVITY_DAYS = 30
 MAX_ACTIVITY_DAYS = 365
-ACTIVITY_PAGE_SIZE = 25
 DAY = 60 * 60 * 24
 
 

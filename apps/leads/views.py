@@ -285,6 +285,12 @@ def _activity_types(instance, user) -> dict[int, str]:
         return {}
 
 
+def _chosen_activity_types(instance, user) -> tuple[dict[int, str], list[int]]:
+    """The instance's activity types (none when Marketo cannot tell them) and the viewer's."""
+    types = _activity_types(instance, user)
+    return types, lead_activities.activity_types_chosen(instance=instance, user=user, types=types)
+
+
 def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
     instance = _detail_instance(request, instance_pk)
     detail.lead_view_audit(
@@ -293,10 +299,7 @@ def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> Ht
         lead_id=lead_id,
         audit=AuditContext.from_request(request),
     )
-    types = _activity_types(instance, request.user)
-    chosen = lead_activities.activity_types_chosen(
-        instance=instance, user=request.user, types=types
-    )
+    types, chosen = _chosen_activity_types(instance, request.user)
     return render(
         request,
         "leads/lead_detail.html",
@@ -349,10 +352,7 @@ def lead_activities_view(request: HtmxHttpRequest, instance_pk: int, lead_id: in
         start = newest  # a week start from a page left open for a year, or nonsense
     older = max(0, min(_int_param(request, "older", 0), lead_activities.MAX_SLICES - 1))
     context: dict = {"instance": instance, "lead_id": lead_id, "start": start, "weeks": []}
-    types = _activity_types(instance, request.user)
-    chosen = lead_activities.activity_types_chosen(
-        instance=instance, user=request.user, types=types
-    )
+    types, chosen = _chosen_activity_types(instance, request.user)
     context["chosen_names"] = sorted(types[type_id] for type_id in chosen)
     # htmx appends one week; a page of its own (no JS) shows the weeks up to `older`, at most
     # NO_SCRIPT_WEEKS of them, so that a hand-made URL cannot cost a year of calls at once.
@@ -365,6 +365,7 @@ def lead_activities_view(request: HtmxHttpRequest, instance_pk: int, lead_id: in
                     instance=instance,
                     user=request.user,
                     lead_id=lead_id,
+                    types=types,
                     type_ids=chosen,
                     start=datetime.fromtimestamp(start, UTC),
                     older=week,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apps.marketo.client import MarketoClient
+from apps.marketo.moments import marketo_time
 
 # What the API user's role needs ("Required Permissions" in swagger-mapi.json).
 ROLE_PERMISSIONS = ("Read-Only Activity", "Read-Write Activity")
@@ -51,11 +52,8 @@ def type_chunks(type_ids: list[int]) -> list[list[int]]:
 def activity_moment(row: dict[str, Any]) -> datetime:
     """A row's activityDate as an aware datetime: "2023-01-16T23:32:19Z" (activities.md,
     "Query") or "2014-09-17T22:31:49+0000" (its "Data value changes" example)."""
-    text = str(row.get("activityDate") or "")
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return UNKNOWN_MOMENT  # sorts first: never past `until`, never hidden
+    # An unreadable date sorts first: never past `until`, never hidden.
+    return marketo_time(row.get("activityDate")) or UNKNOWN_MOMENT
 
 
 @dataclass

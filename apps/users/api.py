@@ -100,6 +100,20 @@ def _refused(exc: UserChangeRefused, field: str) -> serializers.ValidationError:
     return serializers.ValidationError({field: [str(exc)]})
 
 
+def _send_password_link(request: Request, user, audit: AuditContext) -> None:
+    """E-mail `user` a link to set their password, from the host the admin used."""
+    try:
+        user_send_password_link(
+            user=user,
+            actor=request.user,
+            audit=audit,
+            domain=request.get_host(),
+            use_https=request.is_secure(),
+        )
+    except UserChangeRefused as exc:
+        raise _refused(exc, "send_password_link") from exc
+
+
 @extend_schema_view(
     get=extend_schema(summary="Every user, deactivated ones included (admins)"),
     post=extend_schema(summary="Add a user (admins)"),
@@ -134,16 +148,7 @@ class UserListView(generics.ListCreateAPIView):
             if data.get("is_active") is False:
                 user_set_active(user=user, active=False, actor=self.request.user, audit=audit)
             if data.get("send_password_link"):
-                try:
-                    user_send_password_link(
-                        user=user,
-                        actor=self.request.user,
-                        audit=audit,
-                        domain=self.request.get_host(),
-                        use_https=self.request.is_secure(),
-                    )
-                except UserChangeRefused as exc:
-                    raise _refused(exc, "send_password_link") from exc
+                _send_password_link(self.request, user, audit)
         serializer.instance = user_get(pk=user.pk)
 
 
@@ -185,14 +190,5 @@ class UserDetailView(generics.RetrieveUpdateAPIView):
             if data.get("password"):
                 user_set_password(user=user, password=data["password"], actor=actor, audit=audit)
             if data.get("send_password_link"):
-                try:
-                    user_send_password_link(
-                        user=user,
-                        actor=actor,
-                        audit=audit,
-                        domain=self.request.get_host(),
-                        use_https=self.request.is_secure(),
-                    )
-                except UserChangeRefused as exc:
-                    raise _refused(exc, "send_password_link") from exc
+                _send_password_link(self.request, user, audit)
         serializer.instance = user_get(pk=user.pk)
