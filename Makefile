@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test bench lint format install install-test lock system-deps migrate clean
+.PHONY: run test bench screenshots lint format install install-test lock system-deps migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +106,10 @@ test: lint
 bench: install-test
 	$(BIN)/python -m pytest tests/benchmarks -p no:randomly -o addopts="" -s $(PYTEST_ARGS); \
 	  status=$$?; [ $$status -eq 5 ] && echo "No benchmarks yet." && exit 0; exit $$status
+
+# The review gallery: every page at 1366 px and 375 px, from a demo of its own (see the tool).
+screenshots: install-test
+	$(BIN)/python tools/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean:
 	rm -rf $(VENV) var
