@@ -1,6 +1,8 @@
 """The users pages (issue 15, item 6): admins add users, change roles and grants, and
 deactivate users, without the Django admin."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
@@ -168,3 +170,18 @@ def test_the_password_an_admin_sets_replaces_the_old_one(open_page):
     expect(page.locator(".flash")).to_contain_text("The password of vera is changed")
     vera.refresh_from_db()
     assert vera.check_password(NEW_PASSWORD) and not vera.check_password(PASSWORD)
+
+
+def test_an_admin_in_paris_sees_sign_ins_and_grants_in_paris_time(open_page):
+    ada = UserFactory(username="ada", role=Role.ADMIN)
+    ada.profile.time_zone = "Europe/Paris"
+    ada.profile.save()
+    vera = UserFactory(username="vera", role=Role.VIEWER)
+    vera.last_login = datetime(2026, 7, 1, 6, 30, tzinfo=UTC)
+    vera.save()
+    page = open_page()
+    sign_in(page, "ada")
+    page.goto(f"/users/{vera.pk}/")
+    last = page.locator("dt:has-text('Last sign-in') + dd time")
+    expect(last).to_have_attribute("title", "1 Jul 2026, 08:30 CEST")
+    expect(page.locator("dt:has-text('Added') + dd time")).to_contain_text("CET")
