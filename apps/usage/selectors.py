@@ -201,8 +201,13 @@ def errors_report(*, instance, start: date, end: date) -> dict:
     for row in codes:
         info = code_info(row["code"])
         row.update(meaning=info.meaning, action=info.action)
-    totals = dict(rows.values("date").annotate(n=Sum("count")).values_list("date", "n"))
-    daily = [{"date": on, "total": totals.get(on, 0)} for on in date_range(start, end)]
+    by_day: dict[date, dict[str, int]] = {}
+    for on, code, count in rows.values_list("date", "code", "count"):
+        by_day.setdefault(on, {})[code] = by_day.get(on, {}).get(code, 0) + count
+    daily = [
+        {"date": on, "total": sum(by_day.get(on, {}).values()), "codes": by_day.get(on, {})}
+        for on in date_range(start, end)
+    ]
     return {"codes": codes, "daily": daily, "total": sum(row["count"] for row in codes)}
 
 

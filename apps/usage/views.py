@@ -12,6 +12,7 @@ from apps.usage import selectors
 from apps.usage.days import today
 from apps.usage.forms import AlertForm, RangeForm
 from apps.usage.models import UsageSync
+from apps.usage.pace import today_pace
 from apps.usage.quota import quota_status
 from apps.usage.services import (
     email_configured,
@@ -109,6 +110,7 @@ def usage_overview_view(request: HttpRequest, pk: int) -> HttpResponse:
         "sync_kinds": UsageSync.Kind.choices,
         **selectors.last_syncs(instance=instance),
     }
+    context["pace_chart"] = today_pace(status=quota)
     context["today_users"] = selectors.usage_report(
         instance=instance, start=today(), end=today()
     ).users
@@ -225,8 +227,14 @@ def usage_errors_view(request: HttpRequest, pk: int) -> HttpResponseBase:
             query=form.query(),
             notice=_notice(form, instance),
             chart={
-                "labels": [c["code"] for c in report["codes"]],
-                "series": [{"label": "errors", "values": [c["count"] for c in report["codes"]]}],
+                "labels": [f"{day['date']:%a %d %b}" for day in report["daily"]],
+                "series": [
+                    {
+                        "label": c["code"],
+                        "values": [day["codes"].get(c["code"], 0) for day in report["daily"]],
+                    }
+                    for c in report["codes"]
+                ],
             },
         )
     return _render(request, "usage/errors.html", "usage/partials/errors_report.html", context)

@@ -12,16 +12,21 @@
     if (!source) return;
     const data = JSON.parse(source.textContent);
     const stacked = canvas.dataset.chart === "stacked";
+    const line = canvas.dataset.chart === "line";
     const old = charts.get(canvas);
     if (old) old.destroy();
     charts.set(canvas, new window.Chart(canvas, {
-      type: "bar",
+      type: line ? "line" : "bar",
       data: {
         labels: data.labels,
         datasets: data.series.map((series, i) => ({
           label: series.label,
           data: series.values,
           backgroundColor: PALETTE[i % PALETTE.length],
+          borderColor: PALETTE[i % PALETTE.length],
+          borderDash: series.dashed ? [6, 4] : [],
+          pointRadius: 0,
+          spanGaps: false,
         })),
       },
       options: {
@@ -32,7 +37,9 @@
           x: { stacked: stacked, ticks: { autoSkip: true, maxRotation: 60 } },
           y: { stacked: stacked, beginAtZero: true },
         },
-        plugins: { legend: { display: stacked && data.series.length > 1, position: "bottom" } },
+        plugins: {
+          legend: { display: (stacked || line) && data.series.length > 1, position: "bottom" },
+        },
       },
     }));
   }

@@ -204,3 +204,38 @@ def test_the_alert_hint_names_the_setting_the_readme_documents(page, settings):
     hint = page.get_by_text("Email is not configured")
     expect(hint).to_contain_text("EMAIL_URL")
     expect(hint).not_to_contain_text("EMAIL_HOST")
+
+
+def test_the_overview_charts_todays_pace_by_hour_against_the_quota(page):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _history()
+    LedgerEntry.objects.create(
+        instance=instance,
+        made_at=day_start(today()) + timedelta(minutes=5),
+        method="GET",
+        endpoint="/rest/v1/leads.json",
+        duration_ms=40,
+        priority="interactive",
+    )
+    sign_in(page, "ada")
+    page.goto(f"/usage/instances/{instance.pk}/")
+    chart = "Chart.getChart(document.querySelector('canvas[data-source=pace-chart]'))"
+    expect(page.get_by_role("heading", name="Today's pace, hour by hour")).to_be_visible()
+    assert page.evaluate(f"{chart}.config.type") == "line"
+    series = page.evaluate(f"{chart}.data.datasets.map(d => [d.label, d.data])")
+    labels = [label for label, _ in series]
+    assert labels[0] == "marketo-admin's calls so far" and labels[-1] == "Daily quota"
+    assert series[0][1][0] == 1  # the call in the first hour of the quota day
+    assert set(series[-1][1]) == {instance.daily_quota}
+
+
+def test_the_errors_tab_charts_errors_per_day_by_code(page):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = _history()
+    sign_in(page, "ada")
+    page.goto(f"/usage/instances/{instance.pk}/errors/?range=7")
+    chart = "Chart.getChart(document.querySelector('canvas[data-source=errors-chart]'))"
+    expect(page.get_by_role("heading", name="Errors per day, by code")).to_be_visible()
+    assert page.evaluate(f"{chart}.data.labels.length") == 7
+    series = page.evaluate(f"{chart}.data.datasets.map(d => [d.label, d.data])")
+    assert series == [["606", [0, 0, 0, 0, 0, 0, 12]], ["1003", [0, 0, 0, 0, 0, 0, 2]]]
