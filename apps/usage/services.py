@@ -2,10 +2,11 @@
 
 import logging
 import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +23,7 @@ from apps.instances.client import (
 from apps.instances.models import MarketoInstance
 from apps.marketo import usage as marketo_usage
 from apps.marketo.errors import CallProblem, RetryLater
-from apps.marketo.governor import GovernorUnavailable, Priority
+from apps.marketo.governor import CHICAGO, GovernorUnavailable, Priority
 from apps.marketo.wording import call_problem_message
 from apps.usage.days import today
 from apps.usage.models import ErrorDay, QuotaAlert, UsageDay, UsageSync
@@ -228,6 +229,35 @@ def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
 
 
+def _zone_of(user) -> ZoneInfo:
+    profile = getattr(user, "profile", None)
+    try:
+        return ZoneInfo(profile.time_zone) if profile and profile.time_zone else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _quota_alert_text(status, day, zone: ZoneInfo) -> str:
+    def at(moment) -> str:
+        local, central = moment.astimezone(zone), moment.astimezone(CHICAGO)
+        return f"{local:%H:%M} {local.tzname()} your time ({central:%H:%M} {central.tzname()})"
+
+    runs_out = status.forecast.runs_out_at
+    pace = (
+        f"At today's pace the quota runs out at {at(runs_out)}.\n"
+        if runs_out and not status.forecast.reached
+        else ""
+    )
+    return (
+        f"{status.instance.name} has used {status.used:,} of its {status.quota:,} API calls"
+        f" for the quota day of {day:%A %d %B %Y} (all integrations: Marketo's last report, or"
+        " marketo-admin's own count when that is higher).\n"
+        f"{pace}"
+        f"The quota resets at {at(status.reset_at)}, midnight US Central.\n"
+        "The usage pages show who is spending it.\n"
+    )
+
+
 def quota_alert_check(*, instance, now: float | None = None) -> bool:
     """Email the admins once per quota day when today's use passes the threshold (the same
     reading as the banner's: `quota_status`). Returns True when this call sent the email."""
@@ -246,21 +276,18 @@ def quota_alert_check(*, instance, now: float | None = None) -> bool:
         get_user_model()
         .objects.filter(Q(groups__name=Role.ADMIN) | Q(is_superuser=True), is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
+        .select_related("profile")
         .distinct()
     )
     if not recipients:
         return False
-    send_mail(
-        subject=f"[marketo-admin] {instance.name}: {status.percent:.0f}% of today's API quota used",
-        message=(
-            f"{instance.name} has used {status.used:,} of its {status.quota:,} API calls for "
-            f"{day.isoformat()} (all integrations: Marketo's last report, or marketo-admin's own"
-            " count when that is higher). The quota resets at midnight US Central. The usage"
-            " pages show who is spending it.\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
+    subject = f"[marketo-admin] {instance.name}: {status.percent:.0f}% of today's API quota used"
+    # One message each, so that each admin reads the times in their own zone.
+    send_mass_mail(
+        [
+            (subject, _quota_alert_text(status, day, _zone_of(admin)), None, [admin.email])
+            for admin in recipients
+        ],
         fail_silently=False,
     )
     return True

@@ -232,3 +232,23 @@ def test_admins_see_a_banner_on_every_page_past_the_threshold(client_for, admin_
     page = client_for(admin_user).get("/audit/").content.decode()
     assert "Busy</a> has used 82% of today's API quota" in page
     assert "has used" not in client_for(operator).get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_each_admin_reads_the_alerts_times_in_their_own_zone(instance, settings):
+    settings.EMAIL_HOST = "smtp.example.com"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    ada = UserFactory(username="ada", email="ada@corp.example", role=Role.ADMIN)
+    ada.profile.time_zone = "Europe/Paris"
+    ada.profile.save()
+    UserFactory(username="otto", email="otto@corp.example", role=Role.ADMIN)
+    UsageDay.objects.create(instance=instance, date=today(), api_user="crm@x", calls=41_000)
+    assert quota_alert_check(instance=instance) is True
+    by_recipient = {message.to[0]: message.body for message in mail.outbox}
+    # Midnight Central is 07:00 in Paris and 06:00 UTC in winter (05:00/07:00 in summer).
+    assert "your time (00:00 C" in by_recipient["ada@corp.example"]
+    assert (
+        " CET your time" in by_recipient["ada@corp.example"]
+        or " CEST your time" in (by_recipient["ada@corp.example"])
+    )
+    assert " UTC your time" in by_recipient["otto@corp.example"]
