@@ -1,3 +1,5 @@
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -190,3 +192,12 @@ def test_the_action_filter_offers_words(client_for, admin_user):
     audit_record(action="leads.view", actor=admin_user)
     html = client_for(admin_user).get("/audit/").content.decode()
     assert '<option value="leads.view">Viewed a lead</option>' in html
+
+
+def test_the_csv_keeps_the_code_and_adds_the_words(client_for, admin_user):
+    audit_record(action="leads.view", actor=admin_user)
+    response = client_for(admin_user).get("/audit/", {"format": "csv", "action": "leads.view"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(row["action"], row["action_label"]) for row in rows] == [
+        ("leads.view", "Viewed a lead")
+    ]
