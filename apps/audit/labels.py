@@ -73,6 +73,9 @@ ACTION_LABELS: dict[str, ActionLabel] = {
 # How an asset action that did not succeed ended, from its details' "outcome".
 SUCCEEDED = "succeeded"
 
+# Actions whose details hold each changed value as [before, after].
+CHANGE_PAIRS = frozenset({"profile.update", "profile.time_zone_from_browser", "user.update"})
+
 
 def readable(code: str) -> str:
     """A code as words, for a code the table does not know: "lead.bulk_export" reads
@@ -91,6 +94,31 @@ def action_label(code: str, details: dict | None = None) -> str:
     if label.tried and outcome and outcome != SUCCEEDED:
         return f"{label.tried}: {readable(str(outcome)).lower()}"
     return label.done
+
+
+def details_text(code: str, details) -> list[tuple[str, str]]:
+    """An event's details as (words, value) pairs: "munchkin_id" reads "munchkin id", a
+    change reads "UTC → Europe/Paris", a list reads as its items."""
+    if not isinstance(details, dict):
+        return [("details", str(details))] if details else []
+    pairs = []
+    for key, value in details.items():
+        if code in CHANGE_PAIRS and isinstance(value, list) and len(value) == 2:
+            text = f"{_value_text(value[0])} → {_value_text(value[1])}"
+        else:
+            text = _value_text(value)
+        pairs.append((readable(str(key)).lower(), text))
+    return pairs
+
+
+def _value_text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_value_text(item) for item in value) or "—"
+    return str(value)
 
 
 def action_choices(codes) -> list[tuple[str, str]]:

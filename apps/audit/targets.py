@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
-from apps.audit.labels import action_label, readable
+from apps.audit.labels import action_label, details_text, readable
 from apps.audit.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class EventRow:
     actor: Link | None
     instance: Link | None
     target: Link | None
+    details: list[tuple[str, str]]
 
 
 # Target types that are not assets: their words, and the page of one (if any). An asset
@@ -187,6 +188,7 @@ def event_rows(events: Iterable[AuditEvent]) -> list[EventRow]:
             else None,
             instance=_instance(event, deleted),
             target=_target(event, users, deleted),
+            details=details_text(event.action, event.details),
         )
         for event in events
     ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from apps.assets.models import AssetAction, AssetType
 from apps.audit.context import AuditContext
 from apps.audit.filters import recorded_instances
-from apps.audit.labels import ACTION_LABELS, action_label, readable
+from apps.audit.labels import ACTION_LABELS, action_label, details_text, readable
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.audit.targets import event_rows
@@ -201,3 +201,17 @@ def test_the_csv_keeps_the_code_and_adds_the_words(client_for, admin_user):
     assert [(row["action"], row["action_label"]) for row in rows] == [
         ("leads.view", "Viewed a lead")
     ]
+
+
+def test_details_read_as_words_and_changes_as_before_and_after():
+    assert details_text(
+        "user.update", {"role": ["viewer", "operator"], "email": ["", "a@b.c"]}
+    ) == [
+        ("role", "viewer → operator"),
+        ("email", "— → a@b.c"),
+    ]
+    assert details_text("instance.update", {"fields": ["name", "client_id"], "new": True}) == [
+        ("fields", "name, client_id"),
+        ("new", "yes"),
+    ]
+    assert details_text("x.y", {"munchkin_id": "123-ABC-456"}) == [("munchkin id", "123-ABC-456")]
