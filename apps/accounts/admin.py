@@ -5,7 +5,7 @@ from apps.accounts.models import ApiToken, Profile
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "time_zone"]
+    list_display = ["user", "time_zone", "time_zone_source"]
     search_fields = ["user__username"]
 
 

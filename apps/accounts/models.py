@@ -1,13 +1,13 @@
 import hashlib
 import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.db import models
 
+from apps.accounts.zones import TIME_ZONES
 from apps.core.permissions import Action
 
-TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+TIME_ZONE_CHOICES = [(name, name) for name in TIME_ZONES]
 
 
 class Profile(models.Model):
@@ -21,6 +21,17 @@ class Profile(models.Model):
         choices=TIME_ZONE_CHOICES,
         default="UTC",
         help_text="Times on every page are shown in this zone.",
+    )
+
+    class TimeZoneSource(models.TextChoices):
+        # Nobody chose yet: the browser's zone is taken at the next sign-in (once).
+        DEFAULT = "default", "Not chosen yet"
+        BROWSER = "browser", "Taken from the browser at sign-in"
+        CHOSEN = "chosen", "Chosen by the user"
+
+    # Whether the user chose their zone: a zone they chose is never replaced by the browser's.
+    time_zone_source = models.CharField(
+        max_length=16, choices=TimeZoneSource.choices, default=TimeZoneSource.DEFAULT
     )
     # The instance switcher opens on the instance a user last worked on.
     last_instance_id = models.PositiveBigIntegerField(null=True, blank=True)

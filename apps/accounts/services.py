@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from apps.accounts.models import ApiToken
+from apps.accounts.models import ApiToken, Profile
 from apps.accounts.selectors import profile_get, user_role_of
+from apps.accounts.zones import is_time_zone
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core.permissions import Role
@@ -49,21 +50,49 @@ def api_token_revoke(*, token: ApiToken, audit: AuditContext) -> None:
 
 
 def profile_update(*, user, time_zone: str, audit: AuditContext) -> None:
+    """Save the user's settings. Saving is choosing: from then on the zone is theirs, and the
+    browser's zone never replaces it, even when they saved the zone they already had."""
     profile = profile_get(user=user)
-    if profile.time_zone == time_zone:
+    chosen = Profile.TimeZoneSource.CHOSEN
+    if profile.time_zone == time_zone and profile.time_zone_source == chosen:
         return
     before = profile.time_zone
     profile.time_zone = time_zone
+    profile.time_zone_source = chosen
     profile.full_clean()
-    profile.save(update_fields=["time_zone"])
+    profile.save(update_fields=["time_zone", "time_zone_source"])
+    if before != time_zone:
+        audit_record(
+            action="profile.update",
+            actor=user,
+            audit=audit,
+            target_type="user",
+            target_id=user.pk,
+            details={"time_zone": [before, time_zone]},
+        )
+
+
+def profile_time_zone_from_browser(*, user, time_zone: str, audit: AuditContext) -> bool:
+    """At a sign-in, take the zone the browser reports (Intl.DateTimeFormat, sent by
+    static/js/accounts.js with the sign-in form) for a user who has not chosen one yet:
+    once, and never over a choice. A name that is not a known zone is ignored. Returns
+    whether the zone was taken."""
+    profile = profile_get(user=user)
+    if profile.time_zone_source != Profile.TimeZoneSource.DEFAULT or not is_time_zone(time_zone):
+        return False
+    before = profile.time_zone
+    profile.time_zone = time_zone
+    profile.time_zone_source = Profile.TimeZoneSource.BROWSER
+    profile.save(update_fields=["time_zone", "time_zone_source"])
     audit_record(
-        action="profile.update",
+        action="profile.time_zone_from_browser",
         actor=user,
         audit=audit,
         target_type="user",
         target_id=user.pk,
         details={"time_zone": [before, time_zone]},
     )
+    return True
 
 
 def user_set_role(*, user, role: Role) -> None:

@@ -8,7 +8,12 @@ from django.views.decorators.http import require_POST
 from apps.accounts.forms import ApiTokenForm, ProfileForm
 from apps.accounts.models import ApiToken
 from apps.accounts.selectors import api_token_list, profile_get
-from apps.accounts.services import api_token_create, api_token_revoke, profile_update
+from apps.accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    profile_time_zone_from_browser,
+    profile_update,
+)
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core.permissions import user_role
@@ -57,6 +62,7 @@ def _render_profile(
         "token_form": token_form or ApiTokenForm(),
         "tokens": api_token_list(user=request.user),
         "role": user_role(request.user),
+        "profile": profile,
         **extra,
     }
     return render(request, "accounts/profile.html", context, status=status)
@@ -76,6 +82,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The browser's own zone, filled in by static/js/accounts.js: the user's zone until
+        # they choose one (checked against the zone list; ignored if absent or unknown).
+        profile_time_zone_from_browser(
+            user=form.get_user(),
+            time_zone=self.request.POST.get("browser_time_zone", "")[:64],
+            audit=AuditContext.from_request(self.request),
+        )
+        return response
 
 
 class PasswordSetConfirmView(auth_views.PasswordResetConfirmView):

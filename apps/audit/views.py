@@ -5,7 +5,10 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from apps.audit.filters import recorded_actors
+from apps.audit.labels import action_label
 from apps.audit.selectors import audit_event_list
+from apps.audit.targets import event_rows
 from apps.core.csv_export import csv_response
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import Action, require
@@ -21,9 +24,16 @@ def audit_event_list_view(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
-    template = "audit/partials/event_table.html" if request.htmx else "audit/event_list.html"
-    return render(request, template, context)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": event_rows(page.object_list),
+        "query": query.urlencode(),
+    }
+    if request.htmx:
+        return render(request, "audit/partials/event_table.html", context)
+    context["actors"] = recorded_actors()
+    return render(request, "audit/event_list.html", context)
 
 
 def _csv(events):
@@ -31,6 +41,7 @@ def _csv(events):
         "occurred_at",
         "actor",
         "action",
+        "action_label",
         "instance_id",
         "instance",
         "target_type",
@@ -44,6 +55,7 @@ def _csv(events):
             timezone.localtime(e.occurred_at).isoformat(),
             e.actor_username,
             e.action,
+            action_label(e.action, e.details),
             e.instance_id or "",
             e.instance_name,
             e.target_type,

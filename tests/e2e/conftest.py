@@ -55,7 +55,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def open_page(browser, live_server, role_groups):
-    """open_page(viewport=None): a fresh browser page that records JavaScript errors.
+    """open_page(viewport=None, **context_options): a fresh browser page that records
+    JavaScript errors; the options go to Playwright's new_context (timezone_id="Europe/Paris",
+    permissions=["clipboard-read"], ...).
 
     Every test that uses it fails if the console reported an error (Content Security Policy
     violations included), or if a script, stylesheet, image or fetch failed. A page itself
@@ -64,8 +66,10 @@ def open_page(browser, live_server, role_groups):
     """
     contexts, errors = [], []
 
-    def _open(viewport=None):
-        context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    def _open(viewport=None, **context_options):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, **context_options
+        )
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
