@@ -2,10 +2,13 @@
 see, with today's calls, the governor's now, syncs, tests and jobs; the instance list has
 the same columns."""
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from apps.accounts.models import Profile
 from apps.assets.models import AssetSync
 from apps.core.permissions import Role
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
@@ -95,6 +98,7 @@ def test_a_running_lookup_is_listed_with_a_link_to_it(page):
 
 def test_a_viewer_sees_only_their_instances_and_no_action_they_cannot_take(page):
     vera = UserFactory(username="vera", role=Role.VIEWER)
+    Profile.objects.update_or_create(user=vera, defaults={"time_zone": "Europe/Paris"})
     otto = UserFactory(username="otto", role=Role.OPERATOR)
     granted = make_instance("Granted to Vera")
     hidden = make_instance("Not granted", client_id="not-granted")
@@ -108,6 +112,9 @@ def test_a_viewer_sees_only_their_instances_and_no_action_they_cannot_take(page)
     expect(cards).to_have_count(1)
     expect(cards).to_contain_text("Granted to Vera")
     expect(page.locator("main")).not_to_contain_text("Not granted")
+    # The quota day's reset in her zone, with Central beside it.
+    expect(cards.get_by_test_id("quota-reset")).to_contain_text(re.compile(r"\d\d:\d\d CES?T"))
+    expect(cards.get_by_test_id("quota-reset")).to_contain_text(re.compile(r"00:00 C[SD]T Central"))
     # Someone else's lookup is counted, never linked; nothing on the page starts anything.
     expect(cards.get_by_test_id("jobs")).to_contain_text("1 lead lookup by other people")
     expect(cards.get_by_role("link", name="Lead lookup")).to_have_count(0)
