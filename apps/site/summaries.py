@@ -44,7 +44,8 @@ class InstanceSummary:
     quota: QuotaStatus
     # Our own calls today that Marketo counts, from the call ledger.
     ours_today: int
-    # When a usage sync last read Marketo's figure (QuotaStatus.marketo_used); None: never.
+    # When a usage sync last read Marketo's figure today (QuotaStatus.marketo_used); None:
+    # not since midnight Central.
     marketo_read_at: datetime | None
     asset_sync: AssetSync | None  # the latest, whatever its state
     connection_test: ConnectionTest | None  # the latest
@@ -91,8 +92,13 @@ def instance_summaries(*, user, instances=None) -> list[InstanceSummary]:
     syncs = AssetSync.objects.in_bulk([pair[0] for pair in latest.values() if pair[0]])
     tests = ConnectionTest.objects.in_bulk([pair[1] for pair in latest.values() if pair[1]])
     ours = ledger_counted_today(instance_ids=ids)
+    # A sync of an earlier quota day read an earlier day's count, not today's.
     read_at = dict(
-        UsageSync.objects.filter(instance__in=ids, status=UsageSync.Status.SUCCEEDED)
+        UsageSync.objects.filter(
+            instance__in=ids,
+            status=UsageSync.Status.SUCCEEDED,
+            finished_at__gte=day_start(today()),
+        )
         .values("instance")
         .annotate(at=Max("finished_at"))
         .values_list("instance", "at")

@@ -41,11 +41,19 @@ def test_todays_calls_are_marketos_last_reading_and_our_ledgers_counted_calls(ad
     UsageDay.objects.create(
         instance=instance, date=today() - timedelta(days=1), api_user="us@x", calls=9_999
     )
-    read_at = timezone.now() - timedelta(minutes=7)
+    read_at = timezone.now() - timedelta(seconds=1)
     UsageSync.objects.create(
         instance=instance, kind="today", status="succeeded", finished_at=read_at
     )
     UsageSync.objects.create(instance=instance, kind="today", status="failed")
+    # Another instance last read Marketo before midnight Central: yesterday's count.
+    beta = make_instance("Beta", client_id="beta")
+    UsageSync.objects.create(
+        instance=beta,
+        kind="today",
+        status="succeeded",
+        finished_at=day_start(today()) - timedelta(minutes=1),
+    )
     start = day_start(today())
     # Today: three counted calls, one Marketo does not count (601), one never sent.
     for _ in range(3):
@@ -54,10 +62,11 @@ def test_todays_calls_are_marketos_last_reading_and_our_ledgers_counted_calls(ad
     _call(instance, start + timedelta(seconds=50), code="refused")
     _call(instance, start - timedelta(seconds=1))  # yesterday's quota day
 
-    (summary,) = instance_summaries(user=admin_user)
+    summary, not_today = instance_summaries(user=admin_user)
 
     assert summary.quota.marketo_used == 12_345
     assert summary.marketo_read_at == read_at
+    assert not_today.instance == beta and not_today.marketo_read_at is None
     assert summary.ours_today == 3
     assert summary.quota.quota == 50_000 and summary.quota.budget == 25_000
 
