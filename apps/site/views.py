@@ -3,14 +3,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import Action, is_admin, may, require, user_role
 from apps.site.health import health_report
 from apps.site.navigation import menu_for
 from apps.site.summaries import admins_to_ask, instance_summaries
 
 
-def home_view(request: HttpRequest) -> HttpResponse:
-    """One card per instance the user may see, then the sections their role opens."""
+def home_view(request: HtmxHttpRequest) -> HttpResponse:
+    """One card per instance the user may see, then the sections their role opens. The
+    cards refresh themselves (htmx): the governor's figures are of the last 20 s."""
     role = user_role(request.user)
     summaries = instance_summaries(user=request.user) if role else []
     context = {
@@ -20,6 +22,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "is_admin": is_admin(request.user),
         "admins": admins_to_ask() if role and not summaries else [],
     }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "site/partials/instance_cards.html", context)
     return render(request, "site/home.html", context)
 
 

@@ -96,6 +96,17 @@ def test_a_running_lookup_is_listed_with_a_link_to_it(page):
     )
 
 
+def test_the_cards_refresh_by_themselves(page):
+    ada = UserFactory(username="ada", role=Role.ADMIN)
+    instance = make_instance("Production")
+    sign_in(page, "ada")
+    jobs = page.get_by_test_id("instance-card").locator("dd").filter(has_text="none running")
+    expect(jobs).to_have_count(1)
+    lookup = _lookup(instance, ada)  # started in another tab, after the page was shown
+    link = page.get_by_role("link", name="Lead lookup of 1,200 values, 25% done")
+    expect(link).to_have_attribute("href", f"/leads/lookups/{lookup.pk}/", timeout=20_000)
+
+
 def test_a_viewer_sees_only_their_instances_and_no_action_they_cannot_take(page):
     vera = UserFactory(username="vera", role=Role.VIEWER)
     Profile.objects.update_or_create(user=vera, defaults={"time_zone": "Europe/Paris"})

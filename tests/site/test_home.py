@@ -72,3 +72,14 @@ def test_an_admin_without_instances_is_offered_to_add_one(client_for, admin_user
     page = client_for(admin_user).get("/").content.decode()
     assert "No Marketo instance is registered yet." in page
     assert 'href="/instances/new/"' in page
+
+
+def test_the_cards_refresh_alone_without_the_layout(client_for, admin_user):
+    make_instance("Alpha")
+    client = client_for(admin_user)
+    page = client.get("/").content.decode()
+    assert 'hx-trigger="every 10s"' in page
+    poll = client.get("/", headers={"HX-Request": "true"}).content.decode()
+    assert poll.strip().startswith('<div class="home-cards" id="home-cards"')
+    assert 'data-testid="instance-card"' in poll
+    assert "Welcome" not in poll and "<html" not in poll
