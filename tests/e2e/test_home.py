@@ -72,7 +72,7 @@ def test_the_home_page_shows_the_quota_figure_the_sandbox_reports_after_a_usage_
     expect(card.get_by_test_id("our-calls")).to_contain_text("2 of 25,000")
     expect(card).to_contain_text("Central")
     expect(card.get_by_test_id("in-flight")).to_contain_text("0 of 5")
-    screenshot(page, "home")
+    screenshot(page, "home-cards")
     # Rendering the page made no call to Marketo.
     assert (sandbox.stats()["calls"], LedgerEntry.objects.count()) == (calls, ledger)
 
@@ -157,7 +157,7 @@ def test_the_cards_stack_on_a_375px_screen_and_nothing_overflows(open_page):
     top, below = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
     assert below["y"] >= top["y"] + top["height"]  # one above the other
     assert below["x"] == top["x"]
-    screenshot(page, "home-narrow")
+    screenshot(page, "home-cards-narrow")
     assert_no_sideways_scroll(page)
 
 
