@@ -2,8 +2,9 @@ from django.urls import path
 
 from apps.instances import views
 
+# The list itself (/instances/, "instance_list") is served by apps.site: its columns need
+# usage, assets and leads, which sit above instances.
 urlpatterns = [
-    path("", views.instance_list_view, name="instance_list"),
     path("new/", views.instance_create_view, name="instance_create"),
     path("switch/", views.instance_switch_view, name="instance_switch"),
     path("<int:pk>/", views.instance_detail_view, name="instance_detail"),

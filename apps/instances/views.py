@@ -18,7 +18,7 @@ from apps.instances.models import (
     MarketoInstance,
     shared_limits_message,
 )
-from apps.instances.selectors import current_instance, instance_get, instance_list
+from apps.instances.selectors import current_instance, instance_get
 from apps.instances.services import (
     connection_test_start,
     grant_revoke,
@@ -28,16 +28,6 @@ from apps.instances.services import (
     instance_update,
     profile_set_current_instance,
 )
-
-
-def instance_list_view(request: HttpRequest) -> HttpResponse:
-    require(request.user, Action.VIEW_INSTANCES)
-    instances = list(instance_list(user=request.user))
-    return render(
-        request,
-        "instances/instance_list.html",
-        {"instances": instances, "can_manage": may(request.user, Action.MANAGE_INSTANCES)},
-    )
 
 
 def instance_detail_view(request: HttpRequest, pk: int) -> HttpResponse:

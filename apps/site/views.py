@@ -3,16 +3,43 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from apps.core.permissions import user_role
+from apps.core.htmx import HtmxHttpRequest
+from apps.core.permissions import Action, is_admin, may, require, user_role
 from apps.site.health import health_report
 from apps.site.navigation import menu_for
+from apps.site.summaries import admins_to_ask, instance_summaries
 
 
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: HtmxHttpRequest) -> HttpResponse:
+    """One card per instance the user may see, then the sections their role opens. The
+    cards refresh themselves (htmx): the governor's figures are of the last 20 s."""
+    role = user_role(request.user)
+    summaries = instance_summaries(user=request.user) if role else []
+    context = {
+        "role": role,
+        "sections": menu_for(request.user),
+        "summaries": summaries,
+        "is_admin": is_admin(request.user),
+        "admins": admins_to_ask() if role and not summaries else [],
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "site/partials/instance_cards.html", context)
+    return render(request, "site/home.html", context)
+
+
+def instance_list_view(request: HttpRequest) -> HttpResponse:
+    """The instance list (apps.instances' page, served here: its columns of today's calls,
+    syncs and jobs come from usage, assets and leads, which instances may not import)."""
+    require(request.user, Action.VIEW_INSTANCES)
+    summaries = instance_summaries(user=request.user)
     return render(
         request,
-        "site/home.html",
-        {"role": user_role(request.user), "sections": menu_for(request.user)},
+        "instances/instance_list.html",
+        {
+            "summaries": summaries,
+            "instances": [summary.instance for summary in summaries],
+            "can_manage": may(request.user, Action.MANAGE_INSTANCES),
+        },
     )
 
 

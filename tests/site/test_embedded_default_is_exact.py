@@ -169,7 +169,7 @@ def test_every_count_of_todays_calls_agrees_with_marketos_across_the_processes(e
 
     _until(lookup_done, timeout=120)
     assert api.get(lookup_url, timeout=10).json()["status"] == "done"
-    marketo, quota, ledger, counted = _figures_at_one_moment(embedded, instance["id"])
+    marketo, quota, ledger, counted, home = _figures_at_one_moment(embedded, instance["id"])
     assert marketo >= 5 + 3  # the lookups, after whatever the demo's first syncs made
     assert quota["governor"]["daily_used"] == marketo
     assert ledger == marketo
@@ -178,6 +178,10 @@ def test_every_count_of_todays_calls_agrees_with_marketos_across_the_processes(e
     assert quota["governor"]["in_flight"] == 0
     assert quota["governor"]["in_window"] <= marketo
     assert counted == marketo
+    # The home page's card says the same: our calls from the ledger, the governor's now.
+    assert home["our-calls"] == marketo
+    assert home["in-flight"] == 0
+    assert home["in-window"] <= marketo
 
 
 def _figures_at_one_moment(embedded, instance_id):
@@ -191,6 +195,19 @@ def _figures_at_one_moment(embedded, instance_id):
         ledger = _ledger_calls_today(embedded, instance_id)
         page = _signed_in_page(embedded, f"/usage/instances/{instance_id}/")
         counted = re.search(r'data-testid="counted-today">([\d,]+)', page).group(1)
+        home = _home_card(_signed_in_page(embedded, "/"))
         if _sandbox_calls(embedded) == before:
-            return before, quota, ledger, int(counted.replace(",", ""))
+            return before, quota, ledger, int(counted.replace(",", "")), home
     raise AssertionError("Marketo was called during every reading of the figures")
+
+
+def _home_card(page: str) -> dict:
+    """The home page card's figures: our calls today (the ledger) and the calls in flight and
+    in the last 20 s (the governor, here its SQLite file shared by the processes)."""
+
+    def figure(test_id: str) -> int:
+        found = re.search(rf'data-testid="{test_id}">(?:<strong>)?([\d,]+)', page)
+        assert found, f"no {test_id} on the home page"
+        return int(found.group(1).replace(",", ""))
+
+    return {name: figure(name) for name in ("our-calls", "in-flight", "in-window")}
