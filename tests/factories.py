@@ -9,7 +9,8 @@ PASSWORD = "correct horse battery staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A user with a role: UserFactory(role=Role.VIEWER). Password: factories.PASSWORD."""
+    """A user with a role: UserFactory(role=Role.VIEWER), and a time zone they chose:
+    UserFactory(time_zone="Europe/Paris"). Password: factories.PASSWORD."""
 
     class Meta:
         model = get_user_model()
@@ -26,6 +27,21 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.save()  # the password set just before
         if extracted is not None:
             user_set_role(user=self, role=Role(extracted))
+
+    @factory.post_generation
+    def time_zone(self, create, extracted, **kwargs):
+        """UserFactory(time_zone="Europe/Paris"): a zone the user chose, which signing in
+        from a browser in another zone leaves alone."""
+        if create and extracted:
+            from apps.accounts.models import Profile
+
+            Profile.objects.update_or_create(
+                user=self,
+                defaults={
+                    "time_zone": extracted,
+                    "time_zone_source": Profile.TimeZoneSource.CHOSEN,
+                },
+            )
 
 
 def make_instance(name="Production", *, secret="s3cret-client-secret-0001", **fields):

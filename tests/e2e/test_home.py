@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.accounts.models import Profile
 from apps.assets.models import AssetSync
 from apps.core.permissions import Role
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
@@ -108,8 +107,7 @@ def test_the_cards_refresh_by_themselves(page):
 
 
 def test_a_viewer_sees_only_their_instances_and_no_action_they_cannot_take(page):
-    vera = UserFactory(username="vera", role=Role.VIEWER)
-    Profile.objects.update_or_create(user=vera, defaults={"time_zone": "Europe/Paris"})
+    vera = UserFactory(username="vera", role=Role.VIEWER, time_zone="Europe/Paris")
     otto = UserFactory(username="otto", role=Role.OPERATOR)
     granted = make_instance("Granted to Vera")
     hidden = make_instance("Not granted", client_id="not-granted")

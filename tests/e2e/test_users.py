@@ -173,9 +173,7 @@ def test_the_password_an_admin_sets_replaces_the_old_one(open_page):
 
 
 def test_an_admin_in_paris_sees_sign_ins_and_grants_in_paris_time(open_page):
-    ada = UserFactory(username="ada", role=Role.ADMIN)
-    ada.profile.time_zone = "Europe/Paris"
-    ada.profile.save()
+    UserFactory(username="ada", role=Role.ADMIN, time_zone="Europe/Paris")
     vera = UserFactory(username="vera", role=Role.VIEWER)
     vera.last_login = datetime(2026, 7, 1, 6, 30, tzinfo=UTC)
     vera.save()
