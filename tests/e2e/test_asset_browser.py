@@ -135,6 +135,7 @@ def test_the_sync_panel_says_just_now_and_names_each_step(open_page, mirrored, v
     states = page.locator(".sync-steps tbody tr td:nth-child(2)").all_inner_texts()
     assert set(states) == {"Done"}
     assert_no_sideways_scroll(page)
+    screenshot(page, f"assets-sync-steps-{viewport['width']}")
 
 
 @VIEWPORTS
@@ -155,6 +156,7 @@ def test_the_asset_page_shows_its_dates_in_the_viewers_zone(open_page, mirrored,
     expect(facts.locator('[data-moment="synced"]')).to_contain_text("IST")
     expect(facts.locator('[data-moment="synced"]')).to_contain_text("(just now)")
     assert_no_sideways_scroll(page)
+    screenshot(page, f"assets-detail-zone-{viewport['width']}")
 
 
 def test_an_asset_outside_the_mirrors_folders_says_so(page, mirrored):  # noqa: F811
