@@ -36,6 +36,18 @@ STATUS_GROUPS: list[tuple[str, list[tuple[str, str]]]] = [
     (ENGAGEMENT_GROUP, [("on", "On"), ("off", "Off")]),
     (EMAIL_PROGRAM_GROUP, [("unlocked", "Unlocked"), ("locked", "Locked")]),
 ]
+# What a status means, on hover, where Marketo's docs say it: assets.md "Approval",
+# smart-campaigns.md (isActive: "active trigger campaigns"), and Marketo's help page "Turn
+# an Engagement Program On and Off" (off stops any content from being sent).
+STATUS_HINTS = {
+    "approved": "The approved version is live; no draft is waiting.",
+    "draft": "Not approved: there is no live version.",
+    "approved_with_draft": "The approved version is live; a draft of changes awaits approval.",
+    "active": "A trigger campaign that is on and listening.",
+    "never run": "A campaign that has never run.",
+    "on": "The engagement program sends its casts.",
+    "off": "The engagement program is off: it sends nothing.",
+}
 STATUS_LABELS = {status: label for _, choices in STATUS_GROUPS for status, label in choices}
 STATUS_GROUP_OF = {status: group for group, choices in STATUS_GROUPS for status, _ in choices}
 

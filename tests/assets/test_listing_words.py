@@ -63,6 +63,14 @@ def test_labels_are_words_never_slugs():
     assert status_label("single run") == "Run once"
 
 
+def test_a_status_badge_says_what_the_status_means_on_hover():
+    from apps.assets.templatetags.assets_tags import status_badge
+
+    html = status_badge("approved_with_draft")
+    assert ">Approved with draft</span>" in html
+    assert 'title="The approved version is live; a draft of changes awaits approval."' in html
+
+
 def _queries(client, url, params) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, params)

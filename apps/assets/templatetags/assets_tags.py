@@ -3,7 +3,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from apps.assets.labels import STEP_LABELS, STEP_STATES, status_label, type_label
+from apps.assets.labels import (
+    STATUS_HINTS,
+    STEP_LABELS,
+    STEP_STATES,
+    status_label,
+    type_label,
+)
 
 register = template.Library()
 
@@ -32,10 +38,12 @@ register.simple_tag(type_badge, name="type_icon")
 def status_badge(status: str):
     if not status:
         return mark_safe('<span class="muted">—</span>')
+    hint = STATUS_HINTS.get(status)
     return format_html(
-        '<span class="badge {}" data-status="{}">{}</span>',
+        '<span class="badge {}" data-status="{}"{}>{}</span>',
         STATUS_CLASSES.get(status, ""),
         status,
+        format_html(' title="{}"', hint) if hint else "",
         status_label(status),
     )
 
