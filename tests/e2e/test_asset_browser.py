@@ -9,8 +9,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from apps.accounts.services import profile_update
 from apps.assets.labels import APPROVAL_GROUP, CAMPAIGN_GROUP, STEP_LABELS
 from apps.assets.models import AssetStatus, AssetType, MirroredAsset, MirroredFolder
+from apps.audit.context import AuditContext
 from apps.core.templatetags.moments import exact_text
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
 from tests.e2e.test_assets import mirrored  # noqa: F401 (the fixture)
@@ -141,9 +143,13 @@ def test_the_sync_panel_says_just_now_and_names_each_step(open_page, mirrored, v
 @VIEWPORTS
 def test_the_asset_page_shows_its_dates_in_the_viewers_zone(open_page, mirrored, viewport):  # noqa: F811
     email = _program_email(mirrored)
-    otto = get_user_model().objects.get(username="otto")
-    otto.profile.time_zone = "Asia/Kolkata"
-    otto.profile.save()
+    # Chosen through the profile service, as a person does it (a chosen zone is never
+    # replaced by the browser's at sign-in).
+    profile_update(
+        user=get_user_model().objects.get(username="otto"),
+        time_zone="Asia/Kolkata",
+        audit=AuditContext.system(),
+    )
     page = open_page(viewport=viewport)
     sign_in(page, "otto")
     page.goto(f"/assets/{mirrored.pk}/asset/email/{email.marketo_id}/")
