@@ -97,29 +97,36 @@ def asset_list(*, instance, folder=None, filters: AssetFilters) -> QuerySet[Mirr
     if filters.updated_since:
         rows = rows.filter(updated_at__date__gte=filters.updated_since)
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return rows.select_related("folder").order_by(*order).defer("raw", "tokens")
+    # The folder or program each row lives in comes with it (the listing's "Folder /
+    # program" column): one query per page, not one per row.
+    return (
+        rows.select_related("folder")
+        .order_by(*order)
+        .defer("raw", "tokens", "search_text", "folder__raw", "folder__description")
+    )
 
 
-def asset_statuses(*, instance) -> list[str]:
-    """The statuses present in the mirror, for the filter; cached until the next sync ends."""
+def asset_statuses(*, instance) -> list[tuple[str, str]]:
+    """The (type, status) pairs present in the mirror, for the status filter's groups
+    (labels.status_groups); cached until the next sync ends."""
     last = (
         AssetSync.objects.filter(instance=instance, status=AssetSync.Status.SUCCEEDED)
         .order_by("-finished_at")
         .values_list("pk", flat=True)
         .first()
     )
-    key = f"assets:statuses:{instance.pk}:{last}"
-    statuses = cache.get(key)
-    if statuses is None:
-        statuses = list(
+    key = f"assets:status-pairs:{instance.pk}:{last}"
+    pairs = cache.get(key)
+    if pairs is None:
+        pairs = list(
             MirroredAsset.objects.filter(instance=instance)
             .exclude(status="")
-            .values_list("status", flat=True)
+            .values_list("asset_type", "status")
             .distinct()
-            .order_by("status")
+            .order_by("asset_type", "status")
         )
-        cache.set(key, statuses, 60 * 60)
-    return statuses
+        cache.set(key, pairs, 60 * 60)
+    return pairs
 
 
 def asset_get(*, instance, asset_type: str, marketo_id: int) -> MirroredAsset:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.selectors import profile_get
 from apps.assets.actions import asset_actions_confirm_due
 from apps.assets.forms import AssetFilterForm, CloneForm, SyncForm
+from apps.assets.labels import status_groups, status_label
 from apps.assets.models import AssetAction, AssetType, MirroredAsset
 from apps.assets.selectors import (
     asset_get,
@@ -105,7 +106,12 @@ def _listing(request: HttpRequest, instance, folder):
         "page": page,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
-        "statuses": asset_statuses(instance=instance),
+        # Grouped by what they apply to; with a type chosen, only that type's statuses.
+        "status_groups": status_groups(
+            asset_statuses(instance=instance),
+            asset_type=filters.asset_type,
+            chosen=filters.status,
+        ),
         "subfolders": subfolders,
         "listing_url": request.path,
         "export_url": _export_url(instance, folder) + (f"?{query.urlencode()}" if query else ""),
@@ -121,7 +127,8 @@ def _export_url(instance, folder):
 def _render_browser(request: HtmxHttpRequest, instance, folder):
     context = {**_shell(request, instance, folder=folder), **_listing(request, instance, folder)}
     if request.htmx and request.htmx.target == "listing":
-        return render(request, "assets/partials/listing.html", context)
+        # The status filter's options follow the chosen type (swapped out of band).
+        return render(request, "assets/partials/listing.html", {**context, "status_oob": True})
     return render(request, "assets/browser.html", context)
 
 
@@ -169,7 +176,7 @@ def _export(request: HttpRequest, instance, folder):
                 row.get_asset_type_display(),
                 row.marketo_id,
                 row.name,
-                row.status,
+                status_label(row.status) if row.status else "",
                 row.updated_at.isoformat() if row.updated_at else "",
                 row.folder.path if row.folder else "",
                 row.workspace,

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -381,7 +382,12 @@ def test_a_paused_sync_says_why_and_operators_can_resume_it_now(
     sync = _paused_sync(mirrored)
     resume = reverse("assets_sync_resume", args=[mirrored.pk, sync.pk])
     panel = client_for(viewer).get(reverse("assets_browse", args=[mirrored.pk])).content.decode()
-    assert "Marketo answered 611: System error. It tries again by itself in" in panel
+    # When, in words, with the exact time on hover ({% ago %}).
+    assert re.search(
+        r"Marketo answered 611: System error\. It tries again by itself "
+        r'<time datetime="[^"]+" title="[^"]+">in 4\s+minutes</time>\.',
+        panel,
+    )
     assert resume not in panel  # viewers see why, but may not act
     assert client_for(viewer).post(resume).status_code == 403
     client = client_for(operator)

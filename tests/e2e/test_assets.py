@@ -71,7 +71,8 @@ def test_the_tree_shows_the_three_roots_and_the_lead_database_lists(page, mirror
     listing = page.locator("#listing")
     for name in ("Foundation Seed List", "Blacklist Seed List", "Possible Duplicates Seed List"):
         expect(listing.get_by_role("link", name=name, exact=True)).to_be_visible()
-    expect(listing.locator(".type-icon[title='Static list']")).to_have_count(3)
+    expect(listing.locator(".type-badge.type-static_list")).to_have_count(3)
+    expect(listing.locator(".type-badge.type-static_list").first).to_have_text("Static list")
     screenshot(page, "assets-lead-database")
 
 
@@ -175,7 +176,7 @@ def test_approve_then_clone_without_a_reload_links_to_the_copy(
     status = page.locator("#action-status")
     expect(status).to_contain_text("Approved: the draft is now the live version.", timeout=45_000)
     card = page.locator("#asset-card")
-    expect(card.locator(".facts")).to_contain_text("approved")
+    expect(card.locator(".facts")).to_contain_text("Approved")
     expect(card.locator(".facts")).not_to_contain_text("draft")
     expect(card.get_by_role("button", name="Approve the draft")).to_have_count(0)
     expect(page.locator(".flash")).to_have_count(1)  # one message, not "sent" and "done"

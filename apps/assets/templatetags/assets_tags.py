@@ -3,48 +3,59 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from apps.assets.labels import (
+    STATUS_HINTS,
+    STEP_LABELS,
+    STEP_STATES,
+    status_label,
+    type_label,
+)
+
 register = template.Library()
 
-ICONS = {
-    "program": "PG",
-    "email": "EM",
-    "landing_page": "LP",
-    "form": "FO",
-    "snippet": "SN",
-    "smart_campaign": "SC",
-    "smart_list": "SL",
-    "static_list": "ST",
-    "email_template": "ET",
-    "landing_page_template": "LT",
-    "file": "FI",
-}
 STATUS_CLASSES = {
     "approved": "badge-ok",
     "draft": "badge-warn",
     "approved_with_draft": "badge-warn",
+    "active": "badge-ok",
+    "on": "badge-ok",
 }
 
 
 @register.simple_tag
-def type_icon(asset_type: str, label: str = ""):
+def type_badge(asset_type: str, label: str = ""):
+    """The asset's type as a small badge in words ("Email", "Landing page"), never a code."""
     return format_html(
-        '<span class="type-icon type-{}" title="{}" aria-label="{}">{}</span>',
-        asset_type,
-        label or asset_type,
-        label or asset_type,
-        ICONS.get(asset_type, "?"),
+        '<span class="type-badge type-{}">{}</span>', asset_type, label or type_label(asset_type)
     )
+
+
+# The tag's former name, for templates outside this app that may still load it.
+register.simple_tag(type_badge, name="type_icon")
 
 
 @register.simple_tag
 def status_badge(status: str):
     if not status:
         return mark_safe('<span class="muted">—</span>')
+    hint = STATUS_HINTS.get(status)
     return format_html(
-        '<span class="badge {}">{}</span>',
+        '<span class="badge {}" data-status="{}"{}>{}</span>',
         STATUS_CLASSES.get(status, ""),
-        status.replace("_", " "),
+        status,
+        format_html(' title="{}"', hint) if hint else "",
+        status_label(status),
     )
+
+
+@register.filter
+def step_label(step: str) -> str:
+    return STEP_LABELS.get(step, step.replace("_", " ").capitalize())
+
+
+@register.filter
+def step_state(state: str) -> str:
+    return STEP_STATES.get(state, str(state).capitalize())
 
 
 @register.simple_tag
