@@ -210,7 +210,8 @@ def lead_lookup_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         context["cost"] = services.lookup_cost(lookup)
     else:
         context.update(_results_context(request, lookup))
-        context.update(_not_found_context(request, lookup))
+        if lookup.is_finished:  # shown when it is (a running lookup's loads on finishing)
+            context.update(_not_found_context(request, lookup))
         context["errors"] = selectors.batch_errors(lookup=lookup)
         context["too_many"] = list(islice(selectors.too_many_values(lookup=lookup), TOO_MANY_SHOWN))
         context["too_many_words"] = marketo_leads.TOO_MANY_MATCHES_WORDS
