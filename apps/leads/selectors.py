@@ -12,9 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.core.permissions import is_admin
-from apps.instances.client import instance_budget
+from apps.instances.client import instance_budget, shared_governor
 from apps.leads import metadata, progress
 from apps.leads.models import LeadLookup, LeadLookupBatch, LeadLookupResult
+from apps.marketo.governor import GovernorUnavailable
 
 PAGE_SIZE = 50
 # Values that matched no lead, shown a page at a time on the lookup's page.
@@ -77,14 +78,26 @@ def _seconds_left(lookup: LeadLookup, now) -> float | None:
     done = batches.count()
     # A batch takes one call, more when Marketo makes us split it (over 1,000 matches).
     calls_per_batch = max(1.0, lookup.calls_used / done) if done else 1.0
-    budget = instance_budget(lookup.instance)
-    background_rate = (budget.calls_per_window - budget.interactive_reserve) / budget.window_span
     return progress.seconds_left(
         points,
         calls_left=(lookup.batch_count - done) * calls_per_batch,
         now=now.timestamp(),
-        max_rate=background_rate,
+        max_rate=_window_pace(lookup, points, now.timestamp()),
     )
+
+
+def _window_pace(lookup: LeadLookup, points: list[progress.Point], now: float) -> float:
+    """The calls a second this lookup may expect from its instance's window: what the window
+    leaves background work, times this lookup's part of the calls in it now (the window is
+    shared by everything this product runs on the instance)."""
+    budget = instance_budget(lookup.instance)
+    pace = (budget.calls_per_window - budget.interactive_reserve) / budget.window_span
+    mine = sum(point.calls for point in points if point.at >= now - budget.window_span)
+    try:
+        in_window = shared_governor().state(budget)["in_window"]
+    except GovernorUnavailable:
+        return pace
+    return pace * mine / in_window if 0 < mine < in_window else pace
 
 
 def result_rows(

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from apps.audit.context import AuditContext
+from apps.instances.client import instance_budget
 from apps.leads import selectors, services
 from apps.leads.models import LeadLookup
 from tests.leads.conftest import missing_emails, sandbox_emails
@@ -137,3 +138,26 @@ def test_the_lookups_list_names_the_field_and_says_when(client_for, otto, instan
     body = client_for(otto).get("/leads/").content.decode()
     assert '<td title="email">Email Address</td>' in body
     assert "just now</time></a>" in body
+
+
+def test_a_burst_is_taken_at_the_pace_of_this_lookups_share_of_the_window(
+    otto, instance, sandbox, monkeypatch
+):
+    lookup = _running(instance, otto, 40)
+    now = timezone.now()
+    LeadLookup.objects.filter(pk=lookup.pk).update(started_at=now - timedelta(seconds=3))
+    _done(lookup, 10, every=0.3, now=now)  # 10 calls in 3 s: an idle window's burst
+    budget = instance_budget(instance)
+    pace = (budget.calls_per_window - budget.interactive_reserve) / budget.window_span
+    assert pace < 10 / 3
+    alone = selectors.lookup_progress(lookup, now=now)["eta_seconds"]
+    assert alone == pytest.approx(30 / pace, abs=1)  # not 30 / (10 / 3 s)
+
+    class Shared:  # another job made as many calls in the window as this one
+        def state(self, budget):
+            return {"in_window": 20}
+
+    monkeypatch.setattr(selectors, "shared_governor", Shared)
+    assert selectors.lookup_progress(lookup, now=now)["eta_seconds"] == pytest.approx(
+        2 * 30 / pace, abs=1
+    )
