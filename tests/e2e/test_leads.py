@@ -139,6 +139,11 @@ def test_a_value_matching_over_1000_leads_is_named_in_words_on_a_narrow_screen(
         section.get_by_role("button", name="Download these values (CSV)").click()
     rows = list(csv.reader(io.StringIO(_read(download.value.path()))))
     assert rows == [["Lead Partition Id", "Result"], ["1", "matches more than 1,000 leads"]]
+    page.get_by_label("API names as headers").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download matching over 1,000 (CSV)").click()
+    rows = list(csv.reader(io.StringIO(_read(download.value.path()))))
+    assert rows == [["leadPartitionId", "result"], ["1", "matches more than 1,000 leads"]]
     assert_no_sideways_scroll(page)
 
 
