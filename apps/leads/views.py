@@ -36,7 +36,7 @@ from apps.marketo.wording import call_problem_message
 
 # The values matching more than 1,000 leads named on a lookup's page (the CSV has them all).
 TOO_MANY_SHOWN = 20
-# describe's data type of moments (help/rest-api/lead-database-fields.md); a "date" is a
+# describe's data type of moments, ISO 8601 (help/rest-api/field-types.md); a "date" is a
 # day, the same in every zone, and stays as Marketo writes it.
 MOMENT_TYPE = "datetime"
 
