@@ -78,7 +78,16 @@ def searchable_choices_get(*, instance, user=None, refresh=False) -> list[tuple[
     """[(API name, display name)] of the searchable fields, by display name. describe2 gives
     each field's `displayName` beside its `name` (help/rest-api/assets/swagger-mapi.json,
     LeadAttribute2Fields), so the names cost no call beyond the list itself."""
-    describe2 = describe2_get(instance=instance, user=user, refresh=refresh)
+    return _choices(describe2_get(instance=instance, user=user, refresh=refresh))
+
+
+def searchable_choices_cached(*, instance) -> list[tuple[str, str]] | None:
+    """The choices of `searchable_choices_get` if describe2 is cached, else None: no call."""
+    described = cache.get(_describe2_key(instance))
+    return None if described is None else _choices(described)
+
+
+def _choices(describe2: dict) -> list[tuple[str, str]]:
     labels = _describe2_labels(describe2)
     names = marketo_leads.searchable_fields(describe2)
     return sorted(((name, labels.get(name) or name) for name in names), key=_by_label)

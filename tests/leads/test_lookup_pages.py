@@ -161,3 +161,19 @@ def test_a_burst_is_taken_at_the_pace_of_this_lookups_share_of_the_window(
     assert selectors.lookup_progress(lookup, now=now)["eta_seconds"] == pytest.approx(
         2 * 30 / pace, abs=1
     )
+
+
+def test_the_field_choices_are_display_names_sorted_and_read_from_the_cache_without_a_call(
+    otto, instance, sandbox
+):
+    from apps.leads import metadata
+
+    assert metadata.searchable_choices_cached(instance=instance) is None
+    choices = metadata.searchable_choices_get(instance=instance, user=otto)
+    assert ("email", "Email Address") in choices and ("sfdcLeadId", "SFDC Lead ID") in choices
+    assert [label for _, label in choices] == sorted(
+        (label for _, label in choices), key=str.casefold
+    )
+    calls = sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json")
+    assert metadata.searchable_choices_cached(instance=instance) == choices
+    assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == calls == 1
