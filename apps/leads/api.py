@@ -252,37 +252,60 @@ class LeadLookupResumeView(APIView):
 
 
 CSV_RESPONSE = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}
+HEADERS_PARAMETER = OpenApiParameter(
+    "headers",
+    str,
+    enum=[downloads.API_HEADERS],
+    description=(
+        "The column headers: describe's display names (`Email Address`) by default, "
+        "the fields' API names (`email`) with `api`."
+    ),
+)
 
 
 @extend_schema(tags=["leads"])
 class LeadLookupResultsCsvView(APIView):
     @extend_schema(
         summary="Found leads as CSV",
-        parameters=[OpenApiParameter("cols", str, many=True, description="Columns.")],
+        parameters=[
+            OpenApiParameter("cols", str, many=True, description="Columns (API names)."),
+            HEADERS_PARAMETER,
+        ],
         responses=CSV_RESPONSE,
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
         lookup = _lookup(request, pk)
         return downloads.found_csv(
-            lookup, downloads.lookup_columns(lookup, request.query_params.getlist("cols"))
+            lookup,
+            downloads.lookup_columns(lookup, request.query_params.getlist("cols")),
+            api_names=downloads.wants_api_names(request.query_params),
         )
 
 
 @extend_schema(tags=["leads"])
 class LeadLookupNotFoundCsvView(APIView):
-    @extend_schema(summary="Values that matched no lead, as CSV", responses=CSV_RESPONSE)
+    @extend_schema(
+        summary="Values that matched no lead, as CSV",
+        parameters=[HEADERS_PARAMETER],
+        responses=CSV_RESPONSE,
+    )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        return downloads.not_found_csv(_lookup(request, pk))
+        return downloads.not_found_csv(
+            _lookup(request, pk), api_names=downloads.wants_api_names(request.query_params)
+        )
 
 
 @extend_schema(tags=["leads"])
 class LeadLookupTooManyCsvView(APIView):
     @extend_schema(
         summary="Values that each match more than 1,000 leads (Marketo returns none), as CSV",
+        parameters=[HEADERS_PARAMETER],
         responses=CSV_RESPONSE,
     )
     def get(self, request: Request, pk: int) -> HttpResponseBase:
-        return downloads.too_many_csv(_lookup(request, pk))
+        return downloads.too_many_csv(
+            _lookup(request, pk), api_names=downloads.wants_api_names(request.query_params)
+        )
 
 
 LEAD_DETAIL = inline_serializer(

@@ -9,8 +9,10 @@ from apps.marketo import leads as marketo_leads
 from apps.marketo.governor import Priority
 
 DAY = 60 * 60 * 24
-# Used when describe2 is not cached and cannot be had: the one field every instance has.
+# Used when describe2 is not cached and cannot be had: the one field every instance has,
+# with the display name Marketo gives it (help/rest-api/leads.md, "By Name").
 FALLBACK_SEARCHABLE = ["email"]
+FALLBACK_CHOICES = [("email", "Email Address")]
 
 # Marketo's standard lead fields (help/rest-api/lead-database-fields.md); the rest of what
 # describe lists was added by the instance's admins.
@@ -50,9 +52,17 @@ def _cached(key, fetch, refresh):
     return value
 
 
+def _describe2_key(instance) -> str:
+    return f"leads:describe2:{instance.pk}"
+
+
+def _describe_key(instance) -> str:
+    return f"leads:describe:{instance.pk}"
+
+
 def describe2_get(*, instance, user=None, refresh=False) -> dict:
     return _cached(
-        f"leads:describe2:{instance.pk}",
+        _describe2_key(instance),
         lambda: marketo_leads.lead_describe2(_client(instance, user)),
         refresh,
     )
@@ -62,6 +72,46 @@ def searchable_fields_get(*, instance, user=None, refresh=False) -> list[str]:
     return marketo_leads.searchable_fields(
         describe2_get(instance=instance, user=user, refresh=refresh)
     )
+
+
+def searchable_choices_get(*, instance, user=None, refresh=False) -> list[tuple[str, str]]:
+    """[(API name, display name)] of the searchable fields, by display name. describe2 gives
+    each field's `displayName` beside its `name` (help/rest-api/assets/swagger-mapi.json,
+    LeadAttribute2Fields), so the names cost no call beyond the list itself."""
+    return _choices(describe2_get(instance=instance, user=user, refresh=refresh))
+
+
+def searchable_choices_cached(*, instance) -> list[tuple[str, str]] | None:
+    """The choices of `searchable_choices_get` if describe2 is cached, else None: no call."""
+    described = cache.get(_describe2_key(instance))
+    return None if described is None else _choices(described)
+
+
+def _choices(describe2: dict) -> list[tuple[str, str]]:
+    labels = _describe2_labels(describe2)
+    names = marketo_leads.searchable_fields(describe2)
+    return sorted(((name, labels.get(name) or name) for name in names), key=_by_label)
+
+
+def _by_label(choice: tuple[str, str]) -> str:
+    return choice[1].casefold()
+
+
+def _describe2_labels(describe2: dict) -> dict[str, str]:
+    return {
+        item["name"]: item.get("displayName") or item["name"]
+        for item in describe2.get("fields", [])
+        if item.get("name")
+    }
+
+
+def cached_labels(*, instance) -> dict[str, str]:
+    """{API name: display name} from what is cached (describe, else describe2), never
+    calling Marketo: for pages that must render whatever Marketo's state."""
+    labels = _describe2_labels(cache.get(_describe2_key(instance)) or {})
+    for item in cache.get(_describe_key(instance)) or []:
+        labels[item["name"]] = item["label"]
+    return labels
 
 
 def lead_fields_get(*, instance, user=None, refresh=False) -> list[dict]:
@@ -84,7 +134,7 @@ def lead_fields_get(*, instance, user=None, refresh=False) -> list[dict]:
             )
         return fields
 
-    return _cached(f"leads:describe:{instance.pk}", fetch, refresh)
+    return _cached(_describe_key(instance), fetch, refresh)
 
 
 def field_group(name: str) -> str:

@@ -33,8 +33,12 @@ class LeadLookup(TrackedJob):
     field = models.CharField(max_length=100, help_text="The filterType: a searchable field.")
     source = models.CharField(max_length=16, default="paste")  # paste, csv, api
     filename = models.CharField(max_length=255, blank=True)
-    # The fields fetched for each lead (all of describe's, so any column can be shown).
+    # The fields fetched for each lead (all of describe's, so any column can be shown), by
+    # their API names; `field_info` keeps describe's display name and data type of each as
+    # they were when the lookup was prepared ({name: {"label", "type"}}), so its pages and
+    # CSV headers speak the marketer's names without asking Marketo again.
     fields = models.JSONField(default=list)
+    field_info = models.JSONField(default=dict, blank=True)
     invalid_values = models.JSONField(default=list, blank=True)
     duplicate_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
@@ -76,6 +80,14 @@ class LeadLookup(TrackedJob):
     def percent(self) -> int:
         return 100 if not self.total_values else round(100 * self.done_values / self.total_values)
 
+    def label_of(self, name: str) -> str:
+        """describe's display name of a field of this lookup; its API name when unknown."""
+        return (self.field_info.get(name) or {}).get("label") or name
+
+    @property
+    def field_label(self) -> str:
+        return self.label_of(self.field)
+
 
 class LeadLookupBatch(models.Model):
     """Up to 300 values: one Marketo call (or a few pages). Done once, never repeated."""
@@ -88,6 +100,9 @@ class LeadLookupBatch(models.Model):
     too_many = models.JSONField(default=list, blank=True)  # each matches over 1,000 leads
     calls = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # When it was done: the lookup's progress over time, from which its time left is
+    # estimated (apps/leads/progress.py).
+    done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

@@ -161,8 +161,13 @@ def lead_lookup_prepare(
     _check_field(instance=instance, user=user, field=field)
     data_type = metadata.field_data_type(instance=instance, user=user, name=field)
     parsed = clean_values(raw_values, data_type=data_type)
-    names = [item["name"] for item in metadata.lead_fields_get(instance=instance, user=user)]
+    described = metadata.lead_fields_get(instance=instance, user=user)
+    names = [item["name"] for item in described]
     fields = list(dict.fromkeys(["id", field, *names]))
+    # The names people read on the lookup's pages and CSV headers, as describe gives them.
+    field_info = {
+        item["name"]: {"label": item["label"], "type": item["data_type"]} for item in described
+    }
     batches = list(marketo_leads.filter_value_batches(parsed.values))
     with transaction.atomic():
         lookup = LeadLookup.objects.create(
@@ -172,6 +177,7 @@ def lead_lookup_prepare(
             source=source,
             filename=filename[:255],
             fields=fields,
+            field_info=field_info,
             invalid_values=parsed.invalid,
             duplicate_count=parsed.duplicates,
             total_values=len(parsed.values),
@@ -377,8 +383,8 @@ def _store(lookup, claim, batch, leads, calls, *, error="", too_many=()) -> None
             batch_size=500,
         )
         locked.done, locked.not_found, locked.calls, locked.error = True, not_found, calls, error
-        locked.too_many = too_many
-        locked.save(update_fields=["done", "not_found", "too_many", "calls", "error"])
+        locked.too_many, locked.done_at = too_many, timezone.now()
+        locked.save(update_fields=["done", "not_found", "too_many", "calls", "error", "done_at"])
 
 
 def _pause(lookup, claim, seconds: float, message: str, *, failure: bool) -> None:

@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("lookups/<int:pk>/results/", views.lead_lookup_results_view, name="lead_lookup_results"),
     path(
+        "lookups/<int:pk>/not-found/",
+        views.lead_lookup_not_found_view,
+        name="lead_lookup_not_found",
+    ),
+    path(
         "lookups/<int:pk>/results.csv",
         views.lead_lookup_results_csv_view,
         name="lead_lookup_results_csv",

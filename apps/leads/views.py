@@ -1,4 +1,3 @@
-import contextlib
 from datetime import UTC, datetime
 from itertools import islice
 
@@ -16,6 +15,7 @@ from apps.audit.context import AuditContext
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
+from apps.core.templatetags.moments import moment
 from apps.instances.selectors import current_instance, instance_get
 from apps.leads import activities as lead_activities
 from apps.leads import detail, downloads, metadata, selectors, services
@@ -36,6 +36,9 @@ from apps.marketo.wording import call_problem_message
 
 # The values matching more than 1,000 leads named on a lookup's page (the CSV has them all).
 TOO_MANY_SHOWN = 20
+# describe's data type of moments, ISO 8601 (help/rest-api/field-types.md); a "date" is a
+# day, the same in every zone, and stays as Marketo writes it.
+MOMENT_TYPE = "datetime"
 
 
 def _problem(exc: CallProblem, needs=marketo_leads.ROLE_PERMISSIONS) -> str:
@@ -58,11 +61,12 @@ def _lookup(request: HttpRequest, pk: int):
 
 
 def _searchable(instance, user):
-    """(fields, problem): the instance's searchable fields, from the day's cache if it can."""
+    """(fields, problem): the instance's searchable fields as (API name, display name), from
+    the day's cache if it can."""
     try:
-        return metadata.searchable_fields_get(instance=instance, user=user), ""
+        return metadata.searchable_choices_get(instance=instance, user=user), ""
     except CallProblem as exc:
-        return metadata.FALLBACK_SEARCHABLE, (
+        return metadata.FALLBACK_CHOICES, (
             "The searchable fields could not be read from Marketo, so only email is offered. "
             + _problem(exc)
         )
@@ -115,11 +119,15 @@ def lead_search_view(request: HtmxHttpRequest) -> HttpResponse:
                 value=value,
                 audit=AuditContext.from_request(request),
             )
+            for lead in context["leads"]:  # shown in the viewer's time zone
+                lead["updated"] = marketo_time(lead.get("updatedAt"))
         except BadInput as exc:
             context["error"] = str(exc)
         except CallProblem as exc:
             context["error"] = _problem(exc)
             context["too_many"] = isinstance(exc, TooManyMatches)
+        # The field's display name, from the field list the lookup itself read.
+        context["field_label"] = metadata.cached_labels(instance=instance).get(field, field)
     if request.htmx:
         return render(request, "leads/partials/search_result.html", context)
     return render(request, "leads/search_page.html", context)
@@ -202,6 +210,8 @@ def lead_lookup_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         context["cost"] = services.lookup_cost(lookup)
     else:
         context.update(_results_context(request, lookup))
+        if lookup.is_finished:  # shown when it is (a running lookup's loads on finishing)
+            context.update(_not_found_context(request, lookup))
         context["errors"] = selectors.batch_errors(lookup=lookup)
         context["too_many"] = list(islice(selectors.too_many_values(lookup=lookup), TOO_MANY_SHOWN))
         context["too_many_words"] = marketo_leads.TOO_MANY_MATCHES_WORDS
@@ -231,22 +241,38 @@ def _results_context(request: HttpRequest, lookup):
     sort = sort.lstrip("-")
     rows = selectors.result_rows(lookup=lookup, sort=sort, descending=descending)
     page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = {}
-    with contextlib.suppress(CallProblem):
-        labels = {
-            item["name"]: item["label"]
-            for item in metadata.lead_fields_get(instance=lookup.instance, user=request.user)
-        }
+    # Stored with the lookup: its page needs no call to Marketo to name its columns.
+    labels = selectors.field_labels(lookup=lookup)
     query = "&".join(f"cols={name}" for name in columns)
     return {
         "columns": [(name, labels.get(name, name)) for name in columns],
-        "all_columns": [(name, labels.get(name, name)) for name in lookup.fields],
+        "all_columns": sorted(
+            ((name, labels.get(name, name)) for name in lookup.fields),
+            key=lambda column: column[1].casefold(),
+        ),
+        "chosen": set(columns),
         "page": page,
-        "table": [[row.data.get(name) for name in columns] + [row.lead_id] for row in page],
+        "table": [_cells(row, columns, lookup) for row in page],
         "sort": sort,
         "descending": descending,
         "cols_query": query,
     }
+
+
+def _cells(row, columns: list[str], lookup) -> list:
+    """A row's cells, moments in the viewer's zone with the zone shown, then the lead's id."""
+    cells: list = []
+    for name in columns:
+        value = row.data.get(name)
+        if (lookup.field_info.get(name) or {}).get("type") == MOMENT_TYPE:
+            when = marketo_time(value)
+            value = moment(when) if when else value
+        cells.append(value)
+    return [*cells, row.lead_id]
+
+
+def _not_found_context(request: HttpRequest, lookup):
+    return {"not_found": selectors.not_found_page(lookup=lookup, number=request.GET.get("missing"))}
 
 
 def lead_lookup_results_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -255,17 +281,30 @@ def lead_lookup_results_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/partials/results.html", context)
 
 
+def lead_lookup_not_found_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One page of the values that matched no lead (htmx swaps it into the lookup's page)."""
+    lookup = _lookup(request, pk)
+    context = {"lookup": lookup, **_not_found_context(request, lookup)}
+    return render(request, "leads/partials/not_found.html", context)
+
+
 def lead_lookup_results_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     lookup = _lookup(request, pk)
-    return downloads.found_csv(lookup, _columns(request, lookup))
+    return downloads.found_csv(
+        lookup, _columns(request, lookup), api_names=downloads.wants_api_names(request.GET)
+    )
 
 
 def lead_lookup_not_found_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
-    return downloads.not_found_csv(_lookup(request, pk))
+    return downloads.not_found_csv(
+        _lookup(request, pk), api_names=downloads.wants_api_names(request.GET)
+    )
 
 
 def lead_lookup_too_many_csv_view(request: HttpRequest, pk: int) -> HttpResponseBase:
-    return downloads.too_many_csv(_lookup(request, pk))
+    return downloads.too_many_csv(
+        _lookup(request, pk), api_names=downloads.wants_api_names(request.GET)
+    )
 
 
 # --- lead detail -------------------------------------------------------------------------

@@ -32,11 +32,11 @@ def test_a_single_lookup_shows_the_lead_without_a_reload_and_opens_its_detail(
     url_before = page.url
     page.get_by_role("button", name="Look up").click()
     result = page.locator("#search-result")
-    expect(result).to_contain_text("1 lead with email", timeout=15_000)
+    expect(result).to_contain_text("1 lead with Email Address", timeout=15_000)
     assert page.url == url_before
     page.get_by_label("Value", exact=True).fill("nobody@nowhere.example")
     page.get_by_role("button", name="Look up").click()
-    expect(result).to_contain_text("No lead has email “nobody@nowhere.example”")
+    expect(result).to_contain_text("No lead has Email Address “nobody@nowhere.example”")
     page.get_by_label("Value", exact=True).fill(email)
     page.get_by_role("button", name="Look up").click()
     result.get_by_role("link", name="100001").click()
@@ -76,7 +76,7 @@ def test_a_csv_batch_lookup_shows_its_cost_runs_to_100_percent_and_downloads(
     with page.expect_download() as download:
         page.get_by_role("button", name="Download not found (CSV)").click()
     rows = list(csv.reader(io.StringIO(_read(download.value.path()))))
-    assert rows[0] == ["email"] and len(rows) == 201
+    assert rows[0] == ["Email Address"] and len(rows) == 201
     with page.expect_download() as download:
         page.get_by_role("button", name="Download found (CSV)").click()
     text = _read(download.value.path())
@@ -137,6 +137,11 @@ def test_a_value_matching_over_1000_leads_is_named_in_words_on_a_narrow_screen(
     )
     with page.expect_download() as download:
         section.get_by_role("button", name="Download these values (CSV)").click()
+    rows = list(csv.reader(io.StringIO(_read(download.value.path()))))
+    assert rows == [["Lead Partition Id", "Result"], ["1", "matches more than 1,000 leads"]]
+    page.get_by_label("API names as headers").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download matching over 1,000 (CSV)").click()
     rows = list(csv.reader(io.StringIO(_read(download.value.path()))))
     assert rows == [["leadPartitionId", "result"], ["1", "matches more than 1,000 leads"]]
     assert_no_sideways_scroll(page)

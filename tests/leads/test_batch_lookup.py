@@ -191,10 +191,14 @@ def test_downloads_give_found_leads_with_chosen_fields_and_not_found_values(
     )
     services.lead_lookup_run(lookup_id=lookup.pk)
     client = client_for(otto)
-    found = _csv(client.get(f"/leads/lookups/{lookup.pk}/results.csv?cols=email&cols=customerTier"))
-    assert found[0] == ["email", "customerTier"]
+    url = f"/leads/lookups/{lookup.pk}/results.csv?cols=email&cols=customerTier"
+    found = _csv(client.get(url))
+    assert found[0] == ["Email Address", "Customer Tier"]  # describe's names, as on the page
     assert sorted(row[0] for row in found[1:]) == sorted(emails)
+    assert _csv(client.get(f"{url}&headers=api"))[0] == ["email", "customerTier"]
     missing = _csv(client.get(f"/leads/lookups/{lookup.pk}/not-found.csv"))
+    assert missing == [["Email Address"], ["gone@nowhere.example"]]
+    missing = _csv(client.get(f"/leads/lookups/{lookup.pk}/not-found.csv?headers=api"))
     assert missing == [["email"], ["gone@nowhere.example"]]
 
 

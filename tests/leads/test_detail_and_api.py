@@ -149,3 +149,35 @@ def test_every_endpoint_is_in_the_openapi_schema(client):
         "/api/v1/lead-lookups/{id}/not-found.csv",
     ]:
         assert path in paths
+
+
+def test_api_csvs_name_columns_as_the_page_does_and_give_api_names_with_headers_api(
+    api_client, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    api_client.force_authenticate(otto)
+    with django_capture_on_commit_callbacks(execute=False):
+        api_client.post(
+            f"/api/v1/instances/{instance.pk}/lead-lookups/",
+            {"field": "email", "values": [*sandbox_emails(sandbox, 1), "x@nowhere.example"]},
+            format="json",
+        )
+    lookup = LeadLookup.objects.get()
+    lead_lookup_run(lookup_id=lookup.pk)
+
+    def header(path):
+        body = b"".join(api_client.get(path).streaming_content).decode("utf-8-sig")
+        return body.splitlines()[0]
+
+    base = f"/api/v1/lead-lookups/{lookup.pk}"
+    assert header(f"{base}/results.csv?cols=email&cols=firstName") == "Email Address,First Name"
+    assert header(f"{base}/results.csv?cols=email&cols=firstName&headers=api") == "email,firstName"
+    assert header(f"{base}/not-found.csv") == "Email Address"
+    assert header(f"{base}/not-found.csv?headers=api") == "email"
+
+
+def test_the_openapi_schema_documents_the_headers_parameter_of_each_csv(client):
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for name in ["results.csv", "not-found.csv", "too-many.csv"]:
+        parameters = paths[f"/api/v1/lead-lookups/{{id}}/{name}"]["get"]["parameters"]
+        (headers,) = [item for item in parameters if item["name"] == "headers"]
+        assert headers["schema"]["enum"] == ["api"] and "display names" in headers["description"]

@@ -24,14 +24,17 @@ def test_a_found_lead_appears_as_a_row_linking_to_its_detail(client_for, otto, i
     response = _search(client_for(otto), field="email", value=f"  {email.upper()} ")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "1 lead with email" in body
+    assert '1 lead with <span title="email">Email Address</span>' in body
     assert f"/leads/{instance.pk}/lead/100001/" in body
     assert "<html" not in body  # a fragment for htmx
 
 
 def test_nothing_matched_is_said_clearly(client_for, otto, instance):
     body = _search(client_for(otto), field="email", value="nobody@nowhere.example").content
-    assert "No lead has email “nobody@nowhere.example” in Sandbox." in body.decode()
+    assert (
+        'No lead has <span title="email">Email Address</span> “nobody@nowhere.example” in Sandbox.'
+        in body.decode()
+    )
 
 
 def test_too_many_matches_answer_1003_and_ask_to_narrow(client_for, otto, instance):
@@ -57,8 +60,9 @@ def test_searchable_fields_come_from_describe2_and_are_cached_with_a_refresh(
 ):
     client = client_for(otto)
     page = client.get("/leads/").content.decode()
-    assert '<option value="customerTier">' in page
-    assert '<option value="company">' not in page
+    # describe2's display names, the API name on hover (swagger-mapi.json, LeadAttribute2Fields)
+    assert '<option value="customerTier" title="customerTier">Customer Tier</option>' in page
+    assert '<option value="company"' not in page
     client.get("/leads/")
     assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == 1
     assert cache.get(f"leads:describe2:{instance.pk}") is not None

@@ -66,8 +66,10 @@ def test_a_value_matching_over_1000_leads_is_reported_in_words_not_as_not_found(
 
     client = client_for(otto)
     missing = _csv(client.get(f"/leads/lookups/{lookup.pk}/not-found.csv"))
-    assert missing == [["leadPartitionId"], *[[value] for value in NARROW]]
+    assert missing == [["Lead Partition Id"], *[[value] for value in NARROW]]
     too_many = _csv(client.get(f"/leads/lookups/{lookup.pk}/too-many.csv"))
+    assert too_many == [["Lead Partition Id", "Result"], [BROAD, "matches more than 1,000 leads"]]
+    too_many = _csv(client.get(f"/leads/lookups/{lookup.pk}/too-many.csv?headers=api"))
     assert too_many == [["leadPartitionId", "result"], [BROAD, "matches more than 1,000 leads"]]
     page = client.get(f"/leads/lookups/{lookup.pk}/").content.decode()
     assert "“1” matches more than 1,000 leads" in page
