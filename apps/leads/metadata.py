@@ -102,6 +102,12 @@ def field_data_type(*, instance, user, name: str) -> str:
     return "string"
 
 
+def searchable_fields_cached(*, instance) -> list[str] | None:
+    """The searchable fields if describe2 is cached, else None: no call."""
+    described = cache.get(f"leads:describe2:{instance.pk}")
+    return None if described is None else marketo_leads.searchable_fields(described)
+
+
 def activity_types_get(*, instance, user=None, refresh=False) -> dict[int, str]:
     """{type id: name}. Keys are strings in the cache (JSON), ints here."""
     types = _cached(

@@ -291,7 +291,25 @@ def _chosen_activity_types(instance, user) -> tuple[dict[int, str], list[int]]:
     return types, lead_activities.activity_types_chosen(instance=instance, user=user, types=types)
 
 
+def _lead_missing(request: HttpRequest, instance, lead_id: int) -> HttpResponse:
+    """The lead does not exist: said plainly, without the sections a lead would have."""
+    htmx = bool(getattr(request, "htmx", False))
+    return render(
+        request,
+        "leads/partials/lead_missing.html" if htmx else "leads/lead_missing.html",
+        {
+            "instance": instance,
+            "lead_id": lead_id,
+            "message": detail.not_found_message(instance=instance, lead_id=lead_id),
+        },
+        status=200 if htmx else 404,
+    )
+
+
 def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
+    """The page is served from what the product knows (no Marketo call: a lead's name from
+    its last read); each section then loads on its own (htmx). When Marketo said a moment
+    ago that the lead does not exist, the page says so at once, with a 404."""
     instance = _detail_instance(request, instance_pk)
     detail.lead_view_audit(
         instance=instance,
@@ -299,18 +317,17 @@ def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> Ht
         lead_id=lead_id,
         audit=AuditContext.from_request(request),
     )
-    types, chosen = _chosen_activity_types(instance, request.user)
+    if detail.lead_known_missing(instance=instance, lead_id=lead_id):
+        return _lead_missing(request, instance, lead_id)
     return render(
         request,
         "leads/lead_detail.html",
         {
             "instance": instance,
             "lead_id": lead_id,
+            "lead_name": detail.lead_name_known(instance=instance, lead_id=lead_id)
+            or f"Lead {lead_id}",
             "marketo_url": detail.marketo_lead_url(lead_id),
-            "activity_types": sorted(types.items(), key=lambda item: item[1].lower()),
-            "chosen_types": set(chosen),
-            "chosen_names": sorted(types[type_id] for type_id in chosen),
-            "max_types": lead_activities.MAX_CHOSEN_TYPES,
             "start": int(lead_activities.newest_since().timestamp()),
         },
     )
@@ -322,8 +339,15 @@ def lead_fields_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -
     status = 200
     try:
         context.update(detail.lead_fields(instance=instance, user=request.user, lead_id=lead_id))
-    except detail.LeadNotFound as exc:
-        context["error"], status = str(exc), 404
+    except detail.LeadNotFound:
+        response = _lead_missing(request, instance, lead_id)
+        if request.htmx:
+            # The whole page becomes the message: the other sections have nothing to show.
+            # (htmx swaps 2xx answers only, and a browser reports a 404 fetch as an error;
+            # the page itself answers 404 from now on, lead_detail_view.)
+            response["HX-Retarget"] = "#lead-detail"
+            response["HX-Reswap"] = "outerHTML"
+        return response
     except CallProblem as exc:
         context["error"] = _problem(exc)
     # htmx swaps 2xx answers only; the message is the content, so answer 200 to htmx.
@@ -353,7 +377,15 @@ def lead_activities_view(request: HtmxHttpRequest, instance_pk: int, lead_id: in
     older = max(0, min(_int_param(request, "older", 0), lead_activities.MAX_SLICES - 1))
     context: dict = {"instance": instance, "lead_id": lead_id, "start": start, "weeks": []}
     types, chosen = _chosen_activity_types(instance, request.user)
-    context["chosen_names"] = sorted(types[type_id] for type_id in chosen)
+    # The type picker comes with the first week: the page itself waits for no call.
+    context.update(
+        activity_types=sorted(types.items(), key=lambda item: item[1].lower()),
+        chosen_types=set(chosen),
+        chosen_names=sorted(types[type_id] for type_id in chosen),
+        max_types=lead_activities.MAX_CHOSEN_TYPES,
+        with_picker=not request.htmx or older == 0,
+        lead_name=detail.lead_name_known(instance=instance, lead_id=lead_id) or f"Lead {lead_id}",
+    )
     # htmx appends one week; a page of its own (no JS) shows the weeks up to `older`, at most
     # NO_SCRIPT_WEEKS of them, so that a hand-made URL cannot cost a year of calls at once.
     first = older if request.htmx else max(0, older - NO_SCRIPT_WEEKS + 1)
@@ -415,5 +447,6 @@ def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) 
             row["since"] = marketo_time(row.get("createdAt"))
         for row in memberships["programs"]:
             row["since"] = marketo_time(row.get("membershipDate"))
+            row["notes"] = detail.program_status_notes(row)
         context.update(memberships)
     return render(request, "leads/partials/memberships.html", context)
