@@ -36,8 +36,14 @@ SYSTEM_FIELDS = {"id", "createdAt", "updatedAt", "leadPartitionId", "leadRevenue
 DEFAULT_COLUMNS = ["id", "firstName", "lastName", "email", "company", "updatedAt"]
 
 
-def _client(instance, user):
-    return marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup", user=user)
+def _client(instance, user, deadline_seconds: float | None = None):
+    client = marketo_client(
+        instance, priority=Priority.INTERACTIVE, feature="lead_lookup", user=user
+    )
+    if deadline_seconds:
+        # No further attempt starts after this (apps/marketo/client.py, DEADLINE_SECONDS).
+        client.deadline_seconds = deadline_seconds
+    return client
 
 
 def _cached(key, fetch, refresh):
@@ -50,17 +56,23 @@ def _cached(key, fetch, refresh):
     return value
 
 
-def describe2_get(*, instance, user=None, refresh=False) -> dict:
+def describe2_get(*, instance, user=None, refresh=False, deadline_seconds=None) -> dict:
     return _cached(
         f"leads:describe2:{instance.pk}",
-        lambda: marketo_leads.lead_describe2(_client(instance, user)),
+        lambda: marketo_leads.lead_describe2(_client(instance, user, deadline_seconds)),
         refresh,
     )
 
 
-def searchable_fields_get(*, instance, user=None, refresh=False) -> list[str]:
+def searchable_fields_get(
+    *, instance, user=None, refresh=False, deadline_seconds=None
+) -> list[str]:
+    """`deadline_seconds`: give up sooner than an interactive call would (no attempt starts
+    after it), for a part of a page that a person waits for."""
     return marketo_leads.searchable_fields(
-        describe2_get(instance=instance, user=user, refresh=refresh)
+        describe2_get(
+            instance=instance, user=user, refresh=refresh, deadline_seconds=deadline_seconds
+        )
     )
 
 

@@ -29,7 +29,7 @@ from apps.leads.parsing import (
 )
 from apps.marketo import activities as marketo_activities
 from apps.marketo import leads as marketo_leads
-from apps.marketo.errors import CallProblem
+from apps.marketo.errors import CallProblem, TransientError
 from apps.marketo.leads import TooManyMatches
 from apps.marketo.moments import marketo_time
 from apps.marketo.wording import call_problem_message
@@ -57,31 +57,62 @@ def _lookup(request: HttpRequest, pk: int):
     return lookup
 
 
-def _searchable(instance, user):
-    """(fields, problem): the instance's searchable fields, from the day's cache if it can."""
-    try:
-        return metadata.searchable_fields_get(instance=instance, user=user), ""
-    except CallProblem as exc:
-        return metadata.FALLBACK_SEARCHABLE, (
-            "The searchable fields could not be read from Marketo, so only email is offered. "
-            + _problem(exc)
-        )
+# How long the field list (read after the Leads page is served) may take: no attempt starts
+# after FIELD_LIST_DEADLINE_SECONDS (a refused connection is retried until then), and the
+# browser stops waiting after FIELD_LIST_WAIT_SECONDS (an attempt already sent runs to its
+# read timeout; if it answers, the list is cached for the next visit).
+FIELD_LIST_DEADLINE_SECONDS = 8.0
+FIELD_LIST_WAIT_SECONDS = 15
+
+
+def _did_not_answer(instance) -> str:
+    return (
+        f"{instance.name} did not answer, so only email is offered to look up by for now: "
+        "the other fields appear when it answers (reload this page)."
+    )
 
 
 def leads_home_view(request: HttpRequest, form_errors=None, status=200) -> HttpResponse:
+    """Served from what the product already knows, without a call to Marketo: the searchable
+    fields if they are cached, else email alone while the list is read with htmx
+    (searchable_fields_view), so that an instance that does not answer delays nothing."""
     instance = _home_instance(request)
     context = {"instance": instance, "max_values": MAX_VALUES, "form_errors": form_errors or []}
     if instance is not None:
-        fields, problem = _searchable(instance, request.user)
+        fields = metadata.searchable_fields_cached(instance=instance)
         context.update(
-            searchable=fields,
-            fields_problem=problem,
+            searchable=fields or metadata.FALLBACK_SEARCHABLE,
+            fields_pending=fields is None,
+            field_list_wait_ms=FIELD_LIST_WAIT_SECONDS * 1000,
+            did_not_answer=_did_not_answer(instance),
             lookups=selectors.lead_lookup_list(user=request.user, instance=instance)[:20],
             posted_field=request.POST.get("field", "email"),
             posted_values=request.POST.get("values", ""),
             retention_days=services.retention_days(),
         )
     return render(request, "leads/home.html", context, status=status)
+
+
+def searchable_fields_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The Leads page's field choices, read from Marketo after the page is served (htmx):
+    both field menus (out of band), or why only email is offered."""
+    instance = _home_instance(request)
+    if instance is None:
+        raise Http404("No instance.")
+    context = {"instance": instance, "searchable": metadata.FALLBACK_SEARCHABLE}
+    try:
+        context["searchable"] = metadata.searchable_fields_get(
+            instance=instance, user=request.user, deadline_seconds=FIELD_LIST_DEADLINE_SECONDS
+        )
+    except TransientError:
+        context["problem"] = _did_not_answer(instance)
+    except CallProblem as exc:
+        context["problem"] = (
+            "The searchable fields could not be read from Marketo, so only email is offered. "
+            + _problem(exc)
+        )
+    context["posted_field"] = request.GET.get("field", "email")
+    return render(request, "leads/partials/searchable_fields.html", context)
 
 
 @require_POST
