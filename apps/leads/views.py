@@ -57,6 +57,27 @@ def _lookup(request: HttpRequest, pk: int):
     return lookup
 
 
+def _searchable(instance, user):
+    """(fields, problem): the instance's searchable fields, from the day's cache if it can,
+    else from Marketo within FIELD_LIST_DEADLINE_SECONDS; email alone and why when not."""
+    try:
+        return metadata.searchable_fields_get(
+            instance=instance, user=user, deadline_seconds=FIELD_LIST_DEADLINE_SECONDS
+        ), ""
+    except TransientError:
+        return metadata.FALLBACK_SEARCHABLE, _did_not_answer(instance)
+    except CallProblem as exc:
+        return metadata.FALLBACK_SEARCHABLE, (
+            "The searchable fields could not be read from Marketo, so only email is offered. "
+            + _problem(exc)
+        )
+
+
+def _searchable_cached(instance):
+    """The searchable fields if they are cached, else None: no call."""
+    return metadata.searchable_fields_cached(instance=instance)
+
+
 # How long the field list (read after the Leads page is served) may take: no attempt starts
 # after FIELD_LIST_DEADLINE_SECONDS (a refused connection is retried until then), and the
 # browser stops waiting after FIELD_LIST_WAIT_SECONDS (an attempt already sent runs to its
@@ -79,7 +100,7 @@ def leads_home_view(request: HttpRequest, form_errors=None, status=200) -> HttpR
     instance = _home_instance(request)
     context = {"instance": instance, "max_values": MAX_VALUES, "form_errors": form_errors or []}
     if instance is not None:
-        fields = metadata.searchable_fields_cached(instance=instance)
+        fields = _searchable_cached(instance)
         context.update(
             searchable=fields or metadata.FALLBACK_SEARCHABLE,
             fields_pending=fields is None,
@@ -99,19 +120,13 @@ def searchable_fields_view(request: HtmxHttpRequest) -> HttpResponse:
     instance = _home_instance(request)
     if instance is None:
         raise Http404("No instance.")
-    context = {"instance": instance, "searchable": metadata.FALLBACK_SEARCHABLE}
-    try:
-        context["searchable"] = metadata.searchable_fields_get(
-            instance=instance, user=request.user, deadline_seconds=FIELD_LIST_DEADLINE_SECONDS
-        )
-    except TransientError:
-        context["problem"] = _did_not_answer(instance)
-    except CallProblem as exc:
-        context["problem"] = (
-            "The searchable fields could not be read from Marketo, so only email is offered. "
-            + _problem(exc)
-        )
-    context["posted_field"] = request.GET.get("field", "email")
+    fields, problem = _searchable(instance, request.user)
+    context = {
+        "instance": instance,
+        "searchable": fields,
+        "problem": problem,
+        "posted_field": request.GET.get("field", "email"),
+    }
     return render(request, "leads/partials/searchable_fields.html", context)
 
 
