@@ -65,3 +65,19 @@ def test_folders_link_to_their_folder_page(instance):
 def test_no_ids_cost_no_query(instance, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert names.names_for(instance=instance, kind="program", ids=[None, ""]) == {}
+
+
+def test_a_registered_resolver_gets_every_id_once_in_one_call(monkeypatch, instance):
+    monkeypatch.setattr(names, "_resolvers", {})
+    monkeypatch.setattr(names, "_labels", {})
+    calls = []
+
+    def resolver(*, instance, ids):
+        calls.append(ids)
+        return {ids[0]: names.Named(name="First", url="", secondary=f"id {ids[0]}")}
+
+    names.register("campaign", resolver, label="Smart campaign")
+    named = names.names_for(instance=instance, kind="campaign", ids=["7", 3, 7, None, 3])
+    assert calls == [[3, 7]]
+    assert named == {3: names.Named(name="First", url="", secondary="id 3")}
+    assert names.kind_label("campaign") == "Smart campaign"
