@@ -69,6 +69,7 @@ def test_the_lead_is_named_and_its_programs_are_named_and_linked_in_the_viewers_
     screenshot(page, "leads-detail-named")
     link.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Spring Webinar")
+    page.wait_for_load_state("networkidle")
 
 
 def test_a_lead_that_does_not_exist_is_said_to_be_missing_without_empty_sections(
@@ -84,6 +85,8 @@ def test_a_lead_that_does_not_exist_is_said_to_be_missing_without_empty_sections
     expect(page).to_have_title("No lead 999999 · marketo-admin")
     for section in ("#lead-fields", "#lead-activity-section", "#lead-memberships"):
         expect(page.locator(section)).to_have_count(0)
+    page.wait_for_load_state("networkidle")  # the sections' requests, answered into nothing
+    expect(page.locator("main")).to_contain_text(message)
     response = page.reload()
     assert response is not None and response.status == 404
     expect(page.locator("main")).to_contain_text(message)
