@@ -29,7 +29,7 @@ from apps.leads.parsing import (
 )
 from apps.marketo import activities as marketo_activities
 from apps.marketo import leads as marketo_leads
-from apps.marketo.errors import CallProblem, TransientError
+from apps.marketo.errors import CallProblem, RetryLater, TransientError
 from apps.marketo.leads import TooManyMatches
 from apps.marketo.moments import marketo_time
 from apps.marketo.wording import call_problem_message
@@ -66,6 +66,12 @@ def _searchable(instance, user):
         ), ""
     except TransientError:
         return metadata.FALLBACK_SEARCHABLE, _did_not_answer(instance)
+    except RetryLater:
+        # After calls that got no answer the governor keeps their slots a while
+        # (timeouts.DROPPED_HOLD_SECONDS), so an unreachable instance soon reads as busy.
+        return metadata.FALLBACK_SEARCHABLE, (
+            f"{_did_not_answer(instance)} Calls to it are waiting for its API limits."
+        )
     except CallProblem as exc:
         return metadata.FALLBACK_SEARCHABLE, (
             "The searchable fields could not be read from Marketo, so only email is offered. "

@@ -40,11 +40,12 @@ def test_the_leads_page_is_served_before_any_call_then_reads_the_fields(
     assert sandbox.stats()["calls"] == calls
 
 
-def unreachable_instance(user, port):
+def unreachable_instance(user, port, **fields):
     instance = make_instance(
         "Unreachable",
         rest_url=f"http://127.0.0.1:{port}/rest",
         identity_url=f"http://127.0.0.1:{port}/identity",
+        **fields,
     )
     grant_set(
         instance=instance, user=user, role="operator", actor=None, audit=AuditContext.system()
@@ -62,3 +63,13 @@ def test_an_instance_that_does_not_answer_delays_nothing_and_is_named(client_for
     body = client.get("/leads/fields/searchable/", **HTMX).content.decode()
     assert "Unreachable did not answer, so only email is offered to look up by for now" in body
     assert "hx-swap-oob" not in body
+
+
+def test_an_unreachable_instance_whose_slots_are_held_still_reads_as_not_answering(
+    client_for, otto
+):
+    # Each call that got no answer keeps its slot a while (the governor cannot know that
+    # Marketo is not running it): with one slot, the next attempt waits for the governor.
+    unreachable_instance(otto, free_port(), concurrent_calls=1)
+    body = client_for(otto).get("/leads/fields/searchable/", **HTMX).content.decode()
+    assert "Unreachable did not answer, so only email is offered to look up by for now" in body
