@@ -314,8 +314,16 @@ LEAD_DETAIL = inline_serializer(
         "lead": serializers.DictField(),
         "activities": serializers.ListField(child=serializers.DictField()),
         "activities_complete": serializers.BooleanField(),
-        "lists": serializers.ListField(child=serializers.DictField()),
-        "programs": serializers.ListField(child=serializers.DictField()),
+        "lists": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="Marketo's static-list memberships, each with the list's `name` and "
+            "`url` (its page here) from the asset mirror, or null and an empty string.",
+        ),
+        "programs": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="Marketo's program memberships, each with the program's `name` and "
+            "`url` (its page here) from the asset mirror, or null and an empty string.",
+        ),
     },
 )
 

@@ -11,7 +11,6 @@ from apps.marketo.governor import Priority
 DAY = 60 * 60 * 24
 # Used when describe2 is not cached and cannot be had: the one field every instance has,
 # with the display name Marketo gives it (help/rest-api/leads.md, "By Name").
-FALLBACK_SEARCHABLE = ["email"]
 FALLBACK_CHOICES = [("email", "Email Address")]
 
 # Marketo's standard lead fields (help/rest-api/lead-database-fields.md); the rest of what
@@ -38,8 +37,14 @@ SYSTEM_FIELDS = {"id", "createdAt", "updatedAt", "leadPartitionId", "leadRevenue
 DEFAULT_COLUMNS = ["id", "firstName", "lastName", "email", "company", "updatedAt"]
 
 
-def _client(instance, user):
-    return marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup", user=user)
+def _client(instance, user, deadline_seconds: float | None = None):
+    client = marketo_client(
+        instance, priority=Priority.INTERACTIVE, feature="lead_lookup", user=user
+    )
+    if deadline_seconds:
+        # No further attempt starts after this (apps/marketo/client.py, DEADLINE_SECONDS).
+        client.deadline_seconds = deadline_seconds
+    return client
 
 
 def _cached(key, fetch, refresh):
@@ -60,25 +65,38 @@ def _describe_key(instance) -> str:
     return f"leads:describe:{instance.pk}"
 
 
-def describe2_get(*, instance, user=None, refresh=False) -> dict:
+def describe2_get(*, instance, user=None, refresh=False, deadline_seconds=None) -> dict:
     return _cached(
         _describe2_key(instance),
-        lambda: marketo_leads.lead_describe2(_client(instance, user)),
+        lambda: marketo_leads.lead_describe2(_client(instance, user, deadline_seconds)),
         refresh,
     )
 
 
-def searchable_fields_get(*, instance, user=None, refresh=False) -> list[str]:
+def searchable_fields_get(
+    *, instance, user=None, refresh=False, deadline_seconds=None
+) -> list[str]:
+    """`deadline_seconds`: give up sooner than an interactive call would (no attempt starts
+    after it), for a part of a page that a person waits for."""
     return marketo_leads.searchable_fields(
-        describe2_get(instance=instance, user=user, refresh=refresh)
+        describe2_get(
+            instance=instance, user=user, refresh=refresh, deadline_seconds=deadline_seconds
+        )
     )
 
 
-def searchable_choices_get(*, instance, user=None, refresh=False) -> list[tuple[str, str]]:
+def searchable_choices_get(
+    *, instance, user=None, refresh=False, deadline_seconds=None
+) -> list[tuple[str, str]]:
     """[(API name, display name)] of the searchable fields, by display name. describe2 gives
     each field's `displayName` beside its `name` (help/rest-api/assets/swagger-mapi.json,
-    LeadAttribute2Fields), so the names cost no call beyond the list itself."""
-    return _choices(describe2_get(instance=instance, user=user, refresh=refresh))
+    LeadAttribute2Fields), so the names cost no call beyond the list itself.
+    `deadline_seconds`: as for `searchable_fields_get`."""
+    return _choices(
+        describe2_get(
+            instance=instance, user=user, refresh=refresh, deadline_seconds=deadline_seconds
+        )
+    )
 
 
 def searchable_choices_cached(*, instance) -> list[tuple[str, str]] | None:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.leads_home_view, name="leads_home"),
     path("search/", views.lead_search_view, name="lead_search"),
     path("fields/refresh/", views.searchable_fields_refresh_view, name="lead_fields_refresh"),
+    path("fields/searchable/", views.searchable_fields_view, name="lead_searchable_fields"),
     path("lookups/", views.lead_lookup_create_view, name="lead_lookup_create"),
     path("lookups/<int:pk>/", views.lead_lookup_detail_view, name="lead_lookup_detail"),
     path("lookups/<int:pk>/start/", views.lead_lookup_start_view, name="lead_lookup_start"),

@@ -29,7 +29,7 @@ from apps.leads.parsing import (
 )
 from apps.marketo import activities as marketo_activities
 from apps.marketo import leads as marketo_leads
-from apps.marketo.errors import CallProblem
+from apps.marketo.errors import CallProblem, RetryLater, TransientError
 from apps.marketo.leads import TooManyMatches
 from apps.marketo.moments import marketo_time
 from apps.marketo.wording import call_problem_message
@@ -62,9 +62,20 @@ def _lookup(request: HttpRequest, pk: int):
 
 def _searchable(instance, user):
     """(fields, problem): the instance's searchable fields as (API name, display name), from
-    the day's cache if it can."""
+    the day's cache if it can, else from Marketo within FIELD_LIST_DEADLINE_SECONDS; email
+    alone and why when not."""
     try:
-        return metadata.searchable_choices_get(instance=instance, user=user), ""
+        return metadata.searchable_choices_get(
+            instance=instance, user=user, deadline_seconds=FIELD_LIST_DEADLINE_SECONDS
+        ), ""
+    except TransientError:
+        return metadata.FALLBACK_CHOICES, _did_not_answer(instance)
+    except RetryLater:
+        # After calls that got no answer the governor keeps their slots a while
+        # (timeouts.DROPPED_HOLD_SECONDS), so an unreachable instance soon reads as busy.
+        return metadata.FALLBACK_CHOICES, (
+            f"{_did_not_answer(instance)} Calls to it are waiting for its API limits."
+        )
     except CallProblem as exc:
         return metadata.FALLBACK_CHOICES, (
             "The searchable fields could not be read from Marketo, so only email is offered. "
@@ -72,20 +83,62 @@ def _searchable(instance, user):
         )
 
 
+def _searchable_cached(instance):
+    """The searchable fields as (API name, display name) if they are cached, else None: no
+    call."""
+    return metadata.searchable_choices_cached(instance=instance)
+
+
+# How long the field list (read after the Leads page is served) may take: no attempt starts
+# after FIELD_LIST_DEADLINE_SECONDS (a refused connection is retried until then), and the
+# browser stops waiting after FIELD_LIST_WAIT_SECONDS (an attempt already sent runs to its
+# read timeout; if it answers, the list is cached for the next visit).
+FIELD_LIST_DEADLINE_SECONDS = 8.0
+FIELD_LIST_WAIT_SECONDS = 15
+
+
+def _did_not_answer(instance) -> str:
+    return (
+        f"{instance.name} did not answer, so only email is offered to look up by for now: "
+        "the other fields appear when it answers (reload this page)."
+    )
+
+
 def leads_home_view(request: HttpRequest, form_errors=None, status=200) -> HttpResponse:
+    """Served from what the product already knows, without a call to Marketo: the searchable
+    fields if they are cached, else email alone while the list is read with htmx
+    (searchable_fields_view), so that an instance that does not answer delays nothing."""
     instance = _home_instance(request)
     context = {"instance": instance, "max_values": MAX_VALUES, "form_errors": form_errors or []}
     if instance is not None:
-        fields, problem = _searchable(instance, request.user)
+        fields = _searchable_cached(instance)
         context.update(
-            searchable=fields,
-            fields_problem=problem,
+            searchable=fields or metadata.FALLBACK_CHOICES,
+            fields_pending=fields is None,
+            field_list_wait_ms=FIELD_LIST_WAIT_SECONDS * 1000,
+            did_not_answer=_did_not_answer(instance),
             lookups=selectors.lead_lookup_list(user=request.user, instance=instance)[:20],
             posted_field=request.POST.get("field", "email"),
             posted_values=request.POST.get("values", ""),
             retention_days=services.retention_days(),
         )
     return render(request, "leads/home.html", context, status=status)
+
+
+def searchable_fields_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The Leads page's field choices, read from Marketo after the page is served (htmx):
+    both field menus (out of band), or why only email is offered."""
+    instance = _home_instance(request)
+    if instance is None:
+        raise Http404("No instance.")
+    fields, problem = _searchable(instance, request.user)
+    context = {
+        "instance": instance,
+        "searchable": fields,
+        "problem": problem,
+        "posted_field": request.GET.get("field", "email"),
+    }
+    return render(request, "leads/partials/searchable_fields.html", context)
 
 
 @require_POST
@@ -330,7 +383,25 @@ def _chosen_activity_types(instance, user) -> tuple[dict[int, str], list[int]]:
     return types, lead_activities.activity_types_chosen(instance=instance, user=user, types=types)
 
 
+def _lead_missing(request: HttpRequest, instance, lead_id: int) -> HttpResponse:
+    """The lead does not exist: said plainly, without the sections a lead would have."""
+    htmx = bool(getattr(request, "htmx", False))
+    return render(
+        request,
+        "leads/partials/lead_missing.html" if htmx else "leads/lead_missing.html",
+        {
+            "instance": instance,
+            "lead_id": lead_id,
+            "message": detail.not_found_message(instance=instance, lead_id=lead_id),
+        },
+        status=200 if htmx else 404,
+    )
+
+
 def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> HttpResponse:
+    """The page is served from what the product knows (no Marketo call: a lead's name from
+    its last read); each section then loads on its own (htmx). When Marketo said a moment
+    ago that the lead does not exist, the page says so at once, with a 404."""
     instance = _detail_instance(request, instance_pk)
     detail.lead_view_audit(
         instance=instance,
@@ -338,18 +409,17 @@ def lead_detail_view(request: HttpRequest, instance_pk: int, lead_id: int) -> Ht
         lead_id=lead_id,
         audit=AuditContext.from_request(request),
     )
-    types, chosen = _chosen_activity_types(instance, request.user)
+    if detail.lead_known_missing(instance=instance, lead_id=lead_id):
+        return _lead_missing(request, instance, lead_id)
     return render(
         request,
         "leads/lead_detail.html",
         {
             "instance": instance,
             "lead_id": lead_id,
+            "lead_name": detail.lead_name_known(instance=instance, lead_id=lead_id)
+            or f"Lead {lead_id}",
             "marketo_url": detail.marketo_lead_url(lead_id),
-            "activity_types": sorted(types.items(), key=lambda item: item[1].lower()),
-            "chosen_types": set(chosen),
-            "chosen_names": sorted(types[type_id] for type_id in chosen),
-            "max_types": lead_activities.MAX_CHOSEN_TYPES,
             "start": int(lead_activities.newest_since().timestamp()),
         },
     )
@@ -361,8 +431,15 @@ def lead_fields_view(request: HtmxHttpRequest, instance_pk: int, lead_id: int) -
     status = 200
     try:
         context.update(detail.lead_fields(instance=instance, user=request.user, lead_id=lead_id))
-    except detail.LeadNotFound as exc:
-        context["error"], status = str(exc), 404
+    except detail.LeadNotFound:
+        response = _lead_missing(request, instance, lead_id)
+        if request.htmx:
+            # The whole page becomes the message: the other sections have nothing to show.
+            # (htmx swaps 2xx answers only, and a browser reports a 404 fetch as an error;
+            # the page itself answers 404 from now on, lead_detail_view.)
+            response["HX-Retarget"] = "#lead-detail"
+            response["HX-Reswap"] = "outerHTML"
+        return response
     except CallProblem as exc:
         context["error"] = _problem(exc)
     # htmx swaps 2xx answers only; the message is the content, so answer 200 to htmx.
@@ -392,7 +469,15 @@ def lead_activities_view(request: HtmxHttpRequest, instance_pk: int, lead_id: in
     older = max(0, min(_int_param(request, "older", 0), lead_activities.MAX_SLICES - 1))
     context: dict = {"instance": instance, "lead_id": lead_id, "start": start, "weeks": []}
     types, chosen = _chosen_activity_types(instance, request.user)
-    context["chosen_names"] = sorted(types[type_id] for type_id in chosen)
+    # The type picker comes with the first week: the page itself waits for no call.
+    context.update(
+        activity_types=sorted(types.items(), key=lambda item: item[1].lower()),
+        chosen_types=set(chosen),
+        chosen_names=sorted(types[type_id] for type_id in chosen),
+        max_types=lead_activities.MAX_CHOSEN_TYPES,
+        with_picker=not request.htmx or older == 0,
+        lead_name=detail.lead_name_known(instance=instance, lead_id=lead_id) or f"Lead {lead_id}",
+    )
     # htmx appends one week; a page of its own (no JS) shows the weeks up to `older`, at most
     # NO_SCRIPT_WEEKS of them, so that a hand-made URL cannot cost a year of calls at once.
     first = older if request.htmx else max(0, older - NO_SCRIPT_WEEKS + 1)
@@ -454,5 +539,6 @@ def lead_memberships_view(request: HttpRequest, instance_pk: int, lead_id: int) 
             row["since"] = marketo_time(row.get("createdAt"))
         for row in memberships["programs"]:
             row["since"] = marketo_time(row.get("membershipDate"))
+            row["notes"] = detail.program_status_notes(row)
         context.update(memberships)
     return render(request, "leads/partials/memberships.html", context)

@@ -29,6 +29,24 @@
     }
   }
 
+  // A part of the page read from Marketo after the page was served (the Leads page's field
+  // list): when the answer does not come in time, say so in the words the server gave.
+  function gaveUp(event) {
+    const box = event.detail && event.detail.elt;
+    if (!box || !box.dataset || !box.dataset.timeoutMessage) return;
+    const flash = document.createElement("div");
+    flash.className = "flash";
+    flash.setAttribute("role", "alert");
+    const line = document.createElement("p");
+    line.className = "flash-warning";
+    line.textContent = box.dataset.timeoutMessage;
+    flash.append(line);
+    box.replaceChildren(flash);
+  }
+  for (const name of ["htmx:timeout", "htmx:sendError", "htmx:responseError"]) {
+    document.addEventListener(name, gaveUp);
+  }
+
   document.addEventListener("change", (event) => {
     if (event.target.matches("[data-csv-columns]")) csvColumns(event.target);
   });

@@ -40,7 +40,9 @@ def test_a_single_lookup_shows_the_lead_without_a_reload_and_opens_its_detail(
     page.get_by_label("Value", exact=True).fill(email)
     page.get_by_role("button", name="Look up").click()
     result.get_by_role("link", name="100001").click()
-    expect(page.get_by_role("heading", name="Lead 100001")).to_be_visible()
+    person = sandbox.instance.leads.render(0, ["firstName", "lastName"])
+    name = f"{person['firstName']} {person['lastName']}"
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=15_000)
     expect(page.locator("#lead-fields")).to_contain_text("Standard fields", timeout=15_000)
     expect(page.locator("#lead-memberships")).to_contain_text("Programs", timeout=15_000)
     expect(page.locator("#lead-activities")).not_to_contain_text("Loading", timeout=15_000)

@@ -1,11 +1,13 @@
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from apps.accounts.selectors import profile_get
+from apps.assets.models import AssetType, MirroredAsset
 from apps.audit.models import AuditEvent
-from apps.leads.detail import lead_memberships
+from apps.leads.detail import lead_memberships, lead_name, program_status_notes
 from apps.leads.models import LeadLookup
 from apps.leads.services import lead_lookup_run
 from tests.factories import UserFactory
@@ -35,14 +37,128 @@ def test_the_fields_are_grouped_standard_custom_system(client_for, otto, instanc
 
 
 def test_a_lead_id_that_does_not_exist_gets_a_clear_message(client_for, otto, instance):
-    response = client_for(otto).get(f"/leads/{instance.pk}/lead/999999/fields/")
+    client = client_for(otto)
+    message = "No lead 999999 in Sandbox. It may have been deleted or merged."
+    response = client.get(f"/leads/{instance.pk}/lead/999999/fields/")
     assert response.status_code == 404
-    assert "No lead with id 999999 exists in Sandbox." in response.content.decode()
+    assert message in response.content.decode()
+    # htmx: the message replaces the whole page, sections included (a 200: htmx swaps 2xx).
+    response = client.get(f"/leads/{instance.pk}/lead/999999/fields/", HTTP_HX_REQUEST="true")
+    assert response["HX-Retarget"] == "#lead-detail" and message in response.content.decode()
+    # From then on the page itself says so at once, with a 404 and no empty sections.
+    page = client.get(f"/leads/{instance.pk}/lead/999999/")
+    assert page.status_code == 404
+    body = page.content.decode()
+    assert message in body and "Lists and programs" not in body and "hx-get" not in body
+
+
+def test_the_page_is_titled_with_the_persons_name_once_it_is_known(
+    client_for, otto, instance, sandbox
+):
+    client = client_for(otto)
+    calls = sandbox.stats()["calls"]
+    page = client.get(f"/leads/{instance.pk}/lead/100001/").content.decode()
+    assert "<title>Lead 100001 · marketo-admin</title>" in page
+    assert sandbox.stats()["calls"] == calls  # the page itself waits for no Marketo call
+    lead = sandbox.instance.leads.render(0, ["firstName", "lastName"])
+    name = f"{lead['firstName']} {lead['lastName']}"
+    fields = client.get(
+        f"/leads/{instance.pk}/lead/100001/fields/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f"<title>{name} · marketo-admin</title>" in fields
+    assert f'<h1 id="lead-name" hx-swap-oob="true">{name}</h1>' in fields
+    page = client.get(f"/leads/{instance.pk}/lead/100001/").content.decode()
+    assert f"<title>{name} · marketo-admin</title>" in page and f">{name}</h1>" in page
+
+
+@pytest.mark.parametrize(
+    ("lead", "name"),
+    [
+        ({"firstName": "Ada", "lastName": "Lovelace", "email": "ada@x.com"}, "Ada Lovelace"),
+        ({"firstName": "Ada", "lastName": None}, "Ada"),
+        ({"firstName": " ", "email": "ada@x.com"}, "ada@x.com"),
+        ({}, "Lead 100500"),
+    ],
+)
+def test_a_lead_is_called_by_name_then_email_then_id(lead, name):
+    assert lead_name(lead, 100500) == name
+
+
+def test_datetime_fields_are_moments_in_the_viewers_zone(client_for, otto, instance):
+    profile = profile_get(user=otto)
+    profile.time_zone = "Europe/Paris"
+    profile.save()
+    body = (
+        client_for(otto)
+        .get(f"/leads/{instance.pk}/lead/100001/fields/", HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    created = re.search(r'data-copy="(\d{4}-\d\d-\d\dT[^"]+Z)" title="Copy Created At"', body)
+    assert created, "the lead's createdAt is in the page"
+    written = created.group(1)
+    moment = datetime.fromisoformat(written.replace("Z", "+00:00")).astimezone(
+        ZoneInfo("Europe/Paris")
+    )
+    assert f"{moment:%-d %b %Y, %H:%M} {moment:%Z}</time>" in body
+    assert f'<span class="value">{written}</span>' not in body
 
 
 def test_memberships_list_static_lists_and_programs(client_for, otto, instance):
     body = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/memberships/").content.decode()
     assert "Static lists" in body and "Programs" in body
+
+
+def test_memberships_name_and_link_lists_and_programs_the_mirror_knows(
+    client_for, api_client, otto, instance
+):
+    marketo = lead_memberships(instance=instance, user=otto, lead_id=100001)
+    program, *others = [row["id"] for row in marketo["programs"]]
+    static_list = marketo["lists"][0]["listId"]
+    assert others, "the seeded lead is in several programs"
+    MirroredAsset.objects.create(
+        instance=instance, asset_type=AssetType.PROGRAM, marketo_id=program, name="Spring Webinar"
+    )
+    MirroredAsset.objects.create(
+        instance=instance, asset_type=AssetType.STATIC_LIST, marketo_id=static_list,
+        name="Newsletter subscribers",
+    )  # fmt: skip
+    body = client_for(otto).get(f"/leads/{instance.pk}/lead/100001/memberships/").content.decode()
+    assert (
+        f'<a href="/assets/{instance.pk}/asset/program/{program}/">Spring Webinar</a> '
+        f'<small class="muted">id {program}</small>'
+    ) in body
+    assert (
+        f'<a href="/assets/{instance.pk}/asset/static_list/{static_list}/">'
+        "Newsletter subscribers</a>"
+    ) in body
+    text = re.sub(r"<[^>]+>", "", body)
+    assert f"Program {others[0]} (not in the mirror yet)" in text
+    statuses = [row["progressionStatus"] for row in marketo["programs"]]
+    assert all(f">{status}" in body for status in statuses)
+    # The API's lead detail names them too.
+    api_client.force_authenticate(otto)
+    answer = api_client.get(f"/api/v1/instances/{instance.pk}/leads/100001/").json()
+    named = {row["id"]: (row["name"], row["url"]) for row in answer["programs"]}
+    assert named[program] == ("Spring Webinar", f"/assets/{instance.pk}/asset/program/{program}/")
+    assert named[others[0]] == (None, "")
+
+
+def test_a_programs_status_flags_are_said_in_words():
+    row = {
+        "progressionStatus": "Engaged",
+        "reachedSuccess": True,
+        "acquiredBy": True,
+        "stream": "Stream 1",
+        "nurtureCadence": "paused",
+        "isExhausted": True,
+    }
+    assert program_status_notes(row) == [
+        "success reached",
+        "acquired by this program",
+        "in stream “Stream 1”, cadence paused",
+        "has had all of the stream's content",
+    ]
+    assert program_status_notes({"progressionStatus": "Member"}) == []
 
 
 def test_memberships_show_their_dates_in_the_viewers_time_zone(client_for, otto, instance):
@@ -58,8 +174,8 @@ def test_memberships_show_their_dates_in_the_viewers_time_zone(client_for, otto,
     tokyo = ZoneInfo("Asia/Tokyo")
     for written, _row in rows:
         moment = datetime.fromisoformat(written.replace("Z", "+00:00")).astimezone(tokyo)
-        # Tokyo's time of day, and Marketo's UTC text only in the machine-readable attribute.
-        assert f">{moment:%-d %b %Y, %H:%M}</time>" in body
+        # Tokyo's time of day with its zone, and no UTC text of Marketo's.
+        assert f">{moment:%-d %b %Y, %H:%M} JST</time>" in body
         assert f">{written}<" not in body
 
 

@@ -56,10 +56,15 @@ def _week(client, instance, older=0, htmx=True, start=None):
 
 
 def test_without_a_choice_the_common_types_are_read_by_name(client_for, otto, instance):
-    page = client_for(otto).get(f"/leads/{instance.pk}/lead/{LEAD}/").content.decode()
+    client = client_for(otto)
+    # The page waits for no call: the type picker comes with the first week of activities.
+    page = client.get(f"/leads/{instance.pk}/lead/{LEAD}/").content.decode()
+    assert "Activity types" not in page
+    week = _week(client, instance)
     # The sandbox's standard types that are among the defaults, all checked; 11 of 11.
-    assert "Activity types: 11 chosen" in page
-    assert 'value="2" checked' in page and "Fill Out Form" in page
+    assert "Activity types: 11 chosen" in week
+    assert 'value="2" checked' in week and "Fill Out Form" in week
+    assert "Activity types" not in _week(client, instance, older=1)  # "load older": once
 
 
 def test_the_choice_is_saved_per_user_and_per_instance(client_for, otto, instance, sandbox):
@@ -76,9 +81,9 @@ def test_the_choice_is_saved_per_user_and_per_instance(client_for, otto, instanc
     assert saved.type_ids == [CUSTOM, 2]  # 999999 is not a type of this instance
     assert LeadActivityPreference.objects.get(user=vera, instance=instance).type_ids == [6]
     assert not LeadActivityPreference.objects.filter(instance=other_instance).exists()
-    page = client_for(otto).get(f"/leads/{instance.pk}/lead/{LEAD}/").content.decode()
+    page = _week(client_for(otto), instance)
     assert "Activity types: 2 chosen (Attend Conference, Fill Out Form)" in page
-    page = client_for(otto).get(f"/leads/{other_instance.pk}/lead/{LEAD}/").content.decode()
+    page = _week(client_for(otto), other_instance)
     assert "Activity types: 11 chosen" in page
 
 

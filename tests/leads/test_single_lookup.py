@@ -59,6 +59,7 @@ def test_searchable_fields_come_from_describe2_and_are_cached_with_a_refresh(
     client_for, otto, instance, sandbox
 ):
     client = client_for(otto)
+    client.get("/leads/fields/searchable/", HTTP_HX_REQUEST="true")  # as the page asks (htmx)
     page = client.get("/leads/").content.decode()
     # describe2's display names, the API name on hover (swagger-mapi.json, LeadAttribute2Fields)
     assert '<option value="customerTier" title="customerTier">Customer Tier</option>' in page
