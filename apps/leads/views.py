@@ -91,8 +91,9 @@ def _searchable_cached(instance):
 
 # How long the field list (read after the Leads page is served) may take: no attempt starts
 # after FIELD_LIST_DEADLINE_SECONDS (a refused connection is retried until then), and the
-# browser stops waiting after FIELD_LIST_WAIT_SECONDS (an attempt already sent runs to its
-# read timeout; if it answers, the list is cached for the next visit).
+# page says the instance did not answer after FIELD_LIST_WAIT_SECONDS (static/js/leads.js),
+# while an attempt already sent runs to its read timeout: if it answers, the fields replace
+# the message and are cached for the next visit.
 FIELD_LIST_DEADLINE_SECONDS = 8.0
 FIELD_LIST_WAIT_SECONDS = 15
 

@@ -30,10 +30,10 @@
   }
 
   // A part of the page read from Marketo after the page was served (the Leads page's field
-  // list): when the answer does not come in time, say so in the words the server gave.
-  function gaveUp(event) {
-    const box = event.detail && event.detail.elt;
-    if (!box || !box.dataset || !box.dataset.timeoutMessage) return;
+  // list): when the answer does not come in time, say so in the words the server gave. The
+  // request is not aborted (htmx would log an aborted or timed-out request as an error): an
+  // answer that comes later still replaces the message.
+  function sayNoAnswer(box) {
     const flash = document.createElement("div");
     flash.className = "flash";
     flash.setAttribute("role", "alert");
@@ -43,8 +43,26 @@
     flash.append(line);
     box.replaceChildren(flash);
   }
-  for (const name of ["htmx:timeout", "htmx:sendError", "htmx:responseError"]) {
-    document.addEventListener(name, gaveUp);
+  const answered = new WeakSet();
+  function waitFor(root) {
+    for (const box of root.querySelectorAll("[data-wait-ms][data-timeout-message]")) {
+      setTimeout(() => { if (!answered.has(box)) sayNoAnswer(box); }, Number(box.dataset.waitMs));
+    }
+  }
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const box = event.detail && event.detail.elt;
+    if (box && box.dataset && box.dataset.timeoutMessage) answered.add(box);
+  });
+  for (const name of ["htmx:sendError", "htmx:responseError"]) {
+    document.addEventListener(name, (event) => {
+      const box = event.detail && event.detail.elt;
+      if (box && box.dataset && box.dataset.timeoutMessage) sayNoAnswer(box);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => waitFor(document));
+  } else {
+    waitFor(document);
   }
 
   document.addEventListener("change", (event) => {

@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.selectors import profile_get
 from apps.assets.models import AssetType, MirroredAsset
 from apps.core.permissions import Role
 from apps.leads.detail import lead_memberships
@@ -20,10 +19,7 @@ LEAD = 100001
 
 @pytest.fixture
 def otto_in_paris(sandbox, role_groups):
-    otto = UserFactory(username="otto", role=Role.OPERATOR)
-    profile = profile_get(user=otto)
-    profile.time_zone = "Europe/Paris"
-    profile.save()
+    otto = UserFactory(username="otto", role=Role.OPERATOR, time_zone="Europe/Paris")
     return otto, sandbox_instance_for(sandbox, otto)
 
 

@@ -50,6 +50,25 @@ def test_an_unreachable_instance_is_named_and_email_still_works(open_page, otto)
         "Unreachable did not answer, so only email is offered to look up by for now",
         timeout=30_000,
     )
-    expect(page.locator("#search-field option")).to_have_text(["email"])
+    expect(page.locator("#search-field option")).to_have_text(["Email Address"])
     assert_no_sideways_scroll(page)
     screenshot(page, "leads-home-unreachable")
+
+
+def test_a_slow_instance_is_named_after_the_wait_and_its_late_fields_still_arrive(
+    open_page, sandbox, otto, monkeypatch
+):
+    monkeypatch.setattr("apps.leads.views.FIELD_LIST_WAIT_SECONDS", 1)
+    sandbox_instance_for(sandbox, otto)
+    sandbox.script_fault(path="describe2", hang=4, times=1)
+    page = open_page()
+    sign_in(page, "otto")
+    page.goto("/leads/")
+    status = page.locator("#field-list-status")
+    # The page stops waiting without aborting the request (so no error in the console)...
+    expect(status).to_contain_text("Sandbox did not answer", timeout=3_000)
+    # ...and the late answer still brings the fields.
+    expect(page.locator("#search-field option[value=customerTier]")).to_have_count(
+        1, timeout=15_000
+    )
+    expect(status).not_to_contain_text("did not answer")
