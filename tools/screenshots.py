@@ -86,16 +86,19 @@ def _admin_password(seed_output: str) -> str:
     return found.group(1)
 
 
-def _wait_for(page: Page, url: str, text: str) -> None:
-    """Reloads `url` until the page shows `text` (the worker fills the demo in the background)."""
+def _wait_for(page: Page, url: str, text: str = "", selector: str = "") -> None:
+    """Reloads `url` until the page shows `text` or has an element matching `selector` (the
+    worker fills the demo in the background)."""
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         page.goto(url)
         page.wait_for_load_state("networkidle")
-        if text in page.inner_text("body"):
+        if text and text in page.inner_text("body"):
+            return
+        if selector and page.locator(selector).count():
             return
         time.sleep(2)
-    raise SystemExit(f"{url} did not show {text!r} within {READY_SECONDS} s")
+    raise SystemExit(f"{url} did not show {text or selector!r} within {READY_SECONDS} s")
 
 
 class Tour:
@@ -201,8 +204,8 @@ def _wait_for_demo_data(browser, base_url: str, storage_state, instance: int) ->
     """The worker's first asset sync and usage back-fill, which run when the demo starts."""
     context = browser.new_context(base_url=base_url, storage_state=storage_state)
     page = context.new_page()
-    _wait_for(page, f"/assets/{instance}/", "Sandbox (demo)")
-    _wait_for(page, f"/usage/instances/{instance}/users/", "demo-api@sandbox.example")
+    _wait_for(page, f"/assets/{instance}/", selector="[data-staleness=fresh]")
+    _wait_for(page, f"/usage/instances/{instance}/users/", text="demo-api@sandbox.example")
     context.close()
 
 
@@ -220,7 +223,7 @@ def _batch_lookup(browser, base_url: str, storage_state) -> str:
     path = page.url.removeprefix(base_url)
     if page.get_by_role("button", name=re.compile("Start")).count():
         page.get_by_role("button", name=re.compile("Start")).first.click()
-    _wait_for(page, path, "Download")
+    _wait_for(page, path, text="Download")
     context.close()
     return path
 

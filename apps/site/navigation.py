@@ -13,6 +13,7 @@ class MenuItem:
     url_name: str
     action: Action
     section: str  # the first segment of the section's paths, to mark the current item
+    summary: str  # what the section is for, on the home page
 
     @property
     def url(self):
@@ -20,12 +21,26 @@ class MenuItem:
 
 
 MENU = [
-    MenuItem("Leads", "leads_home", Action.LOOKUP_LEADS, "leads"),
-    MenuItem("Assets", "assets_home", Action.BROWSE_ASSETS, "assets"),
-    MenuItem("Usage", "usage_home", Action.VIEW_USAGE, "usage"),
-    MenuItem("Instances", "instance_list", Action.VIEW_INSTANCES, "instances"),
-    MenuItem("Users", "user_list", Action.MANAGE_USERS, "users"),
-    MenuItem("Audit", "audit_event_list", Action.VIEW_AUDIT, "audit"),
+    MenuItem(
+        "Leads", "leads_home", Action.LOOKUP_LEADS, "leads", "Find people, one or a list at a time"
+    ),
+    MenuItem(
+        "Assets",
+        "assets_home",
+        Action.BROWSE_ASSETS,
+        "assets",
+        "Programs, emails, pages and lists, and their approval",
+    ),
+    MenuItem("Usage", "usage_home", Action.VIEW_USAGE, "usage", "Who spends each day's API quota"),
+    MenuItem(
+        "Instances",
+        "instance_list",
+        Action.VIEW_INSTANCES,
+        "instances",
+        "Your Marketo instances, their connections and limits",
+    ),
+    MenuItem("Users", "user_list", Action.MANAGE_USERS, "users", "People, their roles and access"),
+    MenuItem("Audit", "audit_event_list", Action.VIEW_AUDIT, "audit", "Who did what, and when"),
 ]
 
 

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -23,8 +22,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 NARROW = {"width": 375, "height": 740}
-# Set SCREENSHOTS=path to keep the README's screenshots up to date from a test run.
-SCREENSHOTS = os.environ.get("SCREENSHOTS")
 
 
 def pytest_collection_modifyitems(items):
@@ -105,12 +102,6 @@ def sign_in(page, username, password=PASSWORD):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
-
-
-def screenshot(page, name):
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 # Elements that stick out to the right, to name the culprit when a page is too wide.

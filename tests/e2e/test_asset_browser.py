@@ -14,7 +14,7 @@ from apps.assets.labels import APPROVAL_GROUP, CAMPAIGN_GROUP, STEP_LABELS
 from apps.assets.models import AssetStatus, AssetType, MirroredAsset, MirroredFolder
 from apps.audit.context import AuditContext
 from apps.core.templatetags.moments import exact_text
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.e2e.test_assets import mirrored  # noqa: F401 (the fixture)
 
 WIDE = {"width": 1366, "height": 800}
@@ -117,7 +117,6 @@ def test_the_search_box_shows_its_whole_placeholder(open_page, mirrored, viewpor
     box, form = search.bounding_box(), page.locator(".asset-filters").bounding_box()
     assert box["x"] >= form["x"] and box["x"] + box["width"] <= form["x"] + form["width"]
     assert_no_sideways_scroll(page)
-    screenshot(page, f"assets-filters-{viewport['width']}")
 
 
 @VIEWPORTS
@@ -137,7 +136,6 @@ def test_the_sync_panel_says_just_now_and_names_each_step(open_page, mirrored, v
     states = page.locator(".sync-steps tbody tr td:nth-child(2)").all_inner_texts()
     assert set(states) == {"Done"}
     assert_no_sideways_scroll(page)
-    screenshot(page, f"assets-sync-steps-{viewport['width']}")
 
 
 @VIEWPORTS
@@ -162,7 +160,6 @@ def test_the_asset_page_shows_its_dates_in_the_viewers_zone(open_page, mirrored,
     expect(facts.locator('[data-moment="synced"]')).to_contain_text("IST")
     expect(facts.locator('[data-moment="synced"]')).to_contain_text("(just now)")
     assert_no_sideways_scroll(page)
-    screenshot(page, f"assets-detail-zone-{viewport['width']}")
 
 
 def test_an_asset_outside_the_mirrors_folders_says_so(page, mirrored):  # noqa: F811

@@ -10,7 +10,7 @@ from apps.core.permissions import Role
 from apps.instances.services import grant_set
 from tests.assets.conftest import run_sync
 from tests.conftest import needs_shared_services
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
 
 
@@ -47,7 +47,6 @@ def test_expanding_the_tree_loads_sub_folders_and_opens_a_folder(page, mirrored)
     children.get_by_role("link", name="EMEA", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("EMEA")
     expect(page.locator(".crumbs")).to_contain_text("Marketing Activities")
-    screenshot(page, "assets-folder")
 
 
 def test_the_tree_shows_the_three_roots_and_the_lead_database_lists(page, mirrored):
@@ -73,7 +72,6 @@ def test_the_tree_shows_the_three_roots_and_the_lead_database_lists(page, mirror
         expect(listing.get_by_role("link", name=name, exact=True)).to_be_visible()
     expect(listing.locator(".type-badge.type-static_list")).to_have_count(3)
     expect(listing.locator(".type-badge.type-static_list").first).to_have_text("Static list")
-    screenshot(page, "assets-lead-database")
 
 
 def test_searching_finds_assets_across_the_instance(page, mirrored):
@@ -116,8 +114,6 @@ def test_asset_pages_fit_a_375px_screen(open_page, mirrored, where):
     sign_in(page, "otto")
     page.goto(path)
     assert_no_sideways_scroll(page)
-    if where == "asset":
-        screenshot(page, "assets-detail-narrow")
 
 
 @needs_shared_services
@@ -181,7 +177,6 @@ def test_approve_then_clone_without_a_reload_links_to_the_copy(
     expect(card.get_by_role("button", name="Approve the draft")).to_have_count(0)
     expect(page.locator(".flash")).to_have_count(1)  # one message, not "sent" and "done"
     assert_no_sideways_scroll(page)
-    screenshot(page, "assets-approved-in-place-narrow")
 
     card.get_by_role("button", name="Clone").click()
     folder = page.get_by_label("Folder")
@@ -208,10 +203,8 @@ def test_sync_now_shows_the_progress_bar_until_done(
     sandbox.script_fault(hang=0.05)  # slow enough to watch the bar move (60-odd calls)
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator("[data-sync-progress]")).to_be_visible()
-    screenshot(page, "assets-sync-progress")
     expect(page.locator("[data-sync-done]")).to_be_visible(timeout=90_000)
     expect(page.locator("[data-staleness]")).to_contain_text("synced")
     sandbox.clear_faults()
     page.goto(f"/assets/{instance.pk}/")
     expect(page.locator(".tree")).to_contain_text("Marketing Activities")
-    screenshot(page, "assets-browser")

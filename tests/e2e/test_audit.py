@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from apps.audit.services import audit_record
 from apps.core.permissions import Role
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
 
 
@@ -60,7 +60,6 @@ def test_the_audit_trail_reads_as_words_with_links_to_each_target(open_page, vie
     expect(asset_row).to_contain_text("id 1042")
     if viewport:
         assert_no_sideways_scroll(page)
-        screenshot(page, "audit-narrow")
 
     grant_row = table.locator("tr", has_text="Gave a user access")
     grant_row.locator("td.audit-target").get_by_role("link", name="otto").click()
@@ -85,4 +84,3 @@ def test_the_instance_filter_is_a_list_of_names(page):
     expect(table).to_contain_text("Added an instance")
     expect(table).to_contain_text("Approved an asset")
     expect(table).not_to_contain_text("Viewed a lead")
-    screenshot(page, "audit")

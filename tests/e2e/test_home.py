@@ -16,7 +16,7 @@ from apps.sandbox.endpoints.usage import days as sandbox_usage_days
 from apps.usage.days import today
 from apps.usage.models import LedgerEntry, QuotaAlert, UsageDay, UsageSync
 from apps.usage.services import usage_sync_run
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
 
 OTHER_INTEGRATION = "crm-integration@averylongcompanydomain.example"
@@ -71,7 +71,6 @@ def test_the_home_page_shows_the_quota_figure_the_sandbox_reports_after_a_usage_
     expect(card.get_by_test_id("our-calls")).to_contain_text("2 of 25,000")
     expect(card).to_contain_text("Central")
     expect(card.get_by_test_id("in-flight")).to_contain_text("0 of 5")
-    screenshot(page, "home-cards")
     # Rendering the page made no call to Marketo.
     assert (sandbox.stats()["calls"], LedgerEntry.objects.count()) == (calls, ledger)
 
@@ -123,7 +122,7 @@ def test_a_viewer_sees_only_their_instances_and_no_action_they_cannot_take(page)
     expect(page.locator("main")).not_to_contain_text("Not granted")
     # The quota day's reset in her zone, with Central beside it.
     expect(cards.get_by_test_id("quota-reset")).to_contain_text(re.compile(r"\d\d:\d\d CES?T"))
-    expect(cards.get_by_test_id("quota-reset")).to_contain_text(re.compile(r"00:00 C[SD]T Central"))
+    expect(cards.get_by_test_id("quota-reset")).to_contain_text("00:00 Central")
     # Someone else's lookup is counted, never linked; nothing on the page starts anything.
     expect(cards.get_by_test_id("jobs")).to_contain_text("1 lead lookup by other people")
     expect(cards.get_by_role("link", name="Lead lookup")).to_have_count(0)
@@ -155,7 +154,6 @@ def test_the_cards_stack_on_a_375px_screen_and_nothing_overflows(open_page):
     top, below = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
     assert below["y"] >= top["y"] + top["height"]  # one above the other
     assert below["x"] == top["x"]
-    screenshot(page, "home-cards-narrow")
     assert_no_sideways_scroll(page)
 
 
@@ -185,7 +183,6 @@ def test_the_instance_list_shows_todays_calls_syncs_tests_and_jobs(page):
     expect(rows.nth(1).get_by_role("link", name="Lead lookup of 1,200 values")).to_have_attribute(
         "href", f"/leads/lookups/{lookup.pk}/"
     )
-    screenshot(page, "instances")
 
 
 @pytest.mark.parametrize("path", ["/", "/instances/"])

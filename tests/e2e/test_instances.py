@@ -9,7 +9,7 @@ from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
 from apps.sandbox.roles import EVERY_PERMISSION
 from tests.conftest import needs_shared_services
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
 
 
@@ -104,7 +104,6 @@ def test_an_admin_adds_an_instance_and_sees_the_connection_test_result_appear(
     expect(result.locator("tbody tr")).to_have_count(4)
     expect(result.get_by_role("row", name="Read activities")).to_contain_text("ok")
     assert page.url == url_before  # no reload: htmx swapped the panel in
-    screenshot(page, "instance")
     page.goto("/instances/")
     expect(page.locator("tbody")).to_contain_text("connected")
     assert sandbox.stats()["query_token_calls"] == 0

@@ -5,7 +5,7 @@ import requests
 from playwright.sync_api import expect
 
 from apps.core.permissions import Role
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 from tests.leads.conftest import sandbox_instance_for
 
@@ -55,4 +55,3 @@ def test_a_lead_s_activities_pick_types_and_load_older_at_375_px(open_page, otto
     assert page.url == url_before  # appended by htmx, no reload
     expect(activities.get_by_role("link", name="Load older")).to_have_count(1)
     assert_no_sideways_scroll(page)
-    screenshot(page, "leads-detail-activities-narrow")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from apps.assets.models import AssetType, MirroredAsset
 from apps.core.permissions import Role
 from apps.leads.detail import lead_memberships
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 from tests.leads.conftest import sandbox_instance_for
 
@@ -62,7 +62,6 @@ def test_the_lead_is_named_and_its_programs_are_named_and_linked_in_the_viewers_
         assert re.search(r"CES?T$", text), text
     expect(page.locator("#lead-detail")).not_to_contain_text(re.compile(r"\d\dT\d\d:\d\d:\d\dZ"))
     assert_no_sideways_scroll(page)
-    screenshot(page, "leads-detail-named")
     link.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Spring Webinar")
     page.wait_for_load_state("networkidle")

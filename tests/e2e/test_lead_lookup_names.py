@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.core.permissions import Role
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 from tests.leads.conftest import missing_emails, sandbox_emails, sandbox_instance_for
 
@@ -67,7 +67,6 @@ def test_results_and_their_csv_name_columns_by_display_name_or_api_name_on_reque
     header = page.locator(".results-table thead")
     expect(header.locator("th[title=email]")).to_have_text("Email Address")
     expect(header.locator("th[title=updatedAt]")).to_have_text("Updated At")
-    screenshot(page, f"leads-lookup-names-{viewport['width']}")
     page.locator(".column-chooser summary").click()
     expect(page.locator(".column-chooser label[title=customerTier]")).to_have_text("Customer Tier")
     assert_no_sideways_scroll(page)
@@ -104,7 +103,6 @@ def test_values_that_matched_no_lead_are_on_the_lookups_page(
     expect(section).to_contain_text(missing[0])
     expect(section.get_by_role("button", name="Download all 55 (CSV)")).to_be_visible()
     assert_no_sideways_scroll(page)
-    screenshot(page, f"leads-lookup-not-found-{viewport['width']}")
     url = page.url
     section.get_by_role("link", name="Next").click()
     expect(page.locator("#not-found .value-list li")).to_have_count(5)

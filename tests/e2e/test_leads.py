@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from apps.core.permissions import Role
 from tests.conftest import needs_shared_services
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 from tests.leads.conftest import missing_emails, sandbox_emails, sandbox_instance_for
 
@@ -48,7 +48,6 @@ def test_a_single_lookup_shows_the_lead_without_a_reload_and_opens_its_detail(
     expect(page.locator("#lead-activities")).not_to_contain_text("Loading", timeout=15_000)
     page.get_by_placeholder("Filter the fields").fill("customer tier")
     expect(page.locator(".lead-field:visible")).to_have_count(1)
-    screenshot(page, "leads-detail")
 
 
 @needs_shared_services
@@ -74,7 +73,6 @@ def test_a_csv_batch_lookup_shows_its_cost_runs_to_100_percent_and_downloads(
     expect(progress).to_contain_text("100%", timeout=45_000)
     expect(progress).to_contain_text("400 found · 200 not found · 2 calls")
     expect(page.locator(".results-table tbody tr")).to_have_count(50, timeout=10_000)
-    screenshot(page, "leads-batch")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download not found (CSV)").click()
     rows = list(csv.reader(io.StringIO(_read(download.value.path()))))

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
 from tests.leads.conftest import sandbox_instance_for
 from tests.processes import free_port
@@ -52,7 +52,6 @@ def test_an_unreachable_instance_is_named_and_email_still_works(open_page, otto)
     )
     expect(page.locator("#search-field option")).to_have_text(["Email Address"])
     assert_no_sideways_scroll(page)
-    screenshot(page, "leads-home-unreachable")
 
 
 def test_a_slow_instance_is_named_after_the_wait_and_its_late_fields_still_arrive(

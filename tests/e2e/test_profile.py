@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import Profile
 from apps.core.permissions import Role
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [None, NARROW], ids=["wide", "narrow"])
@@ -35,7 +35,6 @@ def test_the_zone_search_finds_paris_and_saving_chooses_it(open_page, viewport):
     page.get_by_label("Find a time zone").fill("paris")
     if viewport:
         assert_no_sideways_scroll(page)
-        screenshot(page, "profile-zone-narrow")
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("status").first).to_contain_text("Your settings are saved")
     assert _zone("otto") == ("Europe/Paris", "chosen")
@@ -79,7 +78,6 @@ def test_the_copy_button_puts_the_new_key_on_the_clipboard(open_page, viewport):
     assert page.evaluate("navigator.clipboard.readText()") == key
     if viewport:
         assert_no_sideways_scroll(page)
-        screenshot(page, "profile-token-narrow")
 
 
 def test_without_the_clipboard_api_the_key_is_selected(open_page):

@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from apps.audit.services import audit_record
 from apps.core.permissions import Role
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 
 MENU = ["Leads", "Assets", "Usage", "Instances", "Audit"]
@@ -13,7 +13,6 @@ def test_an_admin_signs_in_and_opens_every_menu_item(page):
     UserFactory(username="ada", role=Role.ADMIN)
     sign_in(page, "ada")
     expect(page.get_by_role("heading", name="Welcome, ada")).to_be_visible()
-    screenshot(page, "home")
     for label in MENU:
         page.locator("#menu").get_by_role("link", name=label, exact=True).click()
         expect(page.locator("h1")).to_contain_text("Audit trail" if label == "Audit" else label)
@@ -51,7 +50,6 @@ def test_the_audit_trail_filters_without_a_reload(page):
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#event-table")).to_contain_text("2 events")
     expect(page).to_have_url("/audit/?actor=otto&action=&instance=&since=&until=")
-    screenshot(page, "audit")
 
 
 @pytest.mark.parametrize(
@@ -90,7 +88,6 @@ def test_the_narrow_menu_folds_behind_a_button(open_page):
     expect(menu).to_be_hidden()
     page.get_by_role("button", name="Menu").click()
     expect(menu).to_be_visible()
-    screenshot(page, "narrow-menu")
     menu.get_by_role("link", name="Usage").click()
     expect(page.locator("h1")).to_contain_text("Usage")
 
@@ -98,7 +95,6 @@ def test_the_narrow_menu_folds_behind_a_button(open_page):
 def test_the_login_page_works_on_a_narrow_screen(open_page):
     page = open_page(viewport=NARROW)
     page.goto("/accounts/login/")
-    screenshot(page, "login")
     assert_no_sideways_scroll(page)
 
 
@@ -110,7 +106,6 @@ def test_a_new_api_token_is_shown_once(page):
     page.get_by_role("button", name="Create token").click()
     key = page.get_by_test_id("new-token-key").inner_text()
     assert key.startswith("mka_")
-    screenshot(page, "profile")
     page.goto("/accounts/profile/")
     expect(page.get_by_test_id("new-token-key")).to_have_count(0)
     expect(page.locator("#api-tokens table")).to_contain_text("BI export")

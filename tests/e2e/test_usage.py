@@ -9,7 +9,7 @@ from apps.core.permissions import Role
 from apps.instances.models import MarketoInstance
 from apps.usage.days import day_start, today
 from apps.usage.models import ErrorDay, LedgerEntry, UsageDay
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
 
 
@@ -50,7 +50,6 @@ def test_a_range_change_redraws_the_report_and_a_drill_down_opens_one_user(page)
     assert "range=7" in page.url
     assert page.evaluate("Chart.getChart(document.querySelector('canvas')) !== undefined")
     expect(page.locator("tr.unusual").first).to_be_visible()
-    screenshot(page, "usage-users")
     page.get_by_role("link", name="crm-integration@averylongcompanydomain.example").click()
     expect(page.get_by_test_id("user-total")).to_be_visible()
     assert "/users/crm-integration@averylongcompanydomain.example/" in page.url

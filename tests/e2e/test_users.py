@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from apps.audit.models import AuditEvent
 from apps.core.permissions import Role, user_role
-from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import PASSWORD, UserFactory, make_instance
 
 NEW_PASSWORD = "a long new password 4 vera"
@@ -105,7 +105,6 @@ def test_an_admin_changes_a_role_grants_instances_and_deactivates_a_user(page):
     page.goto("/users/")
     expect(page.locator("tr[data-user=vera]")).to_contain_text("deactivated")
     expect(page.locator("tr[data-user=vera]")).to_contain_text("Alpha (operator), Beta (viewer)")
-    screenshot(page, "users")
 
 
 def test_an_admin_cannot_take_their_own_admin_role_or_deactivate_themselves(page):
