@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.selectors import profile_get
@@ -35,7 +36,7 @@ from apps.assets.services import (
     type_actions,
 )
 from apps.audit.context import AuditContext
-from apps.core.csv_export import csv_response
+from apps.core.csv_export import csv_response, local_moment
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import ASSET_ACTIONS, Action, may, require
 from apps.instances.selectors import current_instance, instance_get
@@ -168,6 +169,7 @@ def _export(request: HttpRequest, instance, folder):
     form = AssetFilterForm(request.GET or None)
     rows = asset_list(instance=instance, folder=folder, filters=form.filters())
     name = f"assets-{instance.munchkin_id}" + (f"-{folder.marketo_id}" if folder else "")
+    zone = timezone.get_current_timezone()  # the rows are written after the view returns
     return csv_response(
         f"{name}.csv",
         ["type", "id", "name", "status", "updated", "folder", "workspace", "url", "description"],
@@ -177,7 +179,7 @@ def _export(request: HttpRequest, instance, folder):
                 row.marketo_id,
                 row.name,
                 status_label(row.status) if row.status else "",
-                row.updated_at.isoformat() if row.updated_at else "",
+                local_moment(row.updated_at, zone),
                 row.folder.path if row.folder else "",
                 row.workspace,
                 row.url,

@@ -1,8 +1,10 @@
 """CSV downloads that are safe to open in a spreadsheet."""
 
 import csv
+from datetime import datetime
 
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 # A cell starting with one of these is run as a formula by Excel and its kin
 # (OWASP, "CSV Injection"); a leading apostrophe makes it plain text.
@@ -12,6 +14,16 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def local_moment(value: datetime | None, zone=None) -> str:
+    """An instant as ISO 8601 in the viewer's zone (or `zone`), offset included
+    ("2026-12-01T07:00:00+01:00"): what the page shows, and still exact for a program."""
+    if value is None:
+        return ""
+    return timezone.localtime(value, zone or timezone.get_current_timezone()).isoformat(
+        timespec="seconds"
+    )
 
 
 class _Echo:

@@ -3,9 +3,12 @@
 Column headers are describe's display names, as the page shows them ("Email Address");
 `?headers=api` gives the API names instead ("email"), for files read by programs."""
 
-from apps.core.csv_export import csv_response
+from django.utils import timezone
+
+from apps.core.csv_export import csv_response, local_moment
 from apps.leads import metadata, selectors
 from apps.marketo.leads import TOO_MANY_MATCHES_WORDS
+from apps.marketo.moments import marketo_time
 
 # The value of the `headers` parameter that asks for API names.
 API_HEADERS = "api"
@@ -30,8 +33,21 @@ def _header(lookup, names: list[str], api_names: bool) -> list[str]:
 
 
 def found_csv(lookup, columns: list[str], *, api_names: bool = False):
+    """Datetime fields in the viewer's zone with the offset, as the page shows them (Marketo
+    writes them in UTC); every other value as Marketo wrote it."""
+    zone = timezone.get_current_timezone()  # the rows are written after the view returns
+    moments = {
+        name
+        for name in columns
+        if (lookup.field_info.get(name) or {}).get("type") == metadata.MOMENT_TYPE
+    }
+
+    def cell(name, value):
+        when = marketo_time(value) if name in moments else None
+        return local_moment(when, zone) if when else value
+
     rows = (
-        [row.data.get(name) for name in columns]
+        [cell(name, row.data.get(name)) for name in columns]
         for row in selectors.result_rows(lookup=lookup).iterator(chunk_size=1000)
     )
     header = _header(lookup, columns, api_names)

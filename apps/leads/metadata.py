@@ -12,6 +12,9 @@ DAY = 60 * 60 * 24
 # Used when describe2 is not cached and cannot be had: the one field every instance has,
 # with the display name Marketo gives it (help/rest-api/leads.md, "By Name").
 FALLBACK_CHOICES = [("email", "Email Address")]
+# describe's data type of moments, ISO 8601 (help/rest-api/field-types.md); a "date" is a
+# day, the same in every zone, and stays as Marketo writes it.
+MOMENT_TYPE = "datetime"
 
 # Marketo's standard lead fields (help/rest-api/lead-database-fields.md); the rest of what
 # describe lists was added by the instance's admins.

@@ -36,9 +36,6 @@ from apps.marketo.wording import call_problem_message
 
 # The values matching more than 1,000 leads named on a lookup's page (the CSV has them all).
 TOO_MANY_SHOWN = 20
-# describe's data type of moments, ISO 8601 (help/rest-api/field-types.md); a "date" is a
-# day, the same in every zone, and stays as Marketo writes it.
-MOMENT_TYPE = "datetime"
 
 
 def _problem(exc: CallProblem, needs=marketo_leads.ROLE_PERMISSIONS) -> str:
@@ -318,7 +315,7 @@ def _cells(row, columns: list[str], lookup) -> list:
     cells: list = []
     for name in columns:
         value = row.data.get(name)
-        if (lookup.field_info.get(name) or {}).get("type") == MOMENT_TYPE:
+        if (lookup.field_info.get(name) or {}).get("type") == metadata.MOMENT_TYPE:
             when = marketo_time(value)
             value = moment(when) if when else value
         cells.append(value)

@@ -2,10 +2,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.audit.context import AuditContext
-from apps.core.csv_export import csv_response
+from apps.core.csv_export import csv_response, local_moment
 from apps.core.permissions import Action, is_admin, may, require
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
@@ -52,6 +53,7 @@ def usage_home_view(request: HttpRequest) -> HttpResponseBase:
     require(request.user, Action.VIEW_USAGE)
     rows = selectors.instances_summary(user=request.user)
     if _csv_wanted(request):
+        zone = timezone.get_current_timezone()  # the rows are written after the view returns
         return csv_response(
             "usage-instances.csv",
             [
@@ -71,12 +73,10 @@ def usage_home_view(request: HttpRequest) -> HttpResponseBase:
                     r["quota"].used,
                     r["quota"].quota,
                     f"{r['quota'].percent:.1f}",
-                    r["quota"].forecast.runs_out_at.isoformat()
-                    if r["quota"].forecast.runs_out_at
-                    else "not today",
+                    local_moment(r["quota"].forecast.runs_out_at, zone) or "not today",
                     r["errors"],
                     r["instance"].sync_status or "never",
-                    r["instance"].synced_at.isoformat() if r["instance"].synced_at else "",
+                    local_moment(r["instance"].synced_at, zone),
                     r["instance"].sync_error if r["instance"].sync_status == "failed" else "",
                 ]
                 for r in rows

@@ -1,12 +1,13 @@
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.services import profile_update
 from apps.assets.models import AssetSync, MirroredAsset, MirroredFolder
 from apps.assets.services import asset_sync_start
 from apps.audit.context import AuditContext
@@ -104,6 +105,22 @@ def test_the_listing_exports_as_csv(mirrored, client_for, viewer):
     assert (
         len(rows) - 1 == MirroredAsset.objects.filter(instance=mirrored, asset_type="file").count()
     )
+
+
+def test_the_exports_updated_column_is_in_the_viewers_zone_with_the_offset(
+    mirrored, client_for, viewer
+):
+    profile_update(user=viewer, time_zone="Asia/Kolkata", audit=AuditContext.system())
+    asset = MirroredAsset.objects.filter(instance=mirrored, asset_type="file").first()
+    asset.updated_at = datetime(2026, 3, 8, 6, 0, tzinfo=UTC)
+    asset.save()
+    response = client_for(viewer).get(
+        reverse("assets_export", args=[mirrored.pk]), {"type": "file", "q": asset.name}
+    )
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = csv.reader(io.StringIO(body))
+    row = next(row for row in rows if row[1] == str(asset.marketo_id))
+    assert row[header.index("updated")] == "2026-03-08T11:30:00+05:30"
 
 
 def test_an_asset_page_shows_metadata_path_related_and_raw(mirrored, client_for, operator):

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.services import profile_update
 from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
 from apps.core.jobs import jobs_sweep
@@ -299,3 +300,21 @@ def test_the_api_resumes_a_paused_lookup_and_refuses_one_that_is_not_paused(
         "code": "not_paused",
     }
     assert job_messages == [("leads.LeadLookup", lookup.pk, None)]
+
+
+def test_the_found_csv_gives_datetime_fields_in_the_viewers_zone_with_the_offset(
+    client_for, otto, instance, sandbox, django_capture_on_commit_callbacks
+):
+    profile_update(user=otto, time_zone="Asia/Kolkata", audit=AuditContext.system())
+    lookup = _started(
+        instance, otto, sandbox_emails(sandbox, 1), django_capture_on_commit_callbacks
+    )
+    services.lead_lookup_run(lookup_id=lookup.pk)
+    result = LeadLookupResult.objects.get(lookup=lookup)
+    result.data["updatedAt"] = "2026-03-08T06:00:00Z"
+    result.save()
+    url = f"/leads/lookups/{lookup.pk}/results.csv?cols=email&cols=updatedAt&cols=company"
+    (header, row) = _csv(client_for(otto).get(url))
+    assert header == ["Email Address", "Updated At", "Company Name"]
+    assert row[1] == "2026-03-08T11:30:00+05:30"  # the page's moment, exact for a program
+    assert row[2] == result.data["company"]  # every other value as Marketo wrote it
