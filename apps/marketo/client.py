@@ -62,6 +62,8 @@ MAX_INLINE_WAIT_SECONDS = {Priority.INTERACTIVE: 15.0, Priority.BACKGROUND: 5.0}
 DROPPED_CONNECTION = "connection"
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
+# The User Management API (help/rest-api/user-management.md): no /rest prefix, no envelope.
+USER_SERVICE_PREFIX = "/userservice/"
 
 
 @dataclass
@@ -84,8 +86,13 @@ class CallRecord:
 
 
 def endpoint_template(path: str) -> str:
-    """/v1/lead/1234.json -> /v1/lead/{id}.json, so the ledger groups calls by endpoint."""
-    return re.sub(r"/\d+(?=[/.]|$)", "/{id}", path.split("?", 1)[0])
+    """/v1/lead/1234.json -> /v1/lead/{id}.json, so the ledger groups calls by endpoint; a
+    User Management path names its user by userid (an e-mail address): {userid}."""
+    path = _USER_PATH.sub(r"\1{userid}\2", path.split("?", 1)[0])
+    return re.sub(r"/\d+(?=[/.]|$)", "/{id}", path)
+
+
+_USER_PATH = re.compile(r"^(/userservice/management/v1/users/)[^/]+(/.+\.json)$")
 
 
 class MarketoClient:
@@ -216,7 +223,11 @@ class MarketoClient:
                 timeout=limits.http,
             )
             record.http_status = response.status_code
-            envelope = transport.parse_envelope(response)
+            envelope = (
+                transport.parse_user_service(response)
+                if prepared.user_service
+                else transport.parse_envelope(response)
+            )
             # Before the ledger writes the record; files.md shows a null requestId.
             record.request_id = envelope.get("requestId") or ""
         except MarketoError as exc:
@@ -273,6 +284,8 @@ class MarketoClient:
         json: object,
         data: dict[str, Any] | None,
     ) -> "_Prepared":
+        if path.startswith(USER_SERVICE_PREFIX):
+            return self._prepare_user_service(method, path, params, json)
         url = self.config.rest_url.rstrip("/") + path
         endpoint = "/rest" + endpoint_template(path)
         is_asset = path.startswith("/asset/")
@@ -294,6 +307,15 @@ class MarketoClient:
             )
         return _Prepared(method, method, url, endpoint, params, data, json)
 
+    def _prepare_user_service(
+        self, method: str, path: str, params: dict[str, Any], json: object
+    ) -> "_Prepared":
+        # help/rest-api/user-management.md: "Do not prefix User Management API endpoints
+        # with /rest": they hang off the instance's host, beside /rest and /identity.
+        base = self.config.rest_url.rstrip("/").removesuffix("/rest")
+        endpoint = endpoint_template(path)
+        return _Prepared(method, method, base + path, endpoint, params, None, json, True)
+
 
 @dataclass(frozen=True)
 class _Prepared:
@@ -304,6 +326,7 @@ class _Prepared:
     params: dict[str, Any]
     data: dict[str, Any] | None
     json: object
+    user_service: bool = False  # no {success, result} envelope: see parse_user_service
 
 
 def _full_jitter(attempt: int) -> float:

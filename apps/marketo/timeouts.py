@@ -10,7 +10,8 @@ still (`CallTimeouts.lease_seconds`): Marketo counts a call in flight until it r
 
 Every documented server timeout is below, with the page and section it comes from. Each
 page says "30s unless otherwise noted"; an endpoint no page mentions (usage stats, folders'
-tokens...) is assumed to have that same 30 s (DEFAULT_SERVER_SECONDS).
+tokens, the User Management API of help/rest-api/user-management.md, whose paths have no
+/rest prefix...) is assumed to have that same 30 s (DEFAULT_SERVER_SECONDS).
 """
 
 import re

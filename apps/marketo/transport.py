@@ -104,6 +104,38 @@ def parse_envelope(response: requests.Response) -> Envelope:
     return body
 
 
+# A refusal of the User Management API without a Marketo code in its body: the Swagger
+# (swagger-user.json) lists 401 Unauthorized and 403 Forbidden for every operation; they
+# mean what 601 (the token) and 603 (the role or an IP allow-list) mean elsewhere, so the
+# client reacts the same way (one new token; "add the permission").
+_USER_SERVICE_STATUS_CODES = {401: "601", 403: "603"}
+
+
+def parse_user_service(response: requests.Response) -> Envelope:
+    """An answer of the User Management API as an Envelope with its records in `result`.
+
+    help/rest-api/user-management.md: "response bodies do not contain the success boolean
+    attribute": a 200 is a success, its body the records themselves (an array, or one
+    object); any other status is a failure whose body holds the standard `errors` array
+    of `code` and `message` (swagger-user.json's Error: an integer code)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200:
+        errors = body.get("errors") if isinstance(body, dict) else None
+        first = errors[0] if errors and isinstance(errors[0], dict) else {}
+        code = str(first.get("code") or "")
+        if not code or code == "0":
+            code = _USER_SERVICE_STATUS_CODES.get(response.status_code, str(response.status_code))
+        message = str(first.get("message") or "") or code_info(code).marketo_says
+        raise error_for(code, message or f"HTTP {response.status_code}")
+    if body is None:
+        raise TransientError("the answer was not JSON", code="invalid-json")
+    records = body if isinstance(body, list) else [body]
+    return {"result": [record for record in records if isinstance(record, dict)]}
+
+
 def _reason(exc: Exception) -> str:
     # requests wraps urllib3's error, which wraps the socket's: the innermost says why
     # ("[Errno 111] Connection refused") without the URL around it.

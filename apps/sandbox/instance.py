@@ -15,12 +15,13 @@ from apps.sandbox.clock import Clock
 from apps.sandbox.config import SandboxConfig
 from apps.sandbox.endpoints import build_router
 from apps.sandbox.endpoints.identity import token
+from apps.sandbox.endpoints.users import user_service_failure
 from apps.sandbox.envelope import MarketoError, error_body
 from apps.sandbox.faults import FaultPlan
 from apps.sandbox.limits import Limits
-from apps.sandbox.roles import Roles, required_permissions
+from apps.sandbox.roles import Roles, required_permissions, required_together
 from apps.sandbox.routing import Request, Response, Router
-from apps.sandbox.seed import AssetStore, LeadStore
+from apps.sandbox.seed import AssetStore, LeadStore, UserDirectory
 from apps.sandbox.stats import Stats
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ class Instance:
     def seed_data(self) -> None:
         self.assets = AssetStore(seed=self.config.seed, munchkin_id=self.config.munchkin_id)
         self.leads = LeadStore(seed=self.config.seed, count=self.config.leads, assets=self.assets)
+        self.directory = UserDirectory(
+            seed=self.config.seed,
+            api_users=[user.email for user in self.config.api_users],
+            other_users=self.config.other_users,
+        )
         self.dirty = False
         rng = random.Random(self.config.seed + 7)  # noqa: S311 - simulation
         users = [user.email for user in self.config.api_users] + self.config.other_users
@@ -90,7 +96,7 @@ class Instance:
     def handle(self, request: Request) -> Response:
         if request.path.startswith("/identity/"):
             return self._identity(request)
-        if request.path.startswith(("/rest/", "/bulk/")):
+        if request.path.startswith(("/rest/", "/bulk/", "/userservice/")):
             return self._api(request)
         return Response(404, "Not Found", "text/plain")
 
@@ -168,7 +174,7 @@ class Instance:
         request.route = route.template
         if not self.roles.allows(
             request.user, required_permissions(request.method, route.template)
-        ):
+        ) or not self.roles.allows_all(request.user, required_together(route.template)):
             return Response(body=error_body("603", "Access denied"))
         try:
             body = route.handler(self, request, **params)
@@ -212,6 +218,8 @@ class Instance:
             query_token=query_token,
             error_code=response.error_code(),
         )
+        if request.path.startswith("/userservice/") and response.error_code():
+            return user_service_failure(response.body)
         return response
 
     def record_http_refusal(self, request: Request, status: int) -> None:

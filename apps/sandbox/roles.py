@@ -27,10 +27,20 @@ MEMBERSHIP_READ = ("Read-Only Asset",)
 ASSET_READ = ("Read-Only Assets", "Read-Write Assets")
 ASSET_WRITE = ("Read-Write Assets",)
 ASSET_APPROVE = ("Approve Assets",)
+# swagger-user.json, every User Management operation: "Required Permissions: Access User
+# Management Api and Access Users" (both: help/rest-api/user-management.md asks for one
+# from the Access API group and one from the Access Admin group).
+USER_MANAGEMENT = ("Access User Management Api", "Access Users")
 
 # Every permission a route of the sandbox needs: the role of a user with no explicit role.
 EVERY_PERMISSION = frozenset(
-    LEAD_READ + LEAD_WRITE + ACTIVITY_READ + MEMBERSHIP_READ + ASSET_READ + ASSET_APPROVE
+    LEAD_READ
+    + LEAD_WRITE
+    + ACTIVITY_READ
+    + MEMBERSHIP_READ
+    + ASSET_READ
+    + ASSET_APPROVE
+    + USER_MANAGEMENT
 )
 
 
@@ -50,6 +60,11 @@ def required_permissions(method: str, route: str) -> tuple[str, ...]:
             return ASSET_APPROVE
         return ASSET_WRITE
     return ()
+
+
+def required_together(route: str) -> tuple[str, ...]:
+    """Permissions a call to `route` needs all of (beyond `required_permissions`)."""
+    return USER_MANAGEMENT if route.startswith("/userservice/") else ()
 
 
 class Roles:
@@ -82,6 +97,10 @@ class Roles:
         with self._lock:
             role = self._current.get(getattr(user, "client_id", ""), EVERY_PERMISSION)
         return any(permission in role for permission in needed)
+
+    def allows_all(self, user: object, needed: tuple[str, ...]) -> bool:
+        """Whether the role of `user` has every one of `needed`."""
+        return all(self.allows(user, (permission,)) for permission in needed)
 
     def snapshot(self) -> dict[str, list[str]]:
         with self._lock:

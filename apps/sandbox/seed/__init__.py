@@ -2,5 +2,6 @@
 
 from apps.sandbox.seed.assets import AssetStore
 from apps.sandbox.seed.leads import LeadStore
+from apps.sandbox.seed.users import UserDirectory
 
-__all__ = ["AssetStore", "LeadStore"]
+__all__ = ["AssetStore", "LeadStore", "UserDirectory"]
