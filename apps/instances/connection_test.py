@@ -3,7 +3,7 @@
 A refusal of access on a call means the API user's role lacks that permission (or an IP
 allow-list blocks us): help/rest-api/error-codes.md. The permissions named are those the
 endpoints' descriptions in Marketo's Swagger files require (apps/marketo/leads.py,
-activities.py, assets.py).
+activities.py, assets.py, users.py).
 """
 
 import time
@@ -13,6 +13,7 @@ from typing import Any
 from apps.marketo import activities as marketo_activities
 from apps.marketo import assets as marketo_assets
 from apps.marketo import leads as marketo_leads
+from apps.marketo import users as marketo_users
 from apps.marketo.client import MarketoClient
 from apps.marketo.errors import AccessDenied, MarketoError
 
@@ -51,6 +52,17 @@ CHECKS = [
         "/asset/v1/folders.json",
         {"maxReturn": 1, "maxDepth": 1},
         marketo_assets.READ_PERMISSIONS[0],
+    ),
+    # The API users page reads the instance's users (help/rest-api/user-management.md): its
+    # role needs both permissions, from two groups of Admin > Users & Roles; one user is
+    # the smallest page Get Users gives.
+    PermissionCheck(
+        "users",
+        "Read users",
+        marketo_users.USERS_PATH,
+        {"pageSize": 1},
+        f"{marketo_users.ROLE_PERMISSIONS[0]} (Access API) and "
+        f"{marketo_users.ROLE_PERMISSIONS[1]} (Access Admin)",
     ),
     PermissionCheck(
         "usage",

@@ -18,6 +18,7 @@ from tests.factories import make_instance
 pytestmark = pytest.mark.django_db
 
 REST = "https://123-ABC-456.mktorest.com/rest"
+USERS = "https://123-ABC-456.mktorest.com/userservice/management/v1/users/allusers.json"
 TOKEN_URL = "https://123-ABC-456.mktorest.com/identity/oauth/token"
 
 
@@ -54,6 +55,7 @@ def test_a_working_connection_reports_the_api_user_and_each_permission():
     responses.get(f"{REST}/v1/leads/describe2.json", json=_ok())
     responses.get(f"{REST}/v1/activities/types.json", json=_ok())
     responses.get(f"{REST}/asset/v1/folders.json", json=_ok())
+    responses.get(USERS, json=[])  # the User Management API answers no envelope
     responses.get(f"{REST}/v1/stats/usage.json", json=_ok())
     test = _run(instance)
     assert test.status == ConnectionTest.Status.OK
@@ -63,6 +65,7 @@ def test_a_working_connection_reports_the_api_user_and_each_permission():
         "leads": "ok",
         "activities": "ok",
         "assets": "ok",
+        "users": "ok",
         "usage": "ok",
     }
     instance.refresh_from_db()
@@ -86,6 +89,7 @@ def test_the_access_token_is_kept_out_of_the_logs():
         "v1/stats/usage.json",
     ):
         responses.get(f"{REST}/{path}", json=_ok())
+    responses.get(USERS, json=[])
     assert redact(f"Bearer {token}") == f"Bearer {token}"
     assert _run(make_instance()).status == ConnectionTest.Status.OK
     assert redact(f"Bearer {token}") == f"Bearer {REDACTED}"
@@ -97,6 +101,7 @@ def test_a_603_names_the_permission_to_add():
     responses.get(f"{REST}/v1/leads/describe2.json", json=_ok())
     responses.get(f"{REST}/v1/activities/types.json", json=_ok())
     responses.get(f"{REST}/asset/v1/folders.json", json=_denied())
+    responses.get(USERS, json=[])
     responses.get(f"{REST}/v1/stats/usage.json", json=_ok())
     test = _run(make_instance())
     assert test.status == ConnectionTest.Status.LIMITED
@@ -106,6 +111,29 @@ def test_a_603_names_the_permission_to_add():
         "603",
         "Read-Only Assets",
     )
+
+
+@responses.activate
+def test_a_role_that_cannot_read_users_is_told_both_permissions_to_add():
+    responses.post(TOKEN_URL, json=_token())
+    for path in ("v1/leads/describe2.json", "v1/activities/types.json", "asset/v1/folders.json"):
+        responses.get(f"{REST}/{path}", json=_ok())
+    responses.get(f"{REST}/v1/stats/usage.json", json=_ok())
+    # user-management.md: a failure is a non-200 status with the standard errors array.
+    responses.get(USERS, status=403, json={"errors": [{"code": 603, "message": "Access denied"}]})
+    test = _run(make_instance())
+    assert test.status == ConnectionTest.Status.LIMITED
+    users = test.permissions["users"]
+    assert (users["state"], users["code"], users["label"]) == ("missing", "603", "Read users")
+    assert users["role_permission"] == (
+        "Access User Management Api (Access API) and Access Users (Access Admin)"
+    )
+    assert {key: check["state"] for key, check in test.permissions.items() if key != "users"} == {
+        "leads": "ok",
+        "activities": "ok",
+        "assets": "ok",
+        "usage": "ok",
+    }
 
 
 @responses.activate

@@ -29,6 +29,7 @@ def test_a_role_with_every_permission_passes_each_check(sandbox):
         "leads": "ok",
         "activities": "ok",
         "assets": "ok",
+        "users": "ok",
         "usage": "ok",
     }
     assert sandbox.stats()["by_endpoint"]["GET /rest/v1/activities/types.json"] == 1
@@ -47,4 +48,16 @@ def test_a_role_without_read_only_activity_is_told_what_to_add(sandbox):
     )
     assert activities["label"] == "Read activities"
     others = {key: check["state"] for key, check in test.permissions.items() if key != "activities"}
-    assert others == {"leads": "ok", "assets": "ok", "usage": "ok"}
+    assert others == {"leads": "ok", "assets": "ok", "users": "ok", "usage": "ok"}
+
+
+def test_a_role_without_access_users_is_told_what_to_add(sandbox):
+    sandbox.set_role(sandbox.client_id, sorted(EVERY_PERMISSION - {"Access Users"}))
+    test = _run(sandbox)
+    assert test.status == ConnectionTest.Status.LIMITED
+    users = test.permissions["users"]
+    assert (users["state"], users["code"]) == ("missing", "603")
+    assert "Access Users" in users["role_permission"]
+    assert "Access User Management Api" in users["role_permission"]
+    others = {key: check["state"] for key, check in test.permissions.items() if key != "users"}
+    assert set(others.values()) == {"ok"}
