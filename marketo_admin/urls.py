@@ -37,6 +37,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.leads.api_urls")),
     path("", include("apps.assets.api_urls")),
     path("", include("apps.usage.api_urls")),
+    path("", include("apps.integrations.api_urls")),
 ]
 
 urlpatterns = [
@@ -47,6 +48,7 @@ urlpatterns = [
     path("leads/", include("apps.leads.urls")),
     path("assets/", include("apps.assets.urls")),
     path("usage/", include("apps.usage.urls")),
+    path("integrations/", include("apps.integrations.urls")),
     path("users/", include("apps.users.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

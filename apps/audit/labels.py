@@ -68,6 +68,8 @@ ACTION_LABELS: dict[str, ActionLabel] = {
     "usage.sync": ActionLabel("Asked for a usage collection"),
     "usage.sync_resume": ActionLabel("Resumed a usage collection"),
     "usage.alert_threshold": ActionLabel("Changed the quota alert threshold"),
+    # Integrations (apps.integrations).
+    "integrations.user_sync": ActionLabel("Asked to read the instance's Marketo users"),
 }
 
 # How an asset action that did not succeed ended, from its details' "outcome".

@@ -58,6 +58,7 @@ TARGET_KINDS: dict[str, str] = {
     "lead_lookup": "Lead lookup",
     "asset_sync": "Asset sync",
     "usage_sync": "Usage collection",
+    "user_sync": "Reading of Marketo users",
     "connection_test": "Connection test",
     "api_token": "API token",
 }

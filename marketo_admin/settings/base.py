@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "apps.usage",
     "apps.leads",
     "apps.assets",
+    "apps.integrations",
     "apps.site",
 ]
 
