@@ -101,8 +101,9 @@ def test_an_admin_adds_an_instance_and_sees_the_connection_test_result_appear(
     result = page.locator("#connection-test")
     expect(result).to_contain_text("connected", timeout=20_000)
     expect(result).to_contain_text("api@sandbox.example")
-    expect(result.locator("tbody tr")).to_have_count(4)
+    expect(result.locator("tbody tr")).to_have_count(5)
     expect(result.get_by_role("row", name="Read activities")).to_contain_text("ok")
+    expect(result.get_by_role("row", name="Read users")).to_contain_text("ok")
     assert page.url == url_before  # no reload: htmx swapped the panel in
     page.goto("/instances/")
     expect(page.locator("tbody")).to_contain_text("connected")
