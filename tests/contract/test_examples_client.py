@@ -24,10 +24,13 @@ from apps.assets.mirror import (
 from apps.assets.models import FolderKind, MirroredAsset, MirroredFolder
 from apps.instances.client import marketo_client
 from apps.instances.credentials import instance_config
+from apps.integrations.models import MarketoRole, MarketoUser, MarketoWorkspace
+from apps.integrations.services import roles_store, users_store, workspaces_store
 from apps.leads import detail, metadata
 from apps.marketo import activities as marketo_activities
 from apps.marketo import assets as marketo_assets
 from apps.marketo import leads as marketo_leads
+from apps.marketo import users as marketo_users
 from apps.marketo.errors import TokenInvalid
 from apps.marketo.governor import Priority
 from apps.marketo.identity import token_request
@@ -292,6 +295,53 @@ def check_errors(marketo, instance):
     }
 
 
+# --- users, roles and workspaces (user-management.md: no /rest prefix, no envelope) --------
+
+USER_SERVICE = "https://123-ABC-456.mktorest.com/userservice/management/v1/users"
+
+
+def check_users_browse(marketo, instance):
+    marketo.get(f"{USER_SERVICE}/allusers.json", json=response("users-browse"))
+    # Three users, fewer than a page: one call, stored as the reading stores them.
+    users_store(instance=instance, sync=None, result=marketo_users.all_users(_client(instance)))
+    assert set(MarketoUser.objects.values_list("userid", "first_name", "api_only")) == {
+        ("jamie@lannister.com", "Jamie", False),
+        ("jeoffery@housebaratheon.com", "Jeoffery", False),
+        ("rickon@housestark.com", "Rickon", False),
+    }
+    (call,) = [c for c in marketo.calls if "allusers" in c.request.url]
+    assert parse_qs(urlsplit(call.request.url).query) == {"pageOffset": ["0"], "pageSize": ["200"]}
+    assert "access_token" not in call.request.url  # the token only in the header
+
+
+def check_roles_browse(marketo, instance):
+    marketo.get(f"{USER_SERVICE}/roles.json", json=response("roles-browse"))
+    roles_store(instance=instance, result=marketo_users.roles(_client(instance)))
+    admin = MarketoRole.objects.get(role_id=1)
+    assert (admin.name, admin.kind, admin.only_all_zones) == ("Admin", "system", True)
+    assert MarketoRole.objects.count() == 7
+
+
+def check_workspaces_browse(marketo, instance):
+    marketo.get(f"{USER_SERVICE}/workspaces.json", json=response("workspaces-browse"))
+    workspaces_store(instance=instance, result=marketo_users.workspaces(_client(instance)))
+    assert set(MarketoWorkspace.objects.values_list("workspace_id", "name")) == {
+        (1, "Default"),
+        (1008, "World"),
+        (1009, "Reproduction - US English - All Leads"),
+        (1010, "US"),
+    }
+
+
+def check_user_roles(marketo, instance):
+    marketo.get(f"{USER_SERVICE}/jamie@lannister.com/roles.json", json=response("user-roles-by-id"))
+    pairs = marketo_users.user_roles(_client(instance), "jamie@lannister.com")
+    assert [(p["accessRoleName"], p["workspaceName"]) for p in pairs] == [
+        ("Admin", "AllZones"),
+        ("Standard User", "World"),
+    ]
+
+
 # --- folders and tokens ------------------------------------------------------------------
 
 
@@ -504,6 +554,10 @@ UPDATED_SINCE = {
 }
 
 CHECKS = {
+    "users-browse": check_users_browse,
+    "roles-browse": check_roles_browse,
+    "workspaces-browse": check_workspaces_browse,
+    "user-roles-by-id": check_user_roles,
     "identity-token": check_identity,
     "error-601": check_error_601,
     "leads-describe": check_describe,
@@ -581,5 +635,10 @@ def test_the_client_reads_each_documented_example(marketo, instance, name):
     # Each call an example answered is in the call ledger, with the example's requestId
     # (files.md's By Id example has a null one: the ledger keeps "").
     answered = [c for c in marketo.calls if urlsplit(c.request.url).path.startswith("/rest/")]
+    # The User Management API answers no requestId (user-management.md): ledgered with "".
+    answered_ids = [c.response.json()["requestId"] or "" for c in answered]
+    answered_ids += [
+        "" for c in marketo.calls if urlsplit(c.request.url).path.startswith("/userservice/")
+    ]
     ledgered = LedgerEntry.objects.filter(instance=instance).values_list("request_id", flat=True)
-    assert sorted(ledgered) == sorted(c.response.json()["requestId"] or "" for c in answered)
+    assert sorted(ledgered) == sorted(answered_ids)

@@ -129,6 +129,16 @@ def _usage(path):
     return ask
 
 
+def _user_service(path, **params):
+    """A User Management read: no /rest prefix (user-management.md), no envelope."""
+
+    def ask(api, sandbox):
+        base = api.base.removesuffix("/rest")
+        return api.get(f"{base}/userservice/management/v1/users/{path}", params=params).json()
+
+    return ask
+
+
 def _folders(api) -> list[dict]:
     return _get(api, "/asset/v1/folders.json", maxDepth=50, maxReturn=200)["result"]
 
@@ -308,6 +318,10 @@ CASES = {
         )
     ),
     "activities": Case(_activities),
+    "users-browse": Case(_user_service("allusers.json", pageSize=3)),
+    "roles-browse": Case(_user_service("roles.json")),
+    "workspaces-browse": Case(_user_service("workspaces.json")),
+    "user-roles-by-id": Case(_user_service("sync@sandbox.example/roles.json")),
     "stats-usage": Case(_usage("/v1/stats/usage.json")),
     "stats-errors": Case(_usage("/v1/stats/errors.json")),
     "folder-by-id": Case(

@@ -22,7 +22,7 @@ from tests.contract.examples import example, example_names
 CONTRACT = Path(__file__).resolve().parent
 SWAGGER = {
     name: json.loads((CONTRACT / "marketo-openapi" / f"swagger-{name}.json").read_text())
-    for name in ("identity", "mapi", "asset")
+    for name in ("identity", "mapi", "asset", "user")
 }
 DOCS = CONTRACT.parents[1] / "docs" / "marketo.md"
 
@@ -98,6 +98,15 @@ def _like(pattern: str, examples: str = ""):
 
 # docs/marketo.md row (its first cell) -> the findings it explains.
 ROWS = {
+    "`ResponseOfRole` requires `isHidden`, `isOnlyAllZones`": _is(
+        "[] required isHidden", "[] required isOnlyAllZones", examples="roles-browse"
+    ),
+    "`ResponseOfWorkspace.currencyInfo` is a string": _is(
+        "[].currencyInfo type None", examples="workspaces-browse"
+    ),
+    "`UserRoleWorkspace.workspaceName` is an integer": _like(
+        r"\[\]\.workspaceName type '.*'", examples="user-roles-by-id"
+    ),
     "`ResponseOf*` require `errors`, `warnings`, `result`": _is(
         "$ required errors", "$ required warnings", "$ required result"
     ),
