@@ -25,6 +25,8 @@ class PermissionCheck:
     path: str
     params: dict
     role_permission: str  # what to add to the API user's role in Marketo when it is missing
+    # When the role needs several permissions at once (all of them), each of them.
+    all_of: tuple[str, ...] = ()
 
 
 CHECKS = [
@@ -61,8 +63,8 @@ CHECKS = [
         "Read users",
         marketo_users.USERS_PATH,
         {"pageSize": 1},
-        f"{marketo_users.ROLE_PERMISSIONS[0]} (Access API) and "
-        f"{marketo_users.ROLE_PERMISSIONS[1]} (Access Admin)",
+        " and ".join(marketo_users.ROLE_PERMISSIONS),
+        all_of=marketo_users.ROLE_PERMISSIONS,
     ),
     PermissionCheck(
         "usage",
@@ -105,6 +107,8 @@ def connection_check(client: MarketoClient) -> ConnectionReport:
 def _check(client: MarketoClient, check: PermissionCheck) -> dict:
     started = time.monotonic()
     result: dict[str, Any] = {"label": check.label, "role_permission": check.role_permission}
+    if check.all_of:
+        result["all_of"] = list(check.all_of)
     try:
         client.get(check.path, check.params)
     except AccessDenied as exc:

@@ -138,6 +138,32 @@ def test_the_instance_page_tells_the_admin_which_permission_to_add_for_activitie
     expect(result.get_by_role("row", name="Read leads")).to_contain_text("ok")
 
 
+@needs_shared_services
+def test_the_instance_page_names_both_permissions_reading_users_needs(
+    page, sandbox, celery_worker_process
+):
+    UserFactory(username="ada", role=Role.ADMIN)
+    instance = make_instance(
+        "Sandbox",
+        client_id=sandbox.client_id,
+        secret=sandbox.client_secret,
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+    )
+    sandbox.set_role(sandbox.client_id, sorted(EVERY_PERMISSION - {"Access Users"}))
+    sign_in(page, "ada")
+    page.goto(f"/instances/{instance.pk}/")
+    page.get_by_role("button", name="Test connection").click()
+    result = page.locator("#connection-test")
+    expect(result).to_contain_text("permissions missing", timeout=20_000)
+    row = result.get_by_role("row", name="Read users")
+    expect(row).to_contain_text("missing")
+    expect(row).to_contain_text(
+        "Add “Access User Management Api” and “Access Users” to the API user's role in Marketo"
+    )
+    expect(result.get_by_role("row", name="Read leads")).to_contain_text("ok")
+
+
 # --- the instance form and page (issue 15, item 5) ------------------------------------------
 
 LIMIT_FIELDS = ["calls_per_20s", "concurrent_calls", "daily_quota", "quota_share_percent"]

@@ -125,9 +125,8 @@ def test_a_role_that_cannot_read_users_is_told_both_permissions_to_add():
     assert test.status == ConnectionTest.Status.LIMITED
     users = test.permissions["users"]
     assert (users["state"], users["code"], users["label"]) == ("missing", "603", "Read users")
-    assert users["role_permission"] == (
-        "Access User Management Api (Access API) and Access Users (Access Admin)"
-    )
+    assert users["role_permission"] == "Access User Management Api and Access Users"
+    assert users["all_of"] == ["Access User Management Api", "Access Users"]
     assert {key: check["state"] for key, check in test.permissions.items() if key != "users"} == {
         "leads": "ok",
         "activities": "ok",
