@@ -8,11 +8,12 @@ from .contract import AdmissionTimeout, Budget, Lease, Priority, Wait
 
 # After a refusal a caller sleeps the time it was told plus a little jitter, so that callers
 # refused together do not all come back in the same millisecond. Interactive callers come
-# back within a few milliseconds, background ones only after 20 ms: when a slot frees, a
-# waiting person's call is normally the one that takes it.
+# back within a few milliseconds, background ones only after 50 ms: when a slot frees, a
+# waiting person's call is normally the one that takes it. (With 20 ms a busy machine and a
+# Redis cluster's slower round trips let background work win now and then.)
 RECHECK_DELAY = {
     Priority.INTERACTIVE: (0.0, 0.005),
-    Priority.BACKGROUND: (0.02, 0.06),
+    Priority.BACKGROUND: (0.05, 0.1),
 }
 # Refusals that cannot end early (no release or refund shortens them): when they outlast the
 # timeout, give up at once instead of holding a thread until the timeout.
