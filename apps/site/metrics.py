@@ -110,7 +110,10 @@ class DeploymentCollector(Collector):
             .annotate(calls=Sum("calls"))
             .values_list("instance", "calls")
         )
-        governor = shared_governor()
+        try:
+            governor = shared_governor()
+        except GovernorUnavailable:  # a Redis Cluster that cannot be reached at all
+            governor = None
         for instance in instances:
             names = labels[instance.pk]
             window_limit.add_metric(names, instance.calls_per_20s)
@@ -118,6 +121,8 @@ class DeploymentCollector(Collector):
             quota.add_metric(names, instance.daily_quota)
             marketo_today.add_metric(names, used_by_marketo.get(instance.pk, 0))
             try:
+                if governor is None:
+                    raise GovernorUnavailable("the governor cannot be reached")
                 state = governor.state(instance_budget(instance))
                 counters = stats.read(governor.counters(instance.pk))
             except GovernorUnavailable:

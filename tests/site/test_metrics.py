@@ -11,7 +11,7 @@ from apps.instances.client import marketo_client, shared_governor
 from apps.instances.models import MarketoInstance
 from apps.leads.models import LeadLookup
 from apps.marketo.errors import QuotaExhausted
-from apps.marketo.governor import Priority
+from apps.marketo.governor import GovernorUnavailable, Priority
 from apps.site.summaries import ledger_counted_today
 from apps.usage.models import LedgerEntry, UsageSync
 from tests.factories import UserFactory, make_instance
@@ -170,3 +170,20 @@ def test_requests_are_counted_by_view_method_and_status(client, metrics_on):
     assert value(families, requests, view="<unresolved>", method="GET", status="404") >= 1
     histogram = "marketo_admin_http_request_duration_seconds_count"
     assert value(families, histogram, view="livez", method="GET") >= 1
+
+
+def test_an_unreachable_governor_reads_as_down_and_the_rest_is_still_reported(
+    client, metrics_on, monkeypatch
+):
+    alpha = make_instance("Alpha")
+
+    def unreachable(*args, **kwargs):
+        raise GovernorUnavailable("the rate governor (Redis at redis:6379) is unreachable")
+
+    monkeypatch.setattr(type(shared_governor()), "state", unreachable)
+    families = scrape(client)
+    a = {"marketo_instance": "Alpha", "marketo_instance_id": str(alpha.pk)}
+    assert value(families, "marketo_admin_governor_up", **a) == 0
+    assert value(families, "marketo_admin_daily_quota", **a) == alpha.daily_quota
+    assert value(families, "marketo_admin_jobs", kind="asset_sync", state="queued", **a) == 0
+    assert not families["marketo_admin_calls_in_flight"].samples
