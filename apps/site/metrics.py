@@ -96,6 +96,11 @@ class DeploymentCollector(Collector):
             "Calls not admitted within their wait (retried later), by the last refusal's reason.",
             ["priority", "reason"],
         )
+        delayed = _counter(
+            "marketo_admin_governor_delayed",
+            "Calls admitted after waiting, by the reason they last waited for.",
+            ["priority", "reason"],
+        )
         waits = HistogramMetricFamily(
             "marketo_admin_governor_admission_wait_seconds",
             "How long admitted calls waited for the governor.",
@@ -136,13 +141,15 @@ class DeploymentCollector(Collector):
                 admitted.add_metric([*names, priority], calls)
             for (priority, reason), calls in counters.refused.items():
                 refused.add_metric([*names, priority, reason], calls)
+            for (priority, reason), calls in counters.delayed.items():
+                delayed.add_metric([*names, priority, reason], calls)
             for priority, histogram in counters.waits.items():
                 waits.add_metric([*names, priority], histogram.buckets, histogram.total)
             tokens.add_metric(names, counters.token_refreshes)
         yield up
         yield from gauges.values()
         yield from (blocked, window_limit, concurrency, quota, marketo_today)
-        yield from (admitted, refused, waits, tokens)
+        yield from (admitted, refused, delayed, waits, tokens)
 
     def _ledger(self, labels) -> Iterator[Metric]:
         calls = _counter(

@@ -129,6 +129,9 @@ def test_the_governors_figures_after_real_calls_match_the_ledger(
         if sample.name.endswith("_total")
     ]
     assert refused and set(refused) == {0}
+    delayed = "marketo_admin_governor_delayed_total"
+    assert value(families, delayed, priority="interactive", reason="cooldown", **ours) == 1
+    assert value(families, delayed, priority="interactive", reason="window", **ours) == 0
     wait = "marketo_admin_governor_admission_wait_seconds"
     assert value(families, f"{wait}_count", priority="interactive", **ours) == 6
     # The retry after the 606 waited out the 5 s cool-down; the others did not wait for it.

@@ -42,11 +42,14 @@ class BlockingAcquire:
         priority = Priority(priority)
         started = self._clock()
         deadline = started + timeout
+        waited_for = None  # the reason of the last refusal, if any
         while True:
             answer = self.try_acquire(budget, priority, lease_seconds=lease_seconds)
             if isinstance(answer, Lease):
-                self._count_quietly(budget, stats.admitted(priority, self._clock() - started))
+                waited = self._clock() - started
+                self._count_quietly(budget, stats.admitted(priority, waited, waited_for))
                 return answer
+            waited_for = answer.reason
             remaining = deadline - self._clock()
             if remaining <= 0 or (answer.reason in DEFINITE_REASONS and answer.seconds > remaining):
                 self._count_quietly(budget, stats.refused(priority, answer.reason))

@@ -1,5 +1,6 @@
-"""What the governor counts of its own work, for /metrics: admissions by priority, refusals
-by priority and reason, how long admitted calls waited, and token refreshes.
+"""What the governor counts of its own work, for /metrics: admissions by priority (and those
+that waited first, by what they waited for), refusals by priority and reason, how long
+admitted calls waited, and token refreshes.
 
 These are events of every process of the deployment, so they are kept where the governor
 keeps its daily counter (the Redis hash `mka:{i<id>}:stats`, the SQLite file's
@@ -28,14 +29,20 @@ def _bound(seconds: float) -> str:
     return "+Inf"
 
 
-def admitted(priority: Priority, waited_seconds: float) -> dict[str, float]:
-    """The counters an admission adds to: one admission, and its wait in the histogram."""
+def admitted(
+    priority: Priority, waited_seconds: float, waited_for: str | None = None
+) -> dict[str, float]:
+    """The counters an admission adds to: one admission, its wait in the histogram, and,
+    when it was refused first, the reason of its last refusal (`waited_for`)."""
     waited = max(0.0, float(waited_seconds))
-    return {
+    amounts: dict[str, float] = {
         f"admitted{_SEP}{priority.value}": 1,
         f"wait_bucket{_SEP}{priority.value}{_SEP}{_bound(waited)}": 1,
         f"wait_sum{_SEP}{priority.value}": waited,
     }
+    if waited_for:
+        amounts[f"delayed{_SEP}{priority.value}{_SEP}{waited_for}"] = 1
+    return amounts
 
 
 def refused(priority: Priority, reason: str) -> dict[str, float]:
@@ -56,6 +63,8 @@ class AdmissionStats:
 
     admitted: dict[str, float] = field(default_factory=dict)  # priority -> calls
     refused: dict[tuple[str, str], float] = field(default_factory=dict)  # (priority, reason)
+    # Admitted after waiting, by the reason of the last refusal: (priority, reason) -> calls
+    delayed: dict[tuple[str, str], float] = field(default_factory=dict)
     waits: dict[str, WaitHistogram] = field(default_factory=dict)  # priority -> histogram
     token_refreshes: float = 0
 
@@ -68,6 +77,7 @@ def read(counters: Mapping[str, float]) -> AdmissionStats:
         stats.admitted[p] = float(counters.get(f"admitted{_SEP}{p}", 0))
         for reason in sorted(WAIT_REASONS):
             stats.refused[(p, reason)] = float(counters.get(f"refused{_SEP}{p}{_SEP}{reason}", 0))
+            stats.delayed[(p, reason)] = float(counters.get(f"delayed{_SEP}{p}{_SEP}{reason}", 0))
         cumulative, buckets = 0.0, []
         for bound in [*map(repr, WAIT_BUCKETS), "+Inf"]:
             cumulative += float(counters.get(f"wait_bucket{_SEP}{p}{_SEP}{bound}", 0))

@@ -31,6 +31,7 @@ def test_acquire_counts_admissions_and_refusals_by_priority_and_reason(governor)
     assert figures.admitted == {"interactive": 1, "background": 1}
     assert figures.refused[("background", "concurrency")] == 1
     assert sum(figures.refused.values()) == 1
+    assert set(figures.delayed.values()) == {0}  # each admitted call was admitted at once
     histogram = figures.waits["background"]
     assert histogram.count == 1 and histogram.buckets[-1] == ("+Inf", 1)
 
@@ -40,7 +41,10 @@ def test_a_call_that_waited_for_the_window_lands_in_a_later_bucket(governor):
     governor.acquire(budget, INTERACTIVE, timeout=1)
     governor.acquire(budget, INTERACTIVE, timeout=2)  # waits for the first to fall out
 
-    histogram = stats.read(governor.counters(INSTANCE_ID)).waits["interactive"]
+    figures = stats.read(governor.counters(INSTANCE_ID))
+    assert figures.delayed[("interactive", "window")] == 1
+    assert sum(figures.delayed.values()) == 1
+    histogram = figures.waits["interactive"]
     buckets = dict(histogram.buckets)
     assert histogram.count == 2
     assert buckets["0.25"] == 1  # the first waited no time, the second at least 0.3 s
