@@ -14,7 +14,7 @@ from apps.marketo.errors import QuotaExhausted
 from apps.marketo.governor import GovernorUnavailable, Priority
 from apps.site.summaries import ledger_counted_today
 from apps.usage.models import LedgerEntry, UsageSync
-from tests.factories import UserFactory, make_instance
+from tests.factories import UserFactory, make_instance, make_sandbox_instance
 
 pytestmark = pytest.mark.django_db
 TOKEN = "a-long-random-metrics-token"
@@ -77,14 +77,7 @@ def test_only_reading_is_allowed(client, metrics_on):
 
 @pytest.fixture
 def sandbox_instance(sandbox):
-    instance = make_instance(
-        "Sandbox",
-        client_id=sandbox.client_id,
-        secret=sandbox.client_secret,
-        rest_url=sandbox.rest_url,
-        identity_url=sandbox.identity_url,
-    )
-    return MarketoInstance.objects.get(pk=instance.pk)
+    return MarketoInstance.objects.get(pk=make_sandbox_instance(sandbox).pk)
 
 
 @pytest.mark.parametrize("backend", ["redis", "sqlite"])
