@@ -10,6 +10,11 @@ case "${1:-web}" in
     # A lead search still waits for Marketo inside the request: up to 15 s for admission, then
     # 5 s to connect and 30 s to read (apps/marketo/timeouts.py). gunicorn's default 30 s
     # would kill the worker first and answer 502.
+    # The workers add up their request metrics for /metrics in one directory, emptied at
+    # each start (prometheus-client's multiprocess mode: apps/site/request_metrics.py).
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-multiproc}"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
     exec gunicorn marketo_admin.wsgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --timeout "${WEB_TIMEOUT:-75}" \

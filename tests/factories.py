@@ -53,3 +53,15 @@ def make_instance(name="Production", *, secret="s3cret-client-secret-0001", **fi
     return instance_create(
         actor=None, audit=AuditContext.system(), client_secret=secret, name=name, **fields
     )
+
+
+def make_sandbox_instance(sandbox, name="Sandbox", **fields):
+    """A stored instance that the test's sandbox serves, with its credentials."""
+    return make_instance(
+        name,
+        client_id=sandbox.client_id,
+        secret=sandbox.client_secret,
+        rest_url=sandbox.rest_url,
+        identity_url=sandbox.identity_url,
+        **fields,
+    )

@@ -6,6 +6,7 @@ one server or a Redis Cluster) or a SQLite file (the embedded default: the web, 
 beat of one machine); memory serves one process only.
 """
 
+import logging
 from functools import cache
 
 from django.conf import settings
@@ -16,14 +17,17 @@ from apps.instances import vault
 from apps.instances.credentials import instance_config
 from apps.instances.models import MarketoInstance
 from apps.marketo.client import MarketoClient
+from apps.marketo.config import InstanceConfig
 from apps.marketo.errors import CallNotMade
 from apps.marketo.governor import (
     Budget,
+    GovernorUnavailable,
     Priority,
     connect,
     memory_governor,
     redis_governor,
     sqlite_governor,
+    stats,
 )
 from apps.marketo.token_broker import (
     MemoryTokenStore,
@@ -34,6 +38,7 @@ from apps.marketo.token_broker import (
 )
 
 REDIS_TIMEOUT_SECONDS = 2
+logger = logging.getLogger(__name__)
 
 
 class InstanceDisabled(CallNotMade):
@@ -80,7 +85,15 @@ def shared_token_broker():
         store = SqliteTokenStore(settings.GOVERNOR_SQLITE_PATH, **sealed)
     else:
         store = MemoryTokenStore()
-    return TokenBroker(store, remember_secret=remember_secret)
+    return TokenBroker(store, remember_secret=remember_secret, on_refresh=_count_token_refresh)
+
+
+def _count_token_refresh(config: InstanceConfig) -> None:
+    """Counts a new access token in the governor's shared counters (/metrics reads them)."""
+    try:
+        shared_governor().count(config.instance_id, {stats.TOKEN_REFRESHES: 1})
+    except GovernorUnavailable as error:  # a lost count must not cost the call its token
+        logger.warning("the token refresh was not counted: %s", error)
 
 
 def instance_budget(instance: MarketoInstance) -> Budget:

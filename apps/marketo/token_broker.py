@@ -264,10 +264,14 @@ class TokenBroker:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         remember_secret: SecretSink = _keep_nothing,
+        on_refresh: Callable[[InstanceConfig], None] | None = None,
     ):
         self.store = store
         self._fetch, self._clock, self._sleep = fetch, clock, sleep
         self._remember_secret = remember_secret
+        # Told of each token the identity endpoint hands out (the governor counts them for
+        # /metrics, across every process: apps.instances.client).
+        self._on_refresh = on_refresh
         self.identity_calls = 0  # for tests and the load command
 
     def token(self, config: InstanceConfig) -> CachedToken:
@@ -312,4 +316,6 @@ class TokenBroker:
         self.identity_calls += 1
         answer = self._fetch(config)
         self._remember_secret(answer.value, owner=token_key(config))
+        if self._on_refresh is not None:
+            self._on_refresh(config)
         return answer

@@ -11,10 +11,19 @@ A fault spec is a JSON object:
     {"drop": "after"}                                    the call is carried out, then the
                                                          connection is closed: a write whose
                                                          answer is lost
+    {"error": "606", "client_id": "crm-sync", "times": 40}  the next 40 calls of that API
+                                                         user answer 606 (an error spike of
+                                                         one integration; any fault takes
+                                                         `client_id`)
+    {"identity": "refused", "client_id": "crm-sync"}     the identity service refuses that
+                                                         client id as if its secret were
+                                                         wrong (HTTP 401), others get tokens
     {"usage_dates": "date-time"}                         the usage and error statistics write
         each `date` as the instant the quota day starts ("2026-03-08T06:00:00Z"), as the
         Swagger file types it, instead of usage.md's YYYY-MM-DD (docs/marketo.md)
 `path` is a substring of the request path ("" or absent: every call but /_sandbox/);
+`client_id` limits a fault to the calls of one API user (the identity call's client_id, or
+the client whose token a REST call carries);
 a hang (or slow) answer is the call's real answer, given after the wait;
 `times` absent means until the faults are cleared (DELETE /_sandbox/faults); a
 `usage_dates` switch takes neither and lasts until then.
@@ -42,12 +51,13 @@ USAGE_DATE_FORMATS = ("date", "date-time")
 
 @dataclass
 class Fault:
-    kind: str  # error | http | drop | drop_after | hang | usage_dates
+    kind: str  # error | http | drop | drop_after | hang | identity_refused | usage_dates
     code: str | None = None
     status: int | None = None
     seconds: float = 0.0
     path: str = ""
     times: int | None = None
+    client_id: str = ""
 
     def describe(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
@@ -60,11 +70,18 @@ def parse_fault(spec: dict) -> Fault:
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError("times must be a positive integer")
-    common: dict[str, Any] = {"path": path, "times": times}
+    client_id = spec.get("client_id") or ""
+    if not isinstance(client_id, str):
+        raise ValueError("client_id must be an API user's client id")
+    common: dict[str, Any] = {"path": path, "times": times, "client_id": client_id}
     if "usage_dates" in spec:
         if spec["usage_dates"] not in USAGE_DATE_FORMATS:
             raise ValueError(f"usage_dates must be one of {', '.join(USAGE_DATE_FORMATS)}")
         return Fault("usage_dates", code=spec["usage_dates"])
+    if "identity" in spec:
+        if spec["identity"] != "refused":
+            raise ValueError('identity must be "refused"')
+        return Fault("identity_refused", **{**common, "path": path or "/identity/"})
     if "error" in spec:
         code = str(spec["error"])
         if not code.isdigit():
@@ -85,7 +102,7 @@ def parse_fault(spec: dict) -> Fault:
             if seconds < 0:
                 raise ValueError(f"{key} must be seconds >= 0")
             return Fault("hang", seconds=seconds, **common)
-    raise ValueError("a fault needs one of: error, http, drop, hang, slow")
+    raise ValueError("a fault needs one of: error, http, drop, hang, slow, identity")
 
 
 class FaultPlan:
@@ -122,10 +139,10 @@ class FaultPlan:
         with self._lock:
             return self._usage_dates is not None
 
-    def take(self, path: str) -> Fault | None:
+    def take(self, path: str, client_id: str = "") -> Fault | None:
         with self._lock:
             for fault in self._scripted:
-                if fault.path in path:
+                if fault.path in path and fault.client_id in ("", client_id):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times == 0:

@@ -14,7 +14,7 @@ from apps.sandbox.auth import TokenStore
 from apps.sandbox.clock import Clock
 from apps.sandbox.config import SandboxConfig
 from apps.sandbox.endpoints import build_router
-from apps.sandbox.endpoints.identity import token
+from apps.sandbox.endpoints.identity import identity_refused, token
 from apps.sandbox.endpoints.users import user_service_failure
 from apps.sandbox.envelope import MarketoError, error_body
 from apps.sandbox.faults import FaultPlan
@@ -101,7 +101,8 @@ class Instance:
         return Response(404, "Not Found", "text/plain")
 
     def _identity(self, request: Request) -> Response:
-        fault = self.faults.take(request.path)
+        client_id = request.form().get("client_id", [""])[0]
+        fault = self.faults.take(request.path, client_id)
         response = self._apply_fault(fault) if fault and fault.kind != "hang" else None
         if response is None:
             if fault:
@@ -134,7 +135,7 @@ class Instance:
         try:
             if self.config.latency_ms:
                 time.sleep(self._latency.uniform(*self.config.latency_ms) / 1000)
-            fault = self.faults.take(request.path)
+            fault = self.faults.take(request.path, request.user.client_id)
             if fault:
                 self.stats.record_fault()
                 if fault.kind == "hang":
@@ -193,6 +194,8 @@ class Instance:
             return Response(fault.status, http_error_page(fault.status), "text/html")
         if fault.kind == "drop":
             return Response(drop=True)
+        if fault.kind == "identity_refused":
+            return identity_refused()
         return None
 
     @staticmethod

@@ -1,11 +1,17 @@
+import hmac
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import Action, is_admin, may, require, user_role
 from apps.site.health import health_report
+from apps.site.metrics import metrics_text
 from apps.site.navigation import menu_for
 from apps.site.summaries import admins_to_ask, instance_summaries
 
@@ -60,3 +66,26 @@ def livez_view(request: HttpRequest) -> HttpResponse:
     """The web process answers: for a container's health check, which must not fail
     because a worker elsewhere is down."""
     return JsonResponse({"ok": True})
+
+
+@login_not_required
+@never_cache
+@require_safe
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """The deployment's figures for Prometheus (apps/site/metrics.py), to a scraper that
+    sends the bearer token METRICS_TOKEN; without that setting there is no such page."""
+    expected = settings.METRICS_TOKEN
+    if not expected:
+        raise Http404("metrics are off: METRICS_TOKEN is not set")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.encode()
+    ):
+        response = HttpResponse(
+            "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>\n",
+            status=401,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_LATEST)

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it times every answer, the middleware's own too (/metrics).
+    "apps.site.request_metrics.RequestMetricsMiddleware",
     "apps.core.middleware.ForeignRequestIdMiddleware",
     "django_guid.middleware.guid_middleware",
     # A view that fails because Redis is unreachable answers 503 with the reason, not 500.
@@ -272,6 +274,13 @@ GOVERNOR_BACKEND = env.str("GOVERNOR_BACKEND", default="redis" if GOVERNOR_REDIS
 GOVERNOR_SQLITE_PATH = Path(
     env.str("GOVERNOR_SQLITE_PATH", default=str(VAR_DIR / "governor.sqlite3"))
 )
+
+# --- Metrics -----------------------------------------------------------------------------
+# /metrics (Prometheus's text format) answers a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN it answers 404, as if it
+# did not exist. PROMETHEUS_MULTIPROC_DIR (set by docker/entrypoint.sh for gunicorn) adds up
+# the request metrics of a container's web workers. See README.md, "Metrics".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Outbound calls ----------------------------------------------------------------------
 # Instance URLs must be https to Marketo's hosts (*.mktorest.com, *.marketo.com) at public

@@ -32,8 +32,9 @@ STORAGES = {
 # HTTPS is terminated in front of the app, by a proxy that TRUSTED_PROXY_COUNT counts (the
 # base settings then trust its X-Forwarded-Proto).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# Health checks come over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+# Health checks and the Prometheus of the monitoring profile (docker/compose.yaml) come over
+# plain HTTP from inside the network; /metrics still needs its bearer token.
+SECURE_REDIRECT_EXEMPT = [r"^healthz", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -2,18 +2,14 @@ import time
 
 import pytest
 
-from tests.factories import make_instance
+from tests.factories import make_sandbox_instance
 
 
 @pytest.fixture
 def instance(db, sandbox):
     """An instance pointed at the sandbox, with its seeded asset tree."""
-    return make_instance(
-        "Sandbox",
-        client_id=sandbox.client_id,
-        secret=sandbox.client_secret,
-        rest_url=sandbox.rest_url,
-        identity_url=sandbox.identity_url,
+    return make_sandbox_instance(
+        sandbox,
         # Marketo's own limit, so that a first sync (which reads every program's tokens)
         # fits in one window: with less, the governor spreads it over task retries.
         calls_per_20s=100,

@@ -20,13 +20,27 @@ COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
 ENTRYPOINT = (DOCKER / "entrypoint.sh").read_text()
 DOCKERFILE = (DOCKER / "Dockerfile").read_text()
 APP_SERVICES = ["web", "worker", "beat"]
+MONITORING = {"prometheus", "grafana"}
 
 
 def test_the_compose_file_has_every_service_with_a_health_check():
     services = COMPOSE["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis", *MONITORING}
     for name, service in services.items():
         assert service["healthcheck"]["test"], name
+
+
+def test_prometheus_and_grafana_start_only_with_the_monitoring_profile():
+    for name, service in COMPOSE["services"].items():
+        assert service.get("profiles", []) == (["monitoring"] if name in MONITORING else []), name
+
+
+def test_the_monitoring_services_mount_files_that_exist():
+    for name in MONITORING:
+        for volume in COMPOSE["services"][name]["volumes"]:
+            source = volume.split(":", 1)[0]
+            if source.startswith("."):
+                assert (DOCKER / source).exists(), (name, source)
 
 
 def test_the_build_context_and_dockerfile_exist():
@@ -112,3 +126,12 @@ def test_governor_redis_url_reaches_the_app_services_and_is_empty_by_default():
     for name in APP_SERVICES:
         assert services[name]["environment"]["GOVERNOR_REDIS_URL"] == cluster
     assert "# GOVERNOR_REDIS_URL=redis+cluster://" in (DOCKER / "example.env").read_text()
+
+
+def test_the_metrics_token_reaches_web_and_prometheus_and_web_answers_to_its_name():
+    services = _compose_config(METRICS_TOKEN="a-token")["services"]
+    assert services["web"]["environment"]["METRICS_TOKEN"] == "a-token"
+    assert services["prometheus"]["environment"]["METRICS_TOKEN"] == "a-token"
+    # Prometheus scrapes http://web:8000/metrics: Django must accept that host name.
+    assert "web" in services["web"]["environment"]["ALLOWED_HOSTS"].split(",")
+    assert "web:8000" in (DOCKER / "prometheus" / "prometheus.yml").read_text()

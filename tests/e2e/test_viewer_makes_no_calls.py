@@ -13,7 +13,7 @@ from apps.instances.services import grant_set
 from apps.usage.models import LedgerEntry
 from tests.assets.conftest import run_sync
 from tests.e2e.conftest import sign_in
-from tests.factories import UserFactory, make_instance
+from tests.factories import UserFactory, make_sandbox_instance
 
 MAX_PAGES = 60
 # Leaving, the Django admin (a viewer gets its sign-in page) and files: not pages to walk.
@@ -22,14 +22,7 @@ NOT_WALKED = ("/accounts/logout", "/admin/", "/api/", ".csv")
 
 @pytest.fixture
 def mirrored(sandbox, role_groups):
-    instance = make_instance(
-        "Sandbox",
-        client_id=sandbox.client_id,
-        secret=sandbox.client_secret,
-        rest_url=sandbox.rest_url,
-        identity_url=sandbox.identity_url,
-        calls_per_20s=100,
-    )
+    instance = make_sandbox_instance(sandbox, calls_per_20s=100)
     run_sync(asset_sync_start(instance=instance, audit=AuditContext.system()).pk)
     vera = UserFactory(username="vera", role=Role.VIEWER)
     grant_set(instance=instance, user=vera, role="viewer", actor=None, audit=AuditContext.system())

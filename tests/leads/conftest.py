@@ -3,7 +3,7 @@ import pytest
 from apps.audit.context import AuditContext
 from apps.core.permissions import Role
 from apps.instances.services import grant_set
-from tests.factories import UserFactory, make_instance
+from tests.factories import UserFactory, make_sandbox_instance
 
 
 def sandbox_emails(sandbox, count, *, start=0):
@@ -17,14 +17,7 @@ def missing_emails(count):
 
 
 def sandbox_instance_for(sandbox, *users, name="Sandbox", **fields):
-    instance = make_instance(
-        name,
-        client_id=sandbox.client_id,
-        secret=sandbox.client_secret,
-        rest_url=sandbox.rest_url,
-        identity_url=sandbox.identity_url,
-        **fields,
-    )
+    instance = make_sandbox_instance(sandbox, name, **fields)
     for user in users:
         grant_set(
             instance=instance, user=user, role="operator", actor=None, audit=AuditContext.system()

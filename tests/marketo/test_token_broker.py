@@ -210,3 +210,18 @@ def test_a_refresher_killed_holding_the_lock_delays_the_others_by_the_lock_time_
     broker = TokenBroker(make_store(), fetch=FakeIdentity([("tok-1:ab", 3599)]))
     assert broker.token(CONFIG).value == "tok-1:ab"
     assert 0.3 < time.monotonic() - started < 2
+
+
+def test_each_token_the_identity_endpoint_hands_out_is_announced_once():
+    refreshed = []
+    broker = TokenBroker(
+        MemoryTokenStore(),
+        fetch=FakeIdentity([("first", 3600), ("second", 3600)]),
+        on_refresh=lambda config: refreshed.append(config.instance_id),
+    )
+    broker.token(CONFIG)
+    broker.token(CONFIG)  # cached: no identity call, nothing announced
+    assert refreshed == [7]
+    broker.invalidate(CONFIG, "first")
+    assert broker.token(CONFIG).value == "second"
+    assert refreshed == [7, 7]

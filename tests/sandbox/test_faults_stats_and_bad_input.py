@@ -7,6 +7,8 @@ import time
 import pytest
 import requests
 
+from tests.sandbox.conftest import get_token, identity_answer
+
 
 def code(response):
     return response.json()["errors"][0]["code"]
@@ -107,3 +109,34 @@ def test_a_client_that_resets_its_connection_is_not_reported_as_an_error(sandbox
             client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     time.sleep(0.3)  # the handler threads meet the reset
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_error_spike_hits_one_api_user_and_spares_the_others(sandbox, api):
+    sandbox.script_fault(error="606", client_id=sandbox.client_id, times=2)
+    other = requests.Session()
+    other.headers["Authorization"] = "Bearer " + get_token(
+        sandbox, client_id="sync-client", client_secret="sync-secret"
+    )
+    url = f"{sandbox.rest_url}/v1/leads.json"
+    query = {"filterType": "id", "filterValues": "1"}
+    assert other.get(url, params=query, timeout=5).json()["success"] is True
+    for _ in range(2):
+        assert api.get(url, params=query, timeout=5).json()["errors"][0]["code"] == "606"
+    assert api.get(url, params=query, timeout=5).json()["success"] is True  # the spike ended
+
+
+def test_identity_can_refuse_one_client_id_as_if_its_secret_were_wrong(sandbox):
+    sandbox.script_fault(identity="refused", client_id="sync-client")
+    refused = identity_answer(sandbox, client_id="sync-client", client_secret="sync-secret")
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "unauthorized",
+        "error_description": "Bad client credentials",
+    }
+    assert identity_answer(sandbox).status_code == 200  # the other API user still signs in
+
+
+@pytest.mark.parametrize("spec", [{"identity": "accepted"}, {"error": "606", "client_id": 7}])
+def test_bad_per_client_faults_are_refused_with_the_reason(sandbox, spec):
+    answer = requests.post(f"{sandbox.base_url}/_sandbox/faults", json=spec, timeout=5)
+    assert answer.status_code == 400

@@ -19,6 +19,7 @@ from collections.abc import Callable
 import redis
 from redis.cluster import RedisCluster
 
+from . import stats
 from .contract import (
     BUSY_CODES,
     QUOTA_CODE,
@@ -101,4 +102,5 @@ __all__ = [
     "quota_day",
     "redis_governor",
     "sqlite_governor",
+    "stats",
 ]

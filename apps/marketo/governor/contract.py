@@ -6,6 +6,7 @@ daily quota that resets at midnight US Central. A `Budget` is this product's sha
 """
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypedDict, runtime_checkable
 
@@ -174,6 +175,13 @@ class Governor(Protocol):
     def set_daily_used(self, budget: Budget, count: int) -> None: ...
 
     def ping(self) -> None: ...
+
+    # Named counters of the instance that only grow (governor/stats.py names them): what
+    # the governor counts of its own work, kept with its state so that every process's
+    # events add up in one place. `count` adds `amounts`; `counters` reads them all.
+    def count(self, instance_id: int, amounts: Mapping[str, float]) -> None: ...
+
+    def counters(self, instance_id: int) -> dict[str, float]: ...
 
 
 def lease_length(budget: Budget, lease_seconds: float | None) -> float:

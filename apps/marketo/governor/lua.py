@@ -9,6 +9,7 @@ on the node that holds the instance's slot; each instance is then timed by that 
   KEYS cooldown string "until" (epoch seconds), set by a 606/615, expires with the cool-down
   KEYS blocked  string "until" (epoch seconds), set by a 607, expires at Chicago midnight
   KEYS penalty  hash {shrunk_to, at}: the shrunk window budget and when it was shrunk
+  KEYS stats    hash of named counters that only grow (governor/stats.py), never expires
 Times are passed around as strings with microseconds: a Lua number returned to Redis would
 be truncated to an integer.
 """
@@ -161,4 +162,12 @@ if count > tonumber(redis.call('GET', KEYS[1]) or '0') then
   redis.call('SET', KEYS[1], count, 'EX', tonumber(ARGV[2]))
 end
 return tonumber(redis.call('GET', KEYS[1]) or '0')
+"""
+
+# KEYS: stats. ARGV: name, amount, name, amount, ... Adds each amount to its counter.
+COUNT = """
+for i = 1, #ARGV, 2 do
+  redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+return 0
 """

@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import policy
@@ -68,6 +68,7 @@ class MemoryGovernor(BlockingAcquire):
         self._sleep = sleep
         self._lock = threading.Lock()
         self._instances: dict[int, _InstanceState] = {}
+        self._counters: dict[int, dict[str, float]] = {}
 
     def _state_of(self, instance_id: int) -> _InstanceState:
         return self._instances.setdefault(instance_id, _InstanceState())
@@ -163,6 +164,16 @@ class MemoryGovernor(BlockingAcquire):
         with self._lock:
             state = self._state_of(budget.instance_id)
             state.daily = {day.key: max(state.daily.get(day.key, 0), int(count))}
+
+    def count(self, instance_id: int, amounts: Mapping[str, float]) -> None:
+        with self._lock:
+            counters = self._counters.setdefault(instance_id, {})
+            for name, amount in amounts.items():
+                counters[name] = counters.get(name, 0.0) + float(amount)
+
+    def counters(self, instance_id: int) -> dict[str, float]:
+        with self._lock:
+            return dict(self._counters.get(instance_id, {}))
 
     def ping(self) -> None:
         return None

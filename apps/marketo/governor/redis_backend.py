@@ -13,7 +13,7 @@ slot, on one node, and every script runs there atomically, timed by that node's 
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import unquote
@@ -124,6 +124,11 @@ def instance_keys(instance_id: int, day: str) -> list[str]:
     ]
 
 
+def stats_key(instance_id: int) -> str:
+    """The hash of the instance's counters (governor/stats.py), in the instance's slot."""
+    return f"mka:{{i{instance_id}}}:stats"
+
+
 def _where(client: redis.Redis | RedisCluster) -> str:
     if isinstance(client, RedisCluster):
         return "Redis Cluster at " + ",".join(sorted(node.name for node in client.get_nodes()))
@@ -166,6 +171,7 @@ class RedisGovernor(BlockingAcquire):
         self._penalize = client.register_script(lua.PENALIZE)
         self._state = client.register_script(lua.STATE)
         self._raise_daily = client.register_script(lua.RAISE_DAILY)
+        self._count = client.register_script(lua.COUNT)
 
     @_fail_closed
     def try_acquire(
@@ -259,6 +265,19 @@ class RedisGovernor(BlockingAcquire):
         self._raise_daily(
             keys=[daily], args=[int(count), math.ceil(day.seconds_left) + DAY_SECONDS]
         )
+
+    @_fail_closed
+    def count(self, instance_id: int, amounts: Mapping[str, float]) -> None:
+        args: list[str] = []
+        for name, amount in amounts.items():
+            args += [name, repr(float(amount))]
+        if args:
+            self._count(keys=[stats_key(instance_id)], args=args)
+
+    @_fail_closed
+    def counters(self, instance_id: int) -> dict[str, float]:
+        raw: dict[Any, Any] = self._redis.hgetall(stats_key(instance_id))
+        return {_text(name): float(_text(value)) for name, value in raw.items()}
 
     @_fail_closed
     def ping(self) -> None:

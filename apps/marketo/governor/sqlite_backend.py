@@ -12,7 +12,7 @@ a deployment shares Redis TIME.
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from os import PathLike
@@ -76,6 +76,13 @@ END;
 -- A file written before the count existed (the rows are counted once, when it is added).
 INSERT OR IGNORE INTO governor_admission_count
     SELECT instance_id, count(*) FROM governor_admission GROUP BY instance_id;
+-- Named counters that only grow (governor/stats.py): admissions, refusals, waits, tokens.
+CREATE TABLE IF NOT EXISTS governor_counter (
+    instance_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (instance_id, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS governor_instance (
     instance_id INTEGER PRIMARY KEY,
     cooldown_until REAL NOT NULL DEFAULT 0,
@@ -349,6 +356,29 @@ class SqliteGovernor(BlockingAcquire):
             )
 
         self._file.run(raise_count)
+
+    @_fail_closed
+    def count(self, instance_id: int, amounts: Mapping[str, float]) -> None:
+        rows = [(instance_id, name, float(amount)) for name, amount in amounts.items()]
+
+        def add(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "INSERT INTO governor_counter VALUES (?, ?, ?) ON CONFLICT (instance_id, name) "
+                "DO UPDATE SET value = value + excluded.value",
+                rows,
+            )
+
+        self._file.run(add)
+
+    @_fail_closed
+    def counters(self, instance_id: int) -> dict[str, float]:
+        def read(db: sqlite3.Connection) -> dict[str, float]:
+            rows = db.execute(
+                "SELECT name, value FROM governor_counter WHERE instance_id = ?", (instance_id,)
+            )
+            return {name: float(value) for name, value in rows}
+
+        return self._file.run(read)
 
     @_fail_closed
     def ping(self) -> None:

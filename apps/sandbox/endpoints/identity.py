@@ -5,6 +5,11 @@ from __future__ import annotations
 from apps.sandbox.routing import Response
 
 
+def identity_refused() -> Response:
+    # error-codes.md: the Identity endpoint answers HTTP 401 for a bad client id or secret.
+    return Response(401, {"error": "unauthorized", "error_description": "Bad client credentials"})
+
+
 def token(instance, request) -> Response:
     params = request.form()
     grant_type = params.get("grant_type", [""])[0]
@@ -22,8 +27,5 @@ def token(instance, request) -> Response:
         )
     user = instance.tokens.authenticate(client_id, client_secret)
     if user is None:
-        # error-codes.md: the Identity endpoint answers HTTP 401 for a bad client id or secret.
-        return Response(
-            401, {"error": "unauthorized", "error_description": "Bad client credentials"}
-        )
+        return identity_refused()
     return Response(200, instance.tokens.issue(user))
