@@ -179,6 +179,7 @@ def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | N
         ("usage-users", f"/usage/instances/{instance}/users/", None),
         ("usage-errors", f"/usage/instances/{instance}/errors/", None),
         ("usage-calls", f"/usage/instances/{instance}/calls/", None),
+        ("marketo-users", f"/integrations/instances/{instance}/api-users/", None),
         ("audit", "/audit/", None),
         ("users", "/users/", None),
         ("user-new", "/users/new/", None),
