@@ -14,6 +14,8 @@ from apps.assets.services import asset_sync_start
 from apps.audit.context import AuditContext
 from apps.instances.models import MarketoInstance
 from apps.instances.services import instance_create, instance_update
+from apps.integrations.models import UserSync
+from apps.integrations.services import user_sync_start
 from apps.sandbox import ApiUser, start_sandbox
 from apps.usage.models import UsageSync
 from apps.usage.services import usage_sync_start
@@ -85,11 +87,13 @@ def demo_instance_register():
 
 
 def demo_first_syncs_queue(instance) -> None:
-    """Queue the first asset sync and usage back-fill of a new demo instance, so that a new
-    user finds the asset browser and the usage reports filled. The worker takes them when
-    it starts (the broker keeps the messages)."""
+    """Queue the first asset sync, usage back-fill and reading of Marketo's users of a new
+    demo instance, so that a new user finds the asset browser, the usage reports and the
+    API users filled. The worker takes them when it starts (the broker keeps the messages)."""
     if not AssetSync.objects.filter(instance=instance).exists():
         asset_sync_start(instance=instance, audit=AuditContext.system())
+    if not UserSync.objects.filter(instance=instance).exists():
+        user_sync_start(instance=instance, audit=AuditContext.system())
     if not UsageSync.objects.filter(instance=instance).exists():
         usage_sync_start(
             instance=instance, kind=UsageSync.Kind.BACKFILL, audit=AuditContext.system()

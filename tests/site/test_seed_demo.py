@@ -7,6 +7,7 @@ from django.core.management import call_command
 from apps.assets.models import AssetSync
 from apps.instances import vault
 from apps.instances.models import MarketoInstance
+from apps.integrations.models import UserSync
 from apps.usage.models import UsageSync
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,8 @@ def test_the_demo_gets_an_admin_a_sandbox_instance_and_its_first_syncs(
     assert secret in (tmp_path / "sandbox_demo.json").read_text()
     assert AssetSync.objects.filter(instance=instance).count() == 1
     assert UsageSync.objects.filter(instance=instance, kind="backfill").count() == 1
-    assert len(queued) == 2
+    assert UserSync.objects.filter(instance=instance).count() == 1
+    assert len(queued) == 3
     assert get_user_model().objects.get(username="admin").is_superuser
     password_line = next(line for line in out.getvalue().splitlines() if "password:" in line)
     assert len(password_line.split()[-1]) >= 12
@@ -35,3 +37,4 @@ def test_the_demo_gets_an_admin_a_sandbox_instance_and_its_first_syncs(
     assert "password:" not in again.getvalue()
     assert MarketoInstance.objects.count() == 1
     assert AssetSync.objects.count() == 1 and UsageSync.objects.count() == 1
+    assert UserSync.objects.count() == 1
