@@ -1,3 +1,5 @@
+import math
+
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +24,7 @@ from apps.leads import detail, downloads, selectors, services
 from apps.leads.models import LeadLookup
 from apps.leads.parsing import LOOKUP_BODIES, MAX_BODY_BYTES, BadInput, split_pasted
 from apps.marketo import leads as marketo_leads
-from apps.marketo.errors import CallProblem, InvalidRequest
+from apps.marketo.errors import CallProblem, InvalidRequest, RetryLater
 from apps.marketo.leads import TooManyMatches
 from apps.marketo.wording import call_problem_message
 
@@ -30,6 +32,19 @@ from apps.marketo.wording import call_problem_message
 class ServiceUnavailable(exceptions.APIException):
     status_code = 503
     default_code = "marketo_unavailable"
+
+
+class BudgetSpent(exceptions.APIException):
+    """The instance's API budget (its window, calls in flight or day) is spent for now: 429
+    with Retry-After, the answer HTTP clients already back off on. Marketo is not down, and
+    no call was made."""
+
+    status_code = 429
+    default_code = "marketo_budget_spent"
+
+    def __init__(self, detail: str, wait: float):
+        super().__init__(detail)
+        self.wait = max(1, math.ceil(wait))  # DRF's handler sends it as Retry-After
 
 
 @extend_schema_field(
@@ -131,6 +146,8 @@ def _call(fn, **kwargs):
             raise exceptions.ValidationError({"filterValues": [message]}) from exc
         if isinstance(exc, InvalidRequest):  # Marketo refused what was asked for
             raise exceptions.ValidationError({"non_field_errors": [message]}) from exc
+        if isinstance(exc, RetryLater):
+            raise BudgetSpent(message, exc.seconds) from exc
         raise ServiceUnavailable(message) from exc
 
 

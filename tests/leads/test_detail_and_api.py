@@ -7,9 +7,11 @@ import pytest
 from apps.accounts.selectors import profile_get
 from apps.assets.models import AssetType, MirroredAsset
 from apps.audit.models import AuditEvent
+from apps.instances.client import instance_budget, shared_governor
 from apps.leads.detail import lead_memberships, lead_name, program_status_notes
 from apps.leads.models import LeadLookup
 from apps.leads.services import lead_lookup_run
+from apps.marketo.governor import Lease, Priority
 from tests.factories import UserFactory
 from tests.leads.conftest import missing_emails, sandbox_emails
 
@@ -297,3 +299,22 @@ def test_the_openapi_schema_documents_the_headers_parameter_of_each_csv(client):
         parameters = paths[f"/api/v1/lead-lookups/{{id}}/{name}"]["get"]["parameters"]
         (headers,) = [item for item in parameters if item["name"] == "headers"]
         assert headers["schema"]["enum"] == ["api"] and "display names" in headers["description"]
+
+
+def test_api_answers_429_with_retry_after_while_the_instances_budget_is_spent(
+    api_client, otto, instance, sandbox
+):
+    governor, budget = shared_governor(), instance_budget(instance)
+    for _ in range(budget.calls_per_window):  # the whole window, as other work would
+        lease = governor.try_acquire(budget, Priority.INTERACTIVE)
+        assert isinstance(lease, Lease)
+        governor.release(lease)
+    calls_before = sandbox.stats()["calls"]
+    api_client.force_authenticate(otto)
+    response = api_client.get(
+        f"/api/v1/instances/{instance.pk}/leads/", {"filterType": "email", "filterValues": "a@b.c"}
+    )
+    assert response.status_code == 429
+    assert response.json()["code"] == "marketo_budget_spent"
+    assert 1 <= int(response["Retry-After"]) <= budget.window_seconds + 1
+    assert sandbox.stats()["calls"] == calls_before  # nothing was sent to Marketo
