@@ -63,7 +63,7 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = _user_zone(request.user)
+        zone = user_zone(request.user)
         if zone:
             timezone.activate(zone)
         else:
@@ -71,13 +71,15 @@ class UserTimezoneMiddleware:
         return self.get_response(request)
 
 
-def _user_zone(user):
+def user_zone(user):
+    """The zone the user chose (or took from the browser), or None: one reading for the
+    pages and for what is sent to them (e-mails)."""
     profile = getattr(user, "profile", None) if user.is_authenticated else None
     if profile is None or not profile.time_zone:
         return None
     try:
         return zoneinfo.ZoneInfo(profile.time_zone)
-    except zoneinfo.ZoneInfoNotFoundError:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # ValueError: not a zone's name
         return None
 
 

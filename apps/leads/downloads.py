@@ -36,11 +36,7 @@ def found_csv(lookup, columns: list[str], *, api_names: bool = False):
     """Datetime fields in the viewer's zone with the offset, as the page shows them (Marketo
     writes them in UTC); every other value as Marketo wrote it."""
     zone = timezone.get_current_timezone()  # the rows are written after the view returns
-    moments = {
-        name
-        for name in columns
-        if (lookup.field_info.get(name) or {}).get("type") == metadata.MOMENT_TYPE
-    }
+    moments = metadata.moment_fields(lookup, columns)
 
     def cell(name, value):
         when = marketo_time(value) if name in moments else None

@@ -16,6 +16,14 @@ FALLBACK_CHOICES = [("email", "Email Address")]
 # day, the same in every zone, and stays as Marketo writes it.
 MOMENT_TYPE = "datetime"
 
+
+def moment_fields(lookup, names) -> set[str]:
+    """Those of `names` that the lookup's describe typed as moments."""
+    return {
+        name for name in names if (lookup.field_info.get(name) or {}).get("type") == MOMENT_TYPE
+    }
+
+
 # Marketo's standard lead fields (help/rest-api/lead-database-fields.md); the rest of what
 # describe lists was added by the instance's admins.
 STANDARD_FIELDS = {

@@ -312,10 +312,11 @@ def _results_context(request: HttpRequest, lookup):
 
 def _cells(row, columns: list[str], lookup) -> list:
     """A row's cells, moments in the viewer's zone with the zone shown, then the lead's id."""
+    moments = metadata.moment_fields(lookup, columns)
     cells: list = []
     for name in columns:
         value = row.data.get(name)
-        if (lookup.field_info.get(name) or {}).get("type") == metadata.MOMENT_TYPE:
+        if name in moments:
             when = marketo_time(value)
             value = moment(when) if when else value
         cells.append(value)

@@ -2,7 +2,7 @@
 
 import logging
 import time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, tzinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +14,7 @@ from django.utils import timezone
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core import jobs
+from apps.core.middleware import user_zone
 from apps.core.permissions import Role
 from apps.instances.client import (
     instance_budget,
@@ -229,15 +230,7 @@ def email_configured() -> bool:
     return bool(settings.EMAIL_HOST)
 
 
-def _zone_of(user) -> ZoneInfo:
-    profile = getattr(user, "profile", None)
-    try:
-        return ZoneInfo(profile.time_zone) if profile and profile.time_zone else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _quota_alert_text(status, day, zone: ZoneInfo) -> str:
+def _quota_alert_text(status, day, zone: tzinfo) -> str:
     def at(moment) -> str:
         local, central = moment.astimezone(zone), moment.astimezone(CHICAGO)
         return f"{local:%H:%M} {local.tzname()} your time ({central:%H:%M} {central.tzname()})"
@@ -285,7 +278,7 @@ def quota_alert_check(*, instance, now: float | None = None) -> bool:
     # One message each, so that each admin reads the times in their own zone.
     send_mass_mail(
         [
-            (subject, _quota_alert_text(status, day, _zone_of(admin)), None, [admin.email])
+            (subject, _quota_alert_text(status, day, user_zone(admin) or UTC), None, [admin.email])
             for admin in recipients
         ],
         fail_silently=False,
