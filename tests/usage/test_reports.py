@@ -6,6 +6,7 @@ from django.core import mail
 
 from apps.audit.context import AuditContext
 from apps.core.permissions import Role
+from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
 from apps.usage import selectors
 from apps.usage.days import today
@@ -216,6 +217,10 @@ def test_every_table_exports_to_csv(client_for, admin_user, instance, path, head
 
 @pytest.mark.django_db
 def test_the_all_instances_page_shows_each_instances_day(client_for, admin_user, instance):
+    # A quota 1,234 calls cannot exhaust at any pace the forecast can see (it takes at least
+    # a minute of the day): with 50,000, the first half hour after midnight Central forecast
+    # a run-out, and the page rightly said so.
+    MarketoInstance.objects.filter(pk=instance.pk).update(daily_quota=2_000_000)
     UsageDay.objects.create(instance=instance, date=today(), api_user="crm@x", calls=1234)
     ErrorDay.objects.create(instance=instance, date=today(), code="606", count=7)
     html = client_for(admin_user).get("/usage/").content.decode()
