@@ -1,8 +1,12 @@
 """The instance's Marketo users, roles and workspaces, as the User Management API lists them
-(help/rest-api/user-management.md), and the runs that read them."""
+(help/rest-api/user-management.md), and the runs that read them; and the integrations the
+admins name, with the API users each one calls with and its daily budget."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from apps.core.jobs import TrackedJob
 
@@ -130,3 +134,102 @@ class UserSync(TrackedJob):
 
     def __str__(self) -> str:
         return f"{self.instance_id} {self.status}"
+
+
+# An integration's budget warns at this share of it, and is critical at the second, unless an
+# admin chose other thresholds.
+DEFAULT_BUDGET_WARN_PERCENT = 80
+DEFAULT_BUDGET_CRITICAL_PERCENT = 100
+
+
+class Integration(models.Model):
+    """A system that calls Marketo (a CRM sync, a webinar connector, a data warehouse tap),
+    with one or more API users, on one or more instances. Named by the admins: Marketo knows
+    only the API users."""
+
+    name = models.CharField(max_length=120, unique=True)
+    purpose = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_integrations",
+        help_text="A user of marketo-admin who answers for it.",
+    )
+    owner_email = models.EmailField(
+        blank=True, help_text="Or the address of someone who does not use marketo-admin."
+    )
+    # A daily budget on each instance the integration calls: a number of calls, or a share of
+    # that instance's daily quota (one or neither, never both).
+    budget_calls = models.PositiveIntegerField(
+        "budget (calls a day)", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    budget_percent = models.PositiveSmallIntegerField(
+        "budget (share of the quota)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    warn_percent = models.PositiveSmallIntegerField(
+        default=DEFAULT_BUDGET_WARN_PERCENT,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Warn when a day's calls reach this share of the budget.",
+    )
+    critical_percent = models.PositiveSmallIntegerField(
+        default=DEFAULT_BUDGET_CRITICAL_PERCENT,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="Critical when a day's calls reach this share of the budget.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_calls__isnull=True) | Q(budget_percent__isnull=True),
+                name="integration_budget_in_calls_or_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(warn_percent__lte=F("critical_percent")),
+                name="integration_warns_before_critical",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def budget_on(self, instance) -> int | None:
+        """The calls a day this integration may make on `instance`; None without a budget."""
+        if self.budget_calls is not None:
+            return self.budget_calls
+        if self.budget_percent is not None:
+            return instance.daily_quota * self.budget_percent // 100
+        return None
+
+
+class IntegrationApiUser(models.Model):
+    """An API user of one instance, mapped to the integration that calls with it. An API
+    user belongs to one integration at most; one not mapped is "unassigned"."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="api_users")
+    instance = models.ForeignKey(
+        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="integration_api_users"
+    )
+    # As the usage statistics name it (MarketoUser.userid, or a name seen only in usage).
+    userid = models.CharField(max_length=254)
+    mapped_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instance", "userid"]
+        constraints = [
+            # Marketo's figures spell the same user in more than one case (usage.md vs the
+            # user list), so the mapping compares them without case.
+            models.UniqueConstraint(
+                "instance", Lower("userid"), name="one_integration_per_api_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.userid} → {self.integration_id}"

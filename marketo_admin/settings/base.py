@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "apps.leads",
     "apps.assets",
     "apps.integrations",
+    "apps.alerts",
     "apps.site",
 ]
 
