@@ -6,7 +6,14 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Sum
 
-from apps.integrations.models import MarketoRole, MarketoUser, UserSync
+from apps.instances.models import MarketoInstance
+from apps.integrations.models import (
+    Integration,
+    IntegrationApiUser,
+    MarketoRole,
+    MarketoUser,
+    UserSync,
+)
 from apps.usage.days import today
 from apps.usage.models import UsageDay
 
@@ -99,3 +106,52 @@ def last_user_sync(*, instance) -> UserSync | None:
 
 def last_successful_user_sync(*, instance) -> UserSync | None:
     return instance.user_syncs.filter(status=UserSync.Status.SUCCEEDED).first()
+
+
+# --- integrations' budgets ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """One integration's calls on one instance on one quota day against its budget."""
+
+    integration: Integration
+    instance: MarketoInstance
+    calls: int  # Marketo's figures for its API users on that instance, as of the last sync
+    budget: int
+
+    @property
+    def percent(self) -> float:
+        return self.calls * 100 / self.budget
+
+    @property
+    def level(self) -> str:
+        """ "ok", "warning" or "critical", by the integration's thresholds."""
+        if self.calls * 100 >= self.integration.critical_percent * self.budget:
+            return "critical"
+        if self.calls * 100 >= self.integration.warn_percent * self.budget:
+            return "warning"
+        return "ok"
+
+
+def budget_statuses(*, instance, day: date | None = None) -> list[BudgetStatus]:
+    """Every integration with a budget and API users on `instance`: its calls on the quota
+    day `day` (today by default), by name."""
+    on = day or today()
+    mapped: dict[int, set[str]] = {}
+    integrations: dict[int, Integration] = {}
+    for row in IntegrationApiUser.objects.filter(instance=instance).select_related("integration"):
+        integrations[row.integration_id] = row.integration
+        mapped.setdefault(row.integration_id, set()).add(row.userid.lower())
+    calls = UsageDay.objects.filter(instance=instance, date=on).values_list("api_user", "calls")
+    spent: dict[int, int] = dict.fromkeys(mapped, 0)
+    for userid, count in calls:
+        for integration_id, userids in mapped.items():
+            if userid.lower() in userids:
+                spent[integration_id] += count
+    statuses = []
+    for integration_id, integration in integrations.items():
+        budget = integration.budget_on(instance)
+        if budget:
+            statuses.append(BudgetStatus(integration, instance, spent[integration_id], budget))
+    return sorted(statuses, key=lambda status: status.integration.name.lower())
