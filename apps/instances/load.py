@@ -8,6 +8,7 @@ import multiprocessing
 import statistics
 import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,8 +143,18 @@ def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: st
     return result
 
 
+class ChildFailed(RuntimeError):
+    """A load process failed: its traceback, as the child printed it."""
+
+
 def _child(queue, *args) -> None:
-    queue.put(run_process(*args))
+    # The parent waits on the queue: a child that failed says so with its traceback, rather
+    # than leaving the parent to wait out its timeout and report an empty queue.
+    try:
+        queue.put(("ok", run_process(*args)))
+    except BaseException:
+        queue.put(("failed", traceback.format_exc()))
+        raise
 
 
 def run_load(
@@ -166,8 +177,15 @@ def run_load(
     for _, child in children:
         child.start()
     results = [LoadResult() for _ in groups]
-    for index, _ in children:
-        results[index].merge(queues[index].get(timeout=seconds + 120))
-    for _, child in children:
-        child.join(timeout=30)
+    try:
+        for index, _ in children:
+            outcome, value = queues[index].get(timeout=seconds + 120)
+            if outcome == "failed":
+                raise ChildFailed(f"a load process failed:\n{value}")
+            results[index].merge(value)
+    finally:
+        for _, child in children:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.kill()
     return results

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.instances.client import instance_budget
+from apps.instances.load import ChildFailed, LoadGroup, run_load
 from apps.instances.models import MarketoInstance
 from apps.marketo.governor import redis_governor
 from apps.usage.models import LedgerEntry
@@ -124,3 +125,15 @@ def test_marketo_load_on_a_redis_cluster_stays_inside_marketos_limits(
     if settings.REDIS_URL:
         plain = redis.Redis.from_url(settings.REDIS_URL)
         assert not list(plain.scan_iter(f"mka:{{i{instance.pk}}}:*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_load_process_that_fails_reports_its_traceback_instead_of_an_empty_queue():
+    # An instance that does not exist fails each child at its first query.
+    with pytest.raises(ChildFailed, match=r"MarketoInstance\.DoesNotExist"):
+        run_load(
+            instance_id=999_999,
+            groups=[LoadGroup(processes=2, threads=1, priority="background")],
+            seconds=1,
+            endpoint="usage",
+        )
