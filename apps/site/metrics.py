@@ -11,10 +11,9 @@ not `instance`, which Prometheus sets on every series to the scraped target.
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Sum
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -32,6 +31,7 @@ from apps.marketo.governor import GovernorUnavailable, stats
 from apps.site import request_metrics
 from apps.usage.days import today
 from apps.usage.models import LedgerEntry, LedgerHour, UsageDay, UsageSync
+from apps.usage.selectors import ledger_counts
 
 LABELS = ["marketo_instance", "marketo_instance_id"]
 # The jobs counted by state: their label, and the model whose `status` they are.
@@ -159,7 +159,7 @@ class DeploymentCollector(Collector):
             ["code"],
         )
         totals: dict[tuple[int, str], int] = {}
-        for instance_id, code, count in _ledger_totals():
+        for (instance_id, code), count in ledger_counts(by=("instance", "code")).items():
             if instance_id in labels:
                 key = (instance_id, code or SUCCESS)
                 totals[key] = totals.get(key, 0) + count
@@ -191,31 +191,6 @@ class DeploymentCollector(Collector):
                 for status in model.Status.values:
                     jobs.add_metric([*names, kind, status], counted.get((instance_id, status), 0))
         yield jobs
-
-
-def _ledger_totals() -> list[tuple[int, str, int]]:
-    """Every call ever ledgered, by instance and code, as a total that only grows: the
-    hourly roll-ups (kept forever) up to the last rolled-up hour, the raw rows (kept
-    LEDGER_RAW_DAYS) after it. A roll-up recomputes an hour from the same raw rows, so the
-    total moves from one side to the other without changing."""
-    last_hour = LedgerHour.objects.aggregate(last=Max("hour"))["last"]
-    raw = LedgerEntry.objects.all()
-    rolled: list[tuple[int, str, int]] = []
-    if last_hour is not None:
-        cutoff = last_hour + timedelta(hours=1)
-        raw = raw.filter(made_at__gte=cutoff)
-        rolled = list(
-            LedgerHour.objects.filter(hour__lt=cutoff)
-            .values_list("instance", "code")
-            .annotate(n=Sum("calls"))
-            .values_list("instance", "code", "n")
-        )
-    recent = list(
-        raw.values_list("instance", "code")
-        .annotate(n=Count("id"))
-        .values_list("instance", "code", "n")
-    )
-    return rolled + recent
 
 
 def metrics_text() -> bytes:

@@ -8,21 +8,20 @@ instances (the owner of the instance list) may not import.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncHour
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from apps.assets.models import AssetSync
 from apps.core.permissions import Action, Role, is_admin, may
 from apps.instances.models import ConnectionTest, MarketoInstance
 from apps.leads.models import LeadLookup
-from apps.marketo.codes import NOT_COUNTED
 from apps.usage.days import day_start, today
-from apps.usage.models import LedgerEntry, LedgerHour, UsageSync
+from apps.usage.models import UsageSync
 from apps.usage.quota import QuotaStatus, quota_statuses
+from apps.usage.selectors import ledger_counts
 
 LIVE = ("queued", "running", "paused")  # apps.core.jobs: the states of a job not yet over
 
@@ -139,47 +138,12 @@ def _latest_ids(ids: list[int]) -> dict[int, tuple[int | None, int | None]]:
 
 
 def ledger_counted_today(*, instance_ids: list[int], now: float | None = None) -> dict[int, int]:
-    """Our calls of today's quota day that Marketo counts, per instance, from the call ledger:
-    the hourly roll-ups up to each instance's last rolled-up hour, then the raw rows (which
-    may be pruned before it), as apps.usage.selectors.ledger_reconciliation reads a day, in
-    three queries for all the instances."""
-    since = day_start(today(now))
-    last_rolled = dict(
-        LedgerHour.objects.filter(instance__in=instance_ids)
-        .values("instance")
-        .annotate(last=Max("hour"))
-        .values_list("instance", "last")
+    """Our calls of today's quota day that Marketo counts, per instance, from the call
+    ledger."""
+    counts = ledger_counts(
+        by=("instance",), instance_ids=instance_ids, since=day_start(today(now)), counted_only=True
     )
-
-    def boundary(pk: int) -> datetime:
-        last = last_rolled.get(pk)
-        return max(last + timedelta(hours=1), since) if last else since
-
-    counted: dict[int, int] = {}
-    hours = (
-        LedgerHour.objects.filter(instance__in=instance_ids, hour__gte=since)
-        .exclude(code__in=NOT_COUNTED)
-        .values("instance", "hour")
-        .annotate(n=Sum("calls"))
-        .values_list("instance", "hour", "n")
-    )
-    raw = (
-        LedgerEntry.objects.filter(instance__in=instance_ids, made_at__gte=since)
-        .exclude(code__in=NOT_COUNTED)
-        .annotate(hour=TruncHour("made_at"))
-        .values("instance", "hour")
-        .annotate(n=Count("id"))
-        .values_list("instance", "hour", "n")
-    )
-    # Quota days start on a whole UTC hour (Central is a whole number of hours off UTC), so
-    # comparing hours with the boundary splits the day exactly as ledger_reconciliation does.
-    for pk, hour, n in hours:
-        if hour < boundary(pk):
-            counted[pk] = counted.get(pk, 0) + n
-    for pk, hour, n in raw:
-        if hour >= boundary(pk):
-            counted[pk] = counted.get(pk, 0) + n
-    return counted
+    return {instance_id: n for (instance_id,), n in counts.items()}
 
 
 def _live_jobs(*, user, instances: dict, syncs) -> dict[int, tuple[list[Job], int]]:

@@ -221,18 +221,68 @@ GROUPS = {
 }
 
 
+def ledger_parts(
+    *, instance_ids: list[int] | None = None, since=None, until=None
+) -> tuple[QuerySet[LedgerHour], QuerySet[LedgerEntry]]:
+    """The ledger (of `instance_ids`, or all) from `since` to `until` (datetimes on whole
+    hours, or open) as two querysets that never overlap: each instance's hourly roll-ups,
+    then its raw rows after its last rolled-up hour (raw rows before it may be pruned; a
+    roll-up recomputes an hour from the same raw rows, so a count moves from one side to
+    the other without changing). The one reading of the ledger every count builds on."""
+    hours = LedgerHour.objects.all()
+    raw = LedgerEntry.objects.all()
+    if instance_ids is not None:
+        hours = hours.filter(instance__in=instance_ids)
+        raw = raw.filter(instance__in=instance_ids)
+    if since is not None:
+        hours, raw = hours.filter(hour__gte=since), raw.filter(made_at__gte=since)
+    if until is not None:
+        hours, raw = hours.filter(hour__lt=until), raw.filter(made_at__lt=until)
+    last_rolled = (
+        LedgerHour.objects.filter(instance__in=instance_ids)
+        if instance_ids is not None
+        else LedgerHour.objects.all()
+    )
+    boundaries = (
+        last_rolled.values("instance").annotate(last=Max("hour")).values_list("instance", "last")
+    )
+    after_roll_ups = Q()
+    rolled = []
+    for instance_id, last in boundaries:
+        rolled.append(instance_id)
+        after_roll_ups |= Q(instance=instance_id, made_at__gte=last + timedelta(hours=1))
+    return hours, raw.filter(after_roll_ups | ~Q(instance__in=rolled))
+
+
+def ledger_counts(
+    *,
+    by: tuple[str, ...],
+    instance_ids: list[int] | None = None,
+    since=None,
+    until=None,
+    counted_only: bool = False,
+) -> dict[tuple, int]:
+    """Calls in the ledger grouped by fields both tables have (instance, code, endpoint,
+    feature, priority): {(values of `by`...): calls}. `counted_only`: the calls Marketo
+    counts against the quota, as the governor counts them (codes.NOT_COUNTED)."""
+    hours, raw = ledger_parts(instance_ids=instance_ids, since=since, until=until)
+    if counted_only:
+        hours, raw = hours.exclude(code__in=NOT_COUNTED), raw.exclude(code__in=NOT_COUNTED)
+    counts: dict[tuple, int] = {}
+    for rows in (
+        hours.values_list(*by).annotate(n=Sum("calls")).values_list(*by, "n"),
+        raw.values_list(*by).annotate(n=Count("id")).values_list(*by, "n"),
+    ):
+        for *key, n in rows:
+            counts[tuple(key)] = counts.get(tuple(key), 0) + n
+    return counts
+
+
 def _ledger_parts(
     *, instance, start: date, end: date
 ) -> tuple[QuerySet[LedgerHour], QuerySet[LedgerEntry]]:
-    """The ledger over a range as two querysets that never overlap: the hourly roll-ups up
-    to the last rolled-up hour, then the raw rows (which may be pruned before that hour)."""
     since, until = day_bounds(start, end)
-    last = LedgerHour.objects.filter(instance=instance).aggregate(last=Max("hour"))["last"]
-    boundary = last + timedelta(hours=1) if last else since
-    boundary = min(max(boundary, since), until)
-    hours = LedgerHour.objects.filter(instance=instance, hour__gte=since, hour__lt=boundary)
-    raw = LedgerEntry.objects.filter(instance=instance, made_at__gte=boundary, made_at__lt=until)
-    return hours, raw
+    return ledger_parts(instance_ids=[instance.pk], since=since, until=until)
 
 
 def calls_report(*, instance, start: date, end: date, group_by: str) -> list[dict]:

@@ -259,3 +259,18 @@ def test_whom_to_ask_is_the_active_admins():
     UserFactory(username="otto", role=Role.OPERATOR)
     UserFactory(username="root", is_superuser=True)
     assert [user.username for user in admins_to_ask()] == ["root", "ada"]
+
+
+def test_each_instance_is_split_at_its_own_last_rolled_up_hour(admin_user):
+    busy, quiet = make_instance("Busy"), make_instance("Quiet")
+    start = day_start(today())
+    # Busy was rolled up to the day's second hour; Quiet has calls only in its first hour,
+    # rolled up, and then none, so its raw rows after that hour all count.
+    _hour(busy, start, 4)
+    _hour(busy, start + timedelta(hours=1), 3)
+    _call(busy, start + timedelta(hours=1, minutes=1))  # rolled up already
+    _call(busy, start + timedelta(hours=2, minutes=1))
+    _hour(quiet, start, 5)
+    _call(quiet, start + timedelta(hours=1, minutes=30))
+
+    assert ledger_counted_today(instance_ids=[busy.pk, quiet.pk]) == {busy.pk: 8, quiet.pk: 6}
