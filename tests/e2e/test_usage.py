@@ -36,7 +36,8 @@ def test_the_overview_shows_the_gauge_and_the_forecast(page):
     page.goto(f"/usage/instances/{instance.pk}/")
     expect(page.locator("#quota-gauge")).to_be_visible()
     expect(page.get_by_test_id("forecast")).to_contain_text("today's pace")
-    expect(page.get_by_text("your time")).to_contain_text("Central")
+    # The reset in the viewer's zone and in Central's, as on the home page's card.
+    expect(page.get_by_test_id("quota-reset")).to_contain_text(" Central (in ")
 
 
 def test_a_range_change_redraws_the_report_and_a_drill_down_opens_one_user(page):
