@@ -14,6 +14,8 @@ def test_admins_list_events_newest_first_with_filters(api_client, admin_user, op
     assert body["count"] == 2
     assert [e["action"] for e in body["results"]] == ["lead.lookup", "auth.login"]
     assert body["results"][0]["actor"] == "otto"
+    # The words of the audit page, for clients that show the trail to people.
+    assert [e["action_label"] for e in body["results"]] == ["Lead lookup", "Signed in"]
 
 
 def test_the_api_refuses_non_admins(api_client, operator):
