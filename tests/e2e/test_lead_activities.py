@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -52,6 +53,11 @@ def test_a_lead_s_activities_pick_types_and_load_older_at_375_px(open_page, otto
     page.get_by_role("link", name="Load older").click()
     expect(activities).to_contain_text(older, timeout=15_000)
     expect(activities.locator(".activity-week")).to_have_count(2)
+    # A week runs from an hour to the same hour a week later: both ends say it, in the
+    # viewer's zone.
+    expect(activities.locator(".activity-week-head").nth(1)).to_have_text(
+        re.compile(r"^\d+ \w+ \d{4}, \d\d:\d\d \w+ \u2013 \d+ \w+ \d{4}, \d\d:\d\d \w+$")
+    )
     assert page.url == url_before  # appended by htmx, no reload
     expect(activities.get_by_role("link", name="Load older")).to_have_count(1)
     assert_no_sideways_scroll(page)
