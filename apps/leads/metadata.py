@@ -143,6 +143,10 @@ def cached_labels(*, instance) -> dict[str, str]:
     return labels
 
 
+def lead_fields_forget(*, instance) -> None:
+    cache.delete(_describe_key(instance))
+
+
 def lead_fields_get(*, instance, user=None, refresh=False) -> list[dict]:
     """describe's REST fields: [{name, label, data_type, read_only, group}]."""
 

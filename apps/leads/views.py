@@ -57,27 +57,39 @@ def _lookup(request: HttpRequest, pk: int):
     return lookup
 
 
-def _searchable(instance, user):
+def _searchable(instance, user, *, refresh=False):
     """(fields, problem): the instance's searchable fields as (API name, display name), from
-    the day's cache if it can, else from Marketo within FIELD_LIST_DEADLINE_SECONDS; email
-    alone and why when not."""
+    the day's cache if it can (unless `refresh`), else from Marketo within
+    FIELD_LIST_DEADLINE_SECONDS; when Marketo does not give them, the list read before (a
+    refresh that failed loses nothing), or email alone, and why."""
     try:
         return metadata.searchable_choices_get(
-            instance=instance, user=user, deadline_seconds=FIELD_LIST_DEADLINE_SECONDS
+            instance=instance,
+            user=user,
+            refresh=refresh,
+            deadline_seconds=FIELD_LIST_DEADLINE_SECONDS,
         ), ""
     except TransientError:
-        return metadata.FALLBACK_CHOICES, _did_not_answer(instance)
+        reason, problem = "It did not answer.", _did_not_answer(instance)
     except RetryLater:
         # After calls that got no answer the governor keeps their slots a while
         # (timeouts.DROPPED_HOLD_SECONDS), so an unreachable instance soon reads as busy.
-        return metadata.FALLBACK_CHOICES, (
-            f"{_did_not_answer(instance)} Calls to it are waiting for its API limits."
-        )
+        reason = "Calls to it are waiting for its API limits."
+        problem = f"{_did_not_answer(instance)} Calls to it are waiting for its API limits."
     except CallProblem as exc:
-        return metadata.FALLBACK_CHOICES, (
+        reason = _problem(exc)
+        problem = (
             "The searchable fields could not be read from Marketo, so only email is offered. "
-            + _problem(exc)
+            + reason
         )
+    kept = _searchable_cached(instance) if refresh else None
+    if kept:
+        # The page's menus already hold it: only the message is new.
+        return kept, (
+            f"The field list could not be read again from {instance.name}, so the one read "
+            f"before is kept. {reason}"
+        )
+    return metadata.FALLBACK_CHOICES, problem
 
 
 def _searchable_cached(instance):
@@ -110,9 +122,11 @@ def leads_home_view(request: HttpRequest, form_errors=None, status=200) -> HttpR
     context = {"instance": instance, "max_values": MAX_VALUES, "form_errors": form_errors or []}
     if instance is not None:
         fields = _searchable_cached(instance)
+        refreshing = request.GET.get("fields") == "refresh"
         context.update(
             searchable=fields or metadata.FALLBACK_CHOICES,
-            fields_pending=fields is None,
+            fields_pending=fields is None or refreshing,
+            fields_refreshing=refreshing,
             field_list_wait_ms=FIELD_LIST_WAIT_SECONDS * 1000,
             did_not_answer=_did_not_answer(instance),
             lookups=selectors.lead_lookup_list(user=request.user, instance=instance)[:20],
@@ -129,11 +143,17 @@ def searchable_fields_view(request: HtmxHttpRequest) -> HttpResponse:
     instance = _home_instance(request)
     if instance is None:
         raise Http404("No instance.")
-    fields, problem = _searchable(instance, request.user)
+    refresh = request.GET.get("refresh") == "1"
+    fields, problem = _searchable(instance, request.user, refresh=refresh)
+    if refresh and not problem:
+        # The full descriptions (labels and types of every field) are read again by the
+        # next lookup that needs them.
+        metadata.lead_fields_forget(instance=instance)
     context = {
         "instance": instance,
         "searchable": fields,
         "problem": problem,
+        "refreshed": len(fields) if refresh and not problem else None,
         "posted_field": request.GET.get("field", "email"),
     }
     return render(request, "leads/partials/searchable_fields.html", context)
@@ -141,16 +161,11 @@ def searchable_fields_view(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_POST
 def searchable_fields_refresh_view(request: HttpRequest) -> HttpResponse:
-    instance = _home_instance(request)
-    if instance is None:
+    """Served without a call: the Leads page reads the list again after it is served, keeping
+    the one it has until Marketo answers."""
+    if _home_instance(request) is None:
         raise Http404("No instance.")
-    try:
-        fields = metadata.searchable_fields_get(instance=instance, user=request.user, refresh=True)
-        metadata.lead_fields_get(instance=instance, user=request.user, refresh=True)
-        messages.success(request, f"Searchable fields refreshed: {len(fields)} fields.")
-    except CallProblem as exc:
-        messages.error(request, _problem(exc))
-    return redirect("leads_home")
+    return redirect(f"{reverse('leads_home')}?fields=refresh")
 
 
 @require_POST

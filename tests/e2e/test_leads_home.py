@@ -28,6 +28,12 @@ def test_the_field_list_arrives_after_the_page(open_page, sandbox, otto):
     expect(page.locator("#field-list-status")).not_to_contain_text("Reading")
     page.locator("#search-field").select_option("customerTier")
     assert_no_sideways_scroll(page)
+    # A refresh answers at once with the fields it has, and reads them again after.
+    page.get_by_role("button", name="Refresh the field list").click()
+    expect(page.locator("#search-field option[value=customerTier]")).to_have_count(1)
+    expect(page.locator("#field-list-status")).to_contain_text(
+        "Searchable fields read again from Sandbox", timeout=15_000
+    )
 
 
 def test_an_unreachable_instance_is_named_and_email_still_works(open_page, otto):

@@ -67,8 +67,33 @@ def test_searchable_fields_come_from_describe2_and_are_cached_with_a_refresh(
     client.get("/leads/")
     assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == 1
     assert cache.get(f"leads:describe2:{instance.pk}") is not None
-    client.post("/leads/fields/refresh/")
+    # "Refresh the field list" answers without a call: the page it leads to reads the list
+    # again after it is served, showing the one it has meanwhile.
+    response = client.post("/leads/fields/refresh/")
+    assert response.url == "/leads/?fields=refresh"
+    assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == 1
+    page = client.get(response.url).content.decode()
+    assert "fields/searchable/?field=email&amp;refresh=1" in page
+    assert '<option value="customerTier"' in page
+    fragment = client.get(
+        "/leads/fields/searchable/?field=email&refresh=1", HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert sandbox.stats()["by_endpoint"].get("GET /rest/v1/leads/describe2.json") == 2
+    assert "Searchable fields read again from" in fragment
+
+
+def test_a_refresh_that_marketo_refuses_keeps_the_field_list_read_before(
+    client_for, otto, instance, sandbox
+):
+    client = client_for(otto)
+    client.get("/leads/fields/searchable/", HTTP_HX_REQUEST="true")
+    sandbox.script_fault(path="describe2.json", times=1, error="603")
+    fragment = client.get(
+        "/leads/fields/searchable/?refresh=1", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "could not be read again from" in fragment
+    assert "so the one read before is kept" in fragment
+    assert "customerTier" in client.get("/leads/").content.decode()  # the cache is kept
 
 
 def test_a_lookup_is_audited_and_ledgered_to_the_user_as_interactive(
