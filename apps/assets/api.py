@@ -20,13 +20,13 @@ from apps.assets.selectors import AssetFilters, asset_get, asset_list, asset_syn
 from apps.assets.services import (
     ActionNotAllowed,
     asset_action_start,
-    asset_sync_resume,
     asset_sync_start,
 )
 from apps.audit.context import AuditContext
 from apps.core.api import NotPaused, Pagination
 from apps.core.dates import BoundedDateSerializerField
 from apps.core.permissions import ASSET_ACTIONS, Action, require
+from apps.instances.jobs import job_resume
 from apps.instances.selectors import instance_get
 
 
@@ -287,9 +287,7 @@ class AssetSyncResumeView(APIView):
         _instance(request, sync.instance_id, Action.MANAGE_ASSETS)
         if sync.status != AssetSync.Status.PAUSED:
             raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
-        sync = asset_sync_resume(
-            sync=sync, user=request.user, audit=AuditContext.from_request(request)
-        )
+        sync = job_resume(sync, actor=request.user, audit=AuditContext.from_request(request))
         return Response(AssetSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
 
 

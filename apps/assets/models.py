@@ -146,6 +146,8 @@ class AssetSync(TrackedJob):
     (apps.core.jobs)."""
 
     job_task = "apps.assets.tasks.asset_sync_run_task"
+    job_resume_action = "assets.sync_resume"
+    job_target_type = "asset_sync"
     job_message_field = "error"
 
     class Mode(models.TextChoices):

@@ -80,21 +80,6 @@ def asset_sync_start(
     return sync
 
 
-def asset_sync_resume(*, sync: AssetSync, user, audit: AuditContext) -> AssetSync:
-    """ "Resume now": a paused sync is queued at once instead of at its retry time."""
-    if jobs.job_resume_now(sync):
-        audit_record(
-            action="assets.sync_resume",
-            actor=user,
-            audit=audit,
-            instance=sync.instance,
-            target_type="asset_sync",
-            target_id=sync.pk,
-        )
-    sync.refresh_from_db()
-    return sync
-
-
 def _active_sync(instance) -> AssetSync | None:
     return AssetSync.objects.filter(instance=instance, status__in=AssetSync.ACTIVE).first()
 

@@ -31,7 +31,6 @@ from apps.assets.services import (
     allowed_actions,
     asset_action_refusal,
     asset_action_start,
-    asset_sync_resume,
     asset_sync_start,
     type_actions,
 )
@@ -39,6 +38,7 @@ from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response, local_moment
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import ASSET_ACTIONS, Action, may, require
+from apps.instances.jobs import job_resume
 from apps.instances.selectors import current_instance, instance_get
 
 PAGE_SIZE = 50
@@ -331,9 +331,9 @@ def assets_sync_start_view(request: HtmxHttpRequest, instance_id: int) -> HttpRe
 @require_POST
 def assets_sync_resume_view(request: HtmxHttpRequest, instance_id: int, pk: int) -> HttpResponse:
     instance = _instance(request, instance_id, Action.MANAGE_ASSETS)
-    sync = asset_sync_resume(
-        sync=asset_sync_get(instance=instance, pk=pk),
-        user=request.user,
+    sync = job_resume(
+        asset_sync_get(instance=instance, pk=pk),
+        actor=request.user,
         audit=AuditContext.from_request(request),
     )
     if request.htmx:

@@ -55,14 +55,20 @@ class TrackedJob(models.Model):
     include queued, running, paused and failed, a `finished_at` field, and says:
 
     - `job_task`: the dotted path of the Celery task that runs one job, given its id;
-    - `job_message_field`: the text field that tells people what is happening.
+    - `job_message_field`: the text field that tells people what is happening;
+    - `job_resume_action`, `job_target_type`: how the audit trail names a "Resume now" of it,
+      and it (an `instance` field is expected too).
     """
 
     job_task: str = ""
     job_message_field: str = "message"
+    # Its "Resume now" in the audit trail (apps.instances.jobs.job_resume).
+    job_resume_action: str = ""
+    job_target_type: str = ""
     # What every concrete job model has, declared for the type checker (no columns here).
     objects: ClassVar[models.Manager[Any]]  # Any: the lookups name the subclass's fields
     status: str
+    instance: Any  # the MarketoInstance it works for
 
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When its worker last said it is alive (or it queued)."

@@ -104,6 +104,8 @@ class UserSync(TrackedJob):
     offset of the next page of users, and which API users' roles it has read."""
 
     job_task = "apps.integrations.tasks.user_sync_run_task"
+    job_resume_action = "integrations.user_sync_resume"
+    job_target_type = "user_sync"
     job_message_field = "error"
 
     class Status(models.TextChoices):

@@ -19,6 +19,7 @@ from apps.audit.context import AuditContext
 from apps.core.api import NotPaused
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
+from apps.instances.jobs import job_resume
 from apps.instances.selectors import instance_get
 from apps.leads import detail, downloads, selectors, services
 from apps.leads.models import LeadLookup
@@ -261,9 +262,7 @@ class LeadLookupResumeView(APIView):
         lookup = _lookup(request, pk)
         if lookup.status != LeadLookup.Status.PAUSED:
             raise NotPaused(f"Only a paused lookup can be resumed; this one is {lookup.status}.")
-        lookup = services.lead_lookup_resume(
-            lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
-        )
+        lookup = job_resume(lookup, actor=request.user, audit=AuditContext.from_request(request))
         data = LeadLookupSerializer(lookup, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 

@@ -10,6 +10,8 @@ from apps.instances.models import MarketoInstance
 
 class LeadLookup(TrackedJob):
     job_task = "apps.leads.tasks.lead_lookup_run_task"
+    job_resume_action = "leads.lookup_resume"
+    job_target_type = "lead_lookup"
     job_message_field = "message"
 
     class Status(models.TextChoices):

@@ -253,21 +253,6 @@ def lead_lookup_cancel(*, lookup: LeadLookup, user, audit: AuditContext) -> Lead
     return lookup
 
 
-def lead_lookup_resume(*, lookup: LeadLookup, user, audit: AuditContext) -> LeadLookup:
-    """ "Resume now": a paused lookup is queued at once instead of at its retry time."""
-    if jobs.job_resume_now(lookup):
-        audit_record(
-            action="leads.lookup_resume",
-            actor=user,
-            audit=audit,
-            instance=lookup.instance,
-            target_type="lead_lookup",
-            target_id=lookup.pk,
-        )
-    lookup.refresh_from_db()
-    return lookup
-
-
 def lead_lookup_run(*, lookup_id: int) -> LeadLookup | None:
     """Look up every batch not done yet. Safe to run again: a done batch is never repeated,
     and a delivery that finds the lookup running elsewhere (or finished) does nothing.

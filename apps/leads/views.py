@@ -16,6 +16,7 @@ from apps.core.htmx import HtmxHttpRequest
 from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
 from apps.core.templatetags.moments import moment
+from apps.instances.jobs import job_resume
 from apps.instances.selectors import current_instance, instance_get
 from apps.leads import activities as lead_activities
 from apps.leads import detail, downloads, metadata, selectors, services
@@ -259,9 +260,7 @@ def lead_lookup_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_lookup_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
     lookup = _lookup(request, pk)
-    lookup = services.lead_lookup_resume(
-        lookup=lookup, user=request.user, audit=AuditContext.from_request(request)
-    )
+    lookup = job_resume(lookup, actor=request.user, audit=AuditContext.from_request(request))
     if lookup.status == lookup.Status.QUEUED:
         messages.success(request, "The lookup is queued again; finished batches are kept.")
     else:

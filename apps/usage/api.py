@@ -14,6 +14,7 @@ from apps.audit.context import AuditContext
 from apps.core.api import NotPaused
 from apps.core.dates import BoundedDateSerializerField
 from apps.core.permissions import Action, require
+from apps.instances.jobs import job_resume
 from apps.instances.models import MarketoInstance
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
@@ -21,7 +22,7 @@ from apps.usage.days import today
 from apps.usage.forms import quota_range
 from apps.usage.models import UsageSync
 from apps.usage.quota import quota_status
-from apps.usage.services import usage_sync_resume, usage_sync_start
+from apps.usage.services import usage_sync_start
 
 
 class RangeQuery(serializers.Serializer):
@@ -312,7 +313,5 @@ class UsageSyncResumeView(APIView):
         require(request.user, Action.MANAGE_INSTANCES, instance)
         if sync.status != UsageSync.Status.PAUSED:
             raise NotPaused(f"Only a paused sync can be resumed; this one is {sync.status}.")
-        sync = usage_sync_resume(
-            sync=sync, actor=request.user, audit=AuditContext.from_request(request)
-        )
+        sync = job_resume(sync, actor=request.user, audit=AuditContext.from_request(request))
         return Response(UsageSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)

@@ -119,6 +119,8 @@ class UsageSync(TrackedJob):
     """One run of the usage collection for one instance: what it fetched and how it ended."""
 
     job_task = "apps.usage.tasks.usage_sync_run_task"
+    job_resume_action = "usage.sync_resume"
+    job_target_type = "usage_sync"
     job_message_field = "error"
 
     class Kind(models.TextChoices):

@@ -61,21 +61,6 @@ def usage_sync_start(
     return sync
 
 
-def usage_sync_resume(*, sync: UsageSync, actor, audit: AuditContext) -> UsageSync:
-    """ "Resume now": a paused sync is queued at once instead of at its retry time."""
-    if jobs.job_resume_now(sync):
-        audit_record(
-            action="usage.sync_resume",
-            actor=actor,
-            audit=audit,
-            instance=sync.instance,
-            target_type="usage_sync",
-            target_id=sync.pk,
-        )
-    sync.refresh_from_db()
-    return sync
-
-
 def usage_sync_due(*, kind: str) -> list[UsageSync]:
     """The scheduled run: one sync per enabled instance. An instance that never finished a
     7-day run is back-filled instead of collecting today only."""

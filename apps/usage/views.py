@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from apps.audit.context import AuditContext
 from apps.core.csv_export import csv_response, local_moment
 from apps.core.permissions import Action, is_admin, may, require
+from apps.instances.jobs import job_resume
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.days import today
@@ -18,7 +19,6 @@ from apps.usage.quota import quota_status
 from apps.usage.services import (
     email_configured,
     quota_alert_set,
-    usage_sync_resume,
     usage_sync_start,
 )
 
@@ -309,8 +309,8 @@ def usage_sync_start_view(request: HttpRequest, pk: int) -> HttpResponse:
 def usage_sync_resume_view(request: HttpRequest, pk: int, sync_pk: int) -> HttpResponse:
     instance = _instance(request, pk)
     require(request.user, Action.MANAGE_INSTANCES, instance)
-    sync = usage_sync_resume(
-        sync=get_object_or_404(UsageSync, instance=instance, pk=sync_pk),
+    sync = job_resume(
+        get_object_or_404(UsageSync, instance=instance, pk=sync_pk),
         actor=request.user,
         audit=AuditContext.from_request(request),
     )
