@@ -1,13 +1,17 @@
 """Coalescing single lookups: people looking up values of the same field on the same instance
-within a short window share one Get Leads by Filter Type call (up to 300 values).
+share Get Leads by Filter Type calls (up to 300 values each), without making anyone wait
+for company.
 
-Across every web process, through Redis:
-1. each request pushes {rid, value} onto the (instance, field) queue;
-2. whoever sets the leader key first waits the window, takes up to 300 queued requests,
-   makes one call and pushes each requester its answer on its own reply list;
-3. everyone waits on its reply list; a request left in the queue (more than 300 arrived,
-   or it arrived as the leader was leaving) finds no leader when its short wait ends, and
-   leads the next round itself.
+Across every web process, through Redis, per (instance, field):
+1. each request pushes {rid, value} onto the queue, then tries to become the leader;
+2. the leader takes up to 300 queued requests and makes one call at once, unless a call went
+   less than the window (LEAD_LOOKUP_COALESCE_MS) ago: then it first waits the rest of the
+   window, while the requests that arrive join the queue. A lookup made alone never waits;
+   a burst costs one call per window;
+3. the leader pushes each requester its answer on its own reply list and steps down once its
+   own answer is out; if requests still wait, it wakes the oldest, who leads the next call.
+   A request that arrives while a leader steps down finds the queue looked at once more;
+   a leader that died is replaced when its lease ends.
 The call is ledgered to the leader; the audit trail records each requester.
 """
 
@@ -29,8 +33,16 @@ logger = logging.getLogger(__name__)
 
 WAIT_SLICE_SECONDS = 1
 REPLY_TTL_SECONDS = 60
-# Followers give up after this long (the leader's call has its own 20 s deadline).
+# Followers give up after this long (the leader's call has its own 20 s deadline), and a
+# leader's lease runs this long from its last call: a dead leader is replaced after it.
 MAX_WAIT_SECONDS = 30
+WAKE = {"lead": True}
+
+# Deletes the leader key only if this request still holds it.
+_STEP_DOWN = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 def window_seconds() -> float:
@@ -76,30 +88,48 @@ def _coalesced(instance_id: int, field: str, value: str, fields: list[str], call
     rid = uuid.uuid4().hex
     r.rpush(f"{base}:queue", json.dumps({"rid": rid, "value": value}))
     deadline = time.monotonic() + MAX_WAIT_SECONDS
-    first = True
     while time.monotonic() < deadline:
         if r.set(f"{base}:leader", rid, nx=True, px=int(MAX_WAIT_SECONDS * 1000)):
-            if first:
-                time.sleep(window_seconds())
-            _lead_round(r, base, field, fields, call)
-        first = False
+            _lead(r, base, rid, field, fields, call)
         reply = r.blpop([f"{base}:reply:{rid}"], timeout=WAIT_SLICE_SECONDS)
-        if reply is not None:
-            answer = json.loads(reply[1])
-            if "error" in answer:
-                raise _shared_error(answer)
-            return answer["leads"]
+        if reply is None:
+            continue
+        answer = json.loads(reply[1])
+        if answer == WAKE:
+            continue  # the last leader stepped down: lead the next call
+        if "error" in answer:
+            raise _shared_error(answer)
+        return answer["leads"]
     raise CoalescedError("no answer from Marketo in time; try again", code="timeout")
 
 
-def _lead_round(r, base: str, field: str, fields: list[str], call) -> None:
-    pipe = r.pipeline()
-    pipe.lpop(f"{base}:queue", marketo_leads.MAX_FILTER_VALUES)
-    pipe.delete(f"{base}:leader")  # the next arrivals elect the next leader
-    items, _ = pipe.execute()
-    requests = [json.loads(item) for item in items or []]
-    if not requests:
-        return
+def _lead(r, base: str, rid: str, field: str, fields: list[str], call) -> None:
+    """Make calls for the queue until this request's own answer is out, then step down."""
+    served = False
+    while not served:
+        # A call went less than a window ago: this one waits the rest, gathering arrivals.
+        pause_ms = r.pttl(f"{base}:recent")
+        if pause_ms > 0:
+            time.sleep(pause_ms / 1000)
+        items = r.lpop(f"{base}:queue", marketo_leads.MAX_FILTER_VALUES)
+        requests = [json.loads(item) for item in items or []]
+        if not requests:
+            break  # a leader before us answered this request too
+        r.set(f"{base}:recent", 1, px=max(1, int(window_seconds() * 1000)))
+        r.pexpire(f"{base}:leader", int(MAX_WAIT_SECONDS * 1000))
+        _answer_round(r, base, requests, field, fields, call)
+        served = any(request["rid"] == rid for request in requests)
+    r.eval(_STEP_DOWN, 1, f"{base}:leader", rid)
+    # Requests that arrived while this leader held the key wait for a reply: the oldest is
+    # woken to lead the next call (if it has gone, the others take over after their slice).
+    oldest = r.lindex(f"{base}:queue", 0)
+    if oldest is not None:
+        waiting = json.loads(oldest)["rid"]
+        r.rpush(f"{base}:reply:{waiting}", json.dumps(WAKE))
+        r.expire(f"{base}:reply:{waiting}", REPLY_TTL_SECONDS)
+
+
+def _answer_round(r, base: str, requests: list[dict], field: str, fields: list[str], call):
     values = list(dict.fromkeys(request["value"] for request in requests))
     try:
         leads = _call_or_split(call, values, fields)

@@ -392,8 +392,9 @@ CELERY_BEAT_SCHEDULE = {
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # Lead lookups hold personal data: they are deleted, with their results, after this many days.
 LEAD_LOOKUP_RETENTION_DAYS = env.int("LEAD_LOOKUP_RETENTION_DAYS", default=30)
-# Single lookups within this window on one instance and field share one Marketo call.
-LEAD_LOOKUP_COALESCE_MS = env.int("LEAD_LOOKUP_COALESCE_MS", default=400)
+# Single lookups on one instance and field make at most one Marketo call per window: the
+# first goes at once, those that arrive meanwhile share the next (apps/leads/coalesce.py).
+LEAD_LOOKUP_COALESCE_MS = env.int("LEAD_LOOKUP_COALESCE_MS", default=1000)
 # Raw rows of the call ledger are kept this many days; their hourly roll-ups forever.
 LEDGER_RAW_DAYS = env.int("LEDGER_RAW_DAYS", default=30)
 

@@ -6,6 +6,7 @@ from django.db import connection
 
 from apps.audit.context import AuditContext
 from apps.audit.models import AuditEvent
+from apps.leads import coalesce
 from apps.leads.coalesce import coalesced_find
 from apps.leads.services import lead_search
 from apps.usage.models import LedgerEntry
@@ -177,6 +178,59 @@ def test_fifty_simultaneous_lookups_share_at_most_two_calls(sandbox, role_groups
         email: [email] for email in emails
     }
     assert 1 <= leads_calls(sandbox) <= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lookup_made_alone_does_not_wait_for_company_and_a_burst_waits_one_window(
+    sandbox, role_groups, settings
+):
+    if not settings.REDIS_URL:
+        service_missing("lookups are shared through Redis")
+    from apps.instances.client import marketo_client
+    from apps.marketo import leads as marketo_leads
+    from apps.marketo.governor import Priority
+    from tests.factories import UserFactory
+    from tests.leads.conftest import sandbox_instance_for
+
+    # A window longer than the test may run: a lookup that waited it would never answer.
+    settings.LEAD_LOOKUP_COALESCE_MS = 600_000
+    instance = sandbox_instance_for(sandbox, UserFactory(role="operator"))
+    client = marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup")
+    first, second = sandbox_emails(sandbox, 2)
+
+    def find(email):
+        return coalesced_find(
+            instance_id=instance.pk,
+            field="email",
+            value=email,
+            fields=["id", "email"],
+            call=lambda values, fields: marketo_leads.leads_find(
+                client, filter_type="email", values=values, fields=fields
+            ),
+        )
+
+    assert [lead["email"] for lead in find(first)] == [first]
+    assert leads_calls(sandbox) == 1
+    # A lookup within the window of that call waits the rest of it (made 5 s here), then
+    # makes the next call.
+    settings.LEAD_LOOKUP_COALESCE_MS = 5000
+    coalesce._redis().set(f"marketo-admin:leads:coalesce:{instance.pk}:email:recent", 1, px=5000)
+    answers = []
+
+    def look_up_second():
+        try:
+            answers.append(find(second))
+        finally:
+            connection.close()  # the ledger wrote from this thread
+
+    waiting = threading.Thread(target=look_up_second)
+    waiting.start()
+    waiting.join(timeout=2)
+    assert waiting.is_alive() and leads_calls(sandbox) == 1
+    waiting.join(timeout=30)
+    assert [[lead["email"] for lead in leads] for leads in answers] == [[second]]
+    assert leads_calls(sandbox) == 2
+    connection.close()
 
 
 def test_lead_search_service_returns_the_matching_leads(otto, instance, sandbox):
