@@ -21,7 +21,7 @@ from apps.core.input_guard import accepts_bodies_up_to
 from apps.core.permissions import Action, require
 from apps.instances.jobs import job_resume
 from apps.instances.selectors import instance_get
-from apps.leads import detail, downloads, selectors, services
+from apps.leads import detail, downloads, search, selectors, services
 from apps.leads.models import LeadLookup
 from apps.leads.parsing import LOOKUP_BODIES, MAX_BODY_BYTES, BadInput, split_pasted
 from apps.marketo import leads as marketo_leads
@@ -185,24 +185,132 @@ class LeadListView(APIView):
         values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
         values = [v for v in dict.fromkeys(values) if v]
         fields = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
-        search = _call(
-            services.leads_lookup_now,
-            instance=instance,
-            user=request.user,
-            field=request.query_params.get("filterType", "email"),
-            values=values,
-            fields=fields or None,
-            audit=AuditContext.from_request(request),
-        )
-        # A value that alone matches more than 1,000 leads gets no lead from Marketo (1003):
-        # it is listed in words, not left to look like a value that was not found.
-        too_many = [
-            {"value": value, "reason": marketo_leads.TOO_MANY_MATCHES_WORDS}
-            for value in search.too_many
-        ]
         return Response(
-            {"result": search.leads, "count": len(search.leads), "tooManyMatches": too_many}
+            _lookup_now(
+                instance=instance,
+                user=request.user,
+                field=request.query_params.get("filterType", "email"),
+                values=values,
+                fields=fields or None,
+                audit=AuditContext.from_request(request),
+            )
         )
+
+
+def _lookup_now(**kwargs) -> dict:
+    """services.leads_lookup_now's answer as the API gives it (errors raised as API errors)."""
+    return _lead_list(_call(services.leads_lookup_now, **kwargs))
+
+
+def _lead_list(search) -> dict:
+    if search is None:
+        return {"result": [], "count": 0, "tooManyMatches": []}
+    # A value that alone matches more than 1,000 leads gets no lead from Marketo (1003): it
+    # is listed in words, not left to look like a value that was not found.
+    too_many = [
+        {"value": value, "reason": marketo_leads.TOO_MANY_MATCHES_WORDS}
+        for value in search.too_many
+    ]
+    return {"result": search.leads, "count": len(search.leads), "tooManyMatches": too_many}
+
+
+LEADS_EVERYWHERE = inline_serializer(
+    "LeadsEverywhere",
+    {
+        "instances": inline_serializer(
+            "LeadsOfOneInstance",
+            {
+                "instance": inline_serializer(
+                    "InstanceName",
+                    {"id": serializers.IntegerField(), "name": serializers.CharField()},
+                ),
+                "result": serializers.ListField(child=serializers.DictField()),
+                "count": serializers.IntegerField(),
+                "tooManyMatches": serializers.ListField(child=serializers.DictField()),
+                "error": inline_serializer(
+                    "InstanceError",
+                    {
+                        "code": serializers.CharField(
+                            help_text="As this API's errors: marketo_budget_spent (retry after "
+                            "retry_after seconds), marketo_unavailable, invalid."
+                        ),
+                        "message": serializers.CharField(),
+                        "retry_after": serializers.IntegerField(allow_null=True),
+                    },
+                    allow_null=True,
+                ),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+@extend_schema(tags=["leads"])
+class LeadsEverywhereView(APIView):
+    @extend_schema(
+        summary="Look up leads now in every instance you may look leads up in",
+        description="Each instance is asked at once (its own governor, interactive calls); an "
+        "instance that cannot answer has an `error` and the others still answer.",
+        operation_id="leads_lookup_everywhere",
+        parameters=[
+            OpenApiParameter(
+                "filterType", str, description="A searchable field; email by default."
+            ),
+            OpenApiParameter(
+                "filterValues", str, required=True, description="Comma-separated, up to 300."
+            ),
+            OpenApiParameter("fields", str, description="Comma-separated field names."),
+        ],
+        responses={200: LEADS_EVERYWHERE},
+    )
+    def get(self, request: Request) -> Response:
+        require(request.user, Action.LOOKUP_LEADS)
+        values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
+        values = [v for v in dict.fromkeys(values) if v]
+        if not values:
+            raise exceptions.ValidationError({"filterValues": ["Give at least one value."]})
+        if len(values) > marketo_leads.MAX_FILTER_VALUES:
+            raise exceptions.ValidationError(
+                {"filterValues": [f"At most {marketo_leads.MAX_FILTER_VALUES} values."]}
+            )
+        fields = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
+        audit = AuditContext.from_request(request)
+
+        def answer(instance) -> dict:
+            try:
+                found = _lookup_now(
+                    instance=instance,
+                    user=request.user,
+                    field=request.query_params.get("filterType", "email"),
+                    values=values,
+                    fields=fields or None,
+                    audit=audit,
+                    deadline_seconds=search.DEADLINE_SECONDS,
+                )
+            except exceptions.APIException as exc:
+                return {
+                    **_lead_list(None),
+                    "instance": {"id": instance.pk, "name": instance.name},
+                    "error": {
+                        "code": exc.default_code,
+                        "message": _words(exc.detail),
+                        "retry_after": getattr(exc, "wait", None),
+                    },
+                }
+            return {**found, "instance": {"id": instance.pk, "name": instance.name}, "error": None}
+
+        instances = search.lookup_instances(user=request.user)
+        return Response({"instances": search.in_parallel(instances, answer)})
+
+
+def _words(detail) -> str:
+    """An APIException's detail as one sentence."""
+    if isinstance(detail, dict):
+        return " ".join(_words(value) for value in detail.values())
+    if isinstance(detail, list):
+        return " ".join(_words(value) for value in detail)
+    return str(detail)
 
 
 @extend_schema(tags=["leads"])

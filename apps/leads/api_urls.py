@@ -3,6 +3,7 @@ from django.urls import path
 from apps.leads import api
 
 urlpatterns = [
+    path("leads/", api.LeadsEverywhereView.as_view(), name="api_leads_everywhere"),
     path("instances/<int:pk>/leads/", api.LeadListView.as_view(), name="api_lead_list"),
     path(
         "instances/<int:pk>/leads/<int:lead_id>/",

@@ -47,12 +47,20 @@ def _job_problem(exc) -> str:
     return call_problem_message(exc, needs=marketo_leads.ROLE_PERMISSIONS, job=True)
 
 
-def _client(instance, user, *, priority: Priority, job: str = "") -> MarketoClient:
-    return marketo_client(instance, priority=priority, feature=FEATURE, user=user, job=job)
+def _client(
+    instance, user, *, priority: Priority, job: str = "", deadline_seconds: float | None = None
+) -> MarketoClient:
+    client = marketo_client(instance, priority=priority, feature=FEATURE, user=user, job=job)
+    if deadline_seconds:
+        # No attempt starts after it (apps/marketo/client.py): for a person waiting.
+        client.deadline_seconds = deadline_seconds
+    return client
 
 
-def _check_field(*, instance, user, field: str) -> None:
-    searchable = metadata.searchable_fields_get(instance=instance, user=user)
+def _check_field(*, instance, user, field: str, deadline_seconds: float | None = None) -> None:
+    searchable = metadata.searchable_fields_get(
+        instance=instance, user=user, deadline_seconds=deadline_seconds
+    )
     if field not in searchable:
         raise BadInput(
             f"“{field}” is not a searchable field of {instance.name}. "
@@ -63,13 +71,24 @@ def _check_field(*, instance, user, field: str) -> None:
 # --- single lookup -----------------------------------------------------------------------
 
 
-def lead_search(*, instance, user, field: str, value: str, audit: AuditContext) -> list[dict]:
-    """The leads whose `field` is `value`, as fast as one (shared) interactive call allows."""
+def lead_search(
+    *,
+    instance,
+    user,
+    field: str,
+    value: str,
+    audit: AuditContext,
+    deadline_seconds: float | None = None,
+) -> list[dict]:
+    """The leads whose `field` is `value`, as fast as one (shared) interactive call allows;
+    `deadline_seconds`: no attempt starts after it."""
     value = (value or "").strip()
     if not value:
         raise BadInput("Enter a value to look up.")
-    _check_field(instance=instance, user=user, field=field)
-    client = _client(instance, user, priority=Priority.INTERACTIVE)
+    _check_field(instance=instance, user=user, field=field, deadline_seconds=deadline_seconds)
+    client = _client(
+        instance, user, priority=Priority.INTERACTIVE, deadline_seconds=deadline_seconds
+    )
     fields = list(dict.fromkeys([*metadata.DEFAULT_COLUMNS, field]))
 
     def call(values: list[str], wanted: list[str]) -> list[dict[str, Any]]:
@@ -90,7 +109,14 @@ def lead_search(*, instance, user, field: str, value: str, audit: AuditContext) 
 
 
 def leads_lookup_now(
-    *, instance, user, field: str, values: list[str], fields=None, audit: AuditContext
+    *,
+    instance,
+    user,
+    field: str,
+    values: list[str],
+    fields=None,
+    audit: AuditContext,
+    deadline_seconds: float | None = None,
 ) -> marketo_leads.FilterSearch:
     """Up to 300 values, synchronously (the API's GET .../leads/): the leads found, and
     the values that alone match more than 1,000 leads (the others are still looked up)."""
@@ -98,14 +124,16 @@ def leads_lookup_now(
         raise BadInput("Give at least one value in filterValues.")
     if len(values) > marketo_leads.MAX_FILTER_VALUES:
         raise BadInput(f"At most {marketo_leads.MAX_FILTER_VALUES} values; use a lead lookup job.")
-    _check_field(instance=instance, user=user, field=field)
+    _check_field(instance=instance, user=user, field=field, deadline_seconds=deadline_seconds)
     if fields:
         known = {item["name"] for item in metadata.lead_fields_get(instance=instance, user=user)}
         unknown = [name for name in fields if name not in known]
         if unknown:
             raise BadInput(f"Unknown field(s): {', '.join(unknown)}.")
         fields = list(dict.fromkeys(["id", *fields]))
-    client = _client(instance, user, priority=Priority.INTERACTIVE)
+    client = _client(
+        instance, user, priority=Priority.INTERACTIVE, deadline_seconds=deadline_seconds
+    )
     search = marketo_leads.leads_find_splitting(
         client, filter_type=field, values=values, fields=fields
     )

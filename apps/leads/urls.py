@@ -5,6 +5,12 @@ from apps.leads import views
 urlpatterns = [
     path("", views.leads_home_view, name="leads_home"),
     path("search/", views.lead_search_view, name="lead_search"),
+    path("everywhere/", views.lead_everywhere_view, name="lead_everywhere"),
+    path(
+        "everywhere/<int:instance_pk>/",
+        views.lead_everywhere_one_view,
+        name="lead_everywhere_one",
+    ),
     path("fields/refresh/", views.searchable_fields_refresh_view, name="lead_fields_refresh"),
     path("fields/searchable/", views.searchable_fields_view, name="lead_searchable_fields"),
     path("lookups/", views.lead_lookup_create_view, name="lead_lookup_create"),

@@ -19,7 +19,7 @@ from apps.core.templatetags.moments import moment
 from apps.instances.jobs import job_resume
 from apps.instances.selectors import current_instance, instance_get
 from apps.leads import activities as lead_activities
-from apps.leads import detail, downloads, metadata, selectors, services
+from apps.leads import detail, downloads, metadata, search, selectors, services
 from apps.leads.parsing import (
     LOOKUP_BODIES,
     MAX_BODY_BYTES,
@@ -28,15 +28,20 @@ from apps.leads.parsing import (
     csv_column_values,
     split_pasted,
 )
+from apps.leads.search import search_answer
 from apps.marketo import activities as marketo_activities
 from apps.marketo import leads as marketo_leads
 from apps.marketo.errors import CallProblem, RetryLater, TransientError
-from apps.marketo.leads import TooManyMatches
 from apps.marketo.moments import marketo_time
 from apps.marketo.wording import call_problem_message
 
 # The values matching more than 1,000 leads named on a lookup's page (the CSV has them all).
 TOO_MANY_SHOWN = 20
+
+
+# Looked up in every instance at once: the one field every instance can be searched by and
+# that names the same person in each (ids differ from one instance to another).
+EVERYWHERE_FIELD = "email"
 
 
 def _problem(exc: CallProblem, needs=marketo_leads.ROLE_PERMISSIONS) -> str:
@@ -134,6 +139,7 @@ def leads_home_view(request: HttpRequest, form_errors=None, status=200) -> HttpR
             posted_field=request.POST.get("field", "email"),
             posted_values=request.POST.get("values", ""),
             retention_days=services.retention_days(),
+            lookup_instance_count=len(search.lookup_instances(user=request.user)),
         )
     return render(request, "leads/home.html", context, status=status)
 
@@ -174,30 +180,61 @@ def lead_search_view(request: HtmxHttpRequest) -> HttpResponse:
     instance = _home_instance(request)
     field = request.POST.get("field", "email")
     value = request.POST.get("value", "")
-    context = {"instance": instance, "field": field, "value": value.strip()}
     if instance is None:
-        context["error"] = "No Marketo instance is granted to you."
+        context = {"error": "No Marketo instance is granted to you.", "value": value.strip()}
     else:
-        try:
-            context["leads"] = services.lead_search(
-                instance=instance,
-                user=request.user,
-                field=field,
-                value=value,
-                audit=AuditContext.from_request(request),
-            )
-            for lead in context["leads"]:  # shown in the viewer's time zone
-                lead["updated"] = marketo_time(lead.get("updatedAt"))
-        except BadInput as exc:
-            context["error"] = str(exc)
-        except CallProblem as exc:
-            context["error"] = _problem(exc)
-            context["too_many"] = isinstance(exc, TooManyMatches)
-        # The field's display name, from the field list the lookup itself read.
-        context["field_label"] = metadata.cached_labels(instance=instance).get(field, field)
+        context = search_answer(
+            instance=instance,
+            user=request.user,
+            field=field,
+            value=value,
+            audit=AuditContext.from_request(request),
+        )
     if request.htmx:
         return render(request, "leads/partials/search_result.html", context)
     return render(request, "leads/search_page.html", context)
+
+
+@require_POST
+def lead_everywhere_view(request: HtmxHttpRequest) -> HttpResponse:
+    """A value looked up in every instance the person may look leads up in: with htmx, one
+    section per instance that asks its instance when it loads, so each answer appears as it
+    arrives; without, every instance asked at once before the page is served."""
+    require(request.user, Action.LOOKUP_LEADS)
+    value = request.POST.get("value", "").strip()
+    instances = search.lookup_instances(user=request.user)
+    context: dict = {"value": value, "instances": instances, "field": EVERYWHERE_FIELD}
+    if not value:
+        context["error"] = "Enter an email address to look for."
+    elif not request.htmx:
+        audit = AuditContext.from_request(request)
+        context["answers"] = search.in_parallel(
+            instances,
+            lambda instance: search.search_answer(
+                instance=instance,
+                user=request.user,
+                field=EVERYWHERE_FIELD,
+                value=value,
+                audit=audit,
+            ),
+        )
+    template = "leads/partials/everywhere.html" if request.htmx else "leads/everywhere_page.html"
+    return render(request, template, context)
+
+
+@require_POST
+def lead_everywhere_one_view(request: HtmxHttpRequest, instance_pk: int) -> HttpResponse:
+    """One instance's section of lead_everywhere_view."""
+    instance = instance_get(user=request.user, pk=instance_pk)
+    require(request.user, Action.LOOKUP_LEADS, instance)
+    answer = search.search_answer(
+        instance=instance,
+        user=request.user,
+        field=EVERYWHERE_FIELD,
+        value=request.POST.get("value", ""),
+        audit=AuditContext.from_request(request),
+    )
+    return render(request, "leads/partials/everywhere_answer.html", {"answer": answer})
 
 
 @require_POST

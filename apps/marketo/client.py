@@ -155,7 +155,7 @@ class MarketoClient:
         while True:
             attempt += 1
             try:
-                return self._attempt(prepared, attempt)
+                return self._attempt(prepared, attempt, deadline)
             except (TokenInvalid, TokenExpired):
                 if token_refreshed:
                     raise
@@ -193,12 +193,12 @@ class MarketoClient:
             method, endpoint, person_waiting=self.priority is Priority.INTERACTIVE
         )
 
-    def _attempt(self, prepared: "_Prepared", attempt: int) -> Envelope:
+    def _attempt(self, prepared: "_Prepared", attempt: int, deadline: float) -> Envelope:
         limits = self.call_timeouts(prepared.method, prepared.endpoint)
         # The lease outlives the request's timeouts: while Marketo may still run the call
         # (help/rest-api/rest-api.md counts it in flight until it returns), its slot stays
         # taken, or an 11th call would get 615.
-        lease = self._admit(limits.lease)
+        lease = self._admit(limits.lease, deadline)
         record = CallRecord(
             instance_id=self.config.instance_id,
             method=prepared.method,
@@ -243,8 +243,11 @@ class MarketoClient:
         self.governor.release(lease, counted=True)
         return envelope
 
-    def _admit(self, lease_seconds: float) -> Lease:
-        timeout = MAX_INLINE_WAIT_SECONDS[self.priority]
+    def _admit(self, lease_seconds: float, deadline: float) -> Lease:
+        # No attempt starts after the deadline, so waiting for admission beyond it is waiting
+        # for a call that will not be made: a caller with a short deadline (a part of a page
+        # a person waits for) hears "later" sooner.
+        timeout = min(MAX_INLINE_WAIT_SECONDS[self.priority], max(0.0, deadline - time.monotonic()))
         try:
             return self.governor.acquire(
                 self.budget, self.priority, timeout=timeout, lease_seconds=lease_seconds

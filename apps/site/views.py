@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import Action, is_admin, may, require, user_role
+from apps.leads.search import lookup_instances
 from apps.site.health import health_report
 from apps.site.metrics import metrics_text
 from apps.site.navigation import menu_for
@@ -27,6 +28,7 @@ def home_view(request: HtmxHttpRequest) -> HttpResponse:
         "summaries": summaries,
         "is_admin": is_admin(request.user),
         "admins": admins_to_ask() if role and not summaries else [],
+        "lookup_instance_count": len(lookup_instances(user=request.user)) if role else 0,
     }
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "site/partials/instance_cards.html", context)
