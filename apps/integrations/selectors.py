@@ -21,7 +21,13 @@ from apps.integrations.models import (
 from apps.marketo.codes import code_info
 from apps.usage.days import today
 from apps.usage.models import UsageDay
-from apps.usage.selectors import date_range, errors_report, ledger_codes, ledger_endpoints
+from apps.usage.selectors import (
+    date_range,
+    errors_report,
+    history_start,
+    ledger_codes,
+    ledger_endpoints,
+)
 
 CALL_DAYS = 30
 
@@ -395,12 +401,15 @@ def integration_usage(
     over the last REPORT_DAYS quota days, its share of the instance's calls and quota,
     today's budget, and the instance's errors on the days it called."""
     end = until or today()
-    start = end - timedelta(days=REPORT_DAYS - 1)
     mine: dict[int, list[IntegrationApiUser]] = {}
     for row in integration.api_users.filter(
         instance__in=visible_instances(user=user)
     ).select_related("instance"):
         mine.setdefault(row.instance_id, []).append(row)
+    # As on the usage pages, days before any instance's history are unknown, not quiet.
+    firsts = [history_start(instance=rows[0].instance) for rows in mine.values()]
+    known_since = min((first for first in firsts if first is not None), default=end)
+    start = min(max(end - timedelta(days=REPORT_DAYS - 1), known_since), end)
     uses = []
     for rows in mine.values():
         instance = rows[0].instance

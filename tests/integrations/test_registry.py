@@ -257,9 +257,23 @@ def test_an_integration_page_has_its_days_shares_budget_and_the_instance_errors_
         (today() - timedelta(days=1), {"606": 12})
     ]
     assert not use.ours and use.ledger_errors == []
+    # The days begin with the instance's history, newest first.
     rows = selectors.integration_day_rows([use])
     assert rows[0] == {"date": today(), "cells": [600]}
-    assert rows[-1]["cells"] == [None]  # 29 days ago: no figures
+    assert [row["date"] for row in rows][-1] == today() - timedelta(days=2)
+
+
+def test_a_day_without_figures_inside_the_history_is_unknown_not_quiet(admin_user, production):
+    _calls(production, "crm@corp.example", [10, 0])
+    UsageDay.objects.filter(date=today()).delete()
+    UsageDay.objects.create(instance=production, date=today(), api_user="x@corp.example", calls=1)
+    UsageDay.objects.create(
+        instance=production, date=today() - timedelta(days=2), api_user="x@corp.example", calls=1
+    )
+    UsageDay.objects.filter(date=today() - timedelta(days=1)).delete()
+    crm = _crm(admin_user, production)
+    (use,) = selectors.integration_usage(integration=crm, user=admin_user)
+    assert [row["cells"] for row in selectors.integration_day_rows([use])] == [[0], [None], [0]]
 
 
 def test_our_own_api_user_gets_its_errors_and_the_endpoints_it_called_from_the_ledger(
