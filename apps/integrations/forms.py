@@ -103,7 +103,7 @@ class MapForm(forms.Form):
 
     def clean_api_user(self) -> tuple[int, str]:
         instance_id, _, userid = self.cleaned_data["api_user"].partition("|")
-        if not instance_id.isdigit() or not userid.strip():
+        if not (instance_id.isascii() and instance_id.isdigit()) or not userid.strip():
             raise forms.ValidationError("Choose an API user from the list.")
         return int(instance_id), userid.strip()
 

@@ -550,13 +550,22 @@ def integration_roles(*, integration: Integration, user) -> list[ApiUserRoles]:
                 instance=instance,
                 userid=row.userid,
                 name=known.name if known else "",
-                state=("gone" if known.gone else "listed") if known else "unlisted",
+                state=_state_of(known),
                 roles=roles,
                 ours=ours,
                 families=endpoint_families(instance=instance) if ours else None,
             )
         )
     return sorted(found, key=lambda item: (item.instance.name.lower(), item.userid.lower()))
+
+
+def _state_of(known: MarketoUser | None) -> str:
+    """As ApiUserRow.state: listed, gone, unlisted (not in Marketo's list) or person."""
+    if known is None:
+        return "unlisted"
+    if known.gone:
+        return "gone"
+    return "listed" if known.api_only else "person"
 
 
 def endpoint_families(*, instance, until: date | None = None) -> list[str]:

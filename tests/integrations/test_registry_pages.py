@@ -247,3 +247,22 @@ def test_the_usage_pages_notice_unassigned_users_and_group_by_integration(
 def test_the_menu_offers_integrations_to_who_may_read_usage(client_for, viewer):
     text = client_for(viewer).get("/").content.decode()
     assert f'href="{reverse("integrations_home")}"' in text
+
+
+@pytest.mark.parametrize(
+    "value", ["99999999999999999999999|x@corp.example", "²|x@corp.example", "|", "12"]
+)
+def test_a_mangled_api_user_choice_is_never_a_500(client_for, admin_user, production, value):
+    client = client_for(admin_user)
+    assert client.get(reverse("integrations_create"), {"api_user": value}).status_code in (
+        200,
+        404,
+    )
+    crm = _crm(production)
+    for url, data in [
+        (reverse("integrations_assign"), {"api_user": value, "integration": crm.pk}),
+        (reverse("integrations_assign"), {"api_user": f"{production.pk}|x", "integration": value}),
+        (reverse("integrations_map", args=[crm.pk]), {"api_user": value}),
+    ]:
+        assert client.post(url, data).status_code in (302, 404)
+    assert client.get(reverse("integrations_detail", args=[10**20])).status_code == 404
