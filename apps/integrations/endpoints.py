@@ -6,7 +6,8 @@ Marketo's API does not list a role's permissions (docs/marketo.md), so the page 
 what a role allows; for marketo-admin's own API user it can say what the ledger saw it call.
 """
 
-# Longest prefixes first: the first that matches names the family.
+# The first prefix that matches an endpoint (a path template, as the ledger keeps it) names its
+# family.
 FAMILIES: list[tuple[str, str]] = [
     ("/rest/asset/", "assets"),
     ("/rest/v1/activities", "activities"),
@@ -14,15 +15,12 @@ FAMILIES: list[tuple[str, str]] = [
     ("/rest/v1/lead", "leads"),  # lead/{id}.json, leads.json, leads/describe2.json...
     ("/rest/v1/list", "leads"),  # static lists' members are leads
     ("/userservice/", "users"),
-    ("/identity/", "identity"),
 ]
 OTHER = "other"
-# The families that are not a permission to flag (every API user gets tokens).
-NOT_PERMISSIONS = frozenset({"identity"})
 
 
 def family_of(endpoint: str) -> str:
-    """'leads', 'assets', 'activities', 'usage', 'users', 'identity' or 'other'."""
+    """'leads', 'assets', 'activities', 'usage', 'users' or 'other'."""
     for prefix, family in FAMILIES:
         if endpoint.startswith(prefix):
             return family

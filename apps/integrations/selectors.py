@@ -10,7 +10,7 @@ from django.http import Http404
 
 from apps.core.permissions import Action, is_admin, may
 from apps.instances.models import MarketoInstance
-from apps.integrations.endpoints import NOT_PERMISSIONS, families_text, family_of
+from apps.integrations.endpoints import families_text, family_of
 from apps.integrations.models import (
     Integration,
     IntegrationApiUser,
@@ -575,8 +575,7 @@ def endpoint_families(*, instance, until: date | None = None) -> list[str]:
     endpoints = ledger_endpoints(
         instance=instance, start=end - timedelta(days=ENDPOINT_DAYS - 1), end=end
     )
-    families = {family_of(endpoint) for endpoint in endpoints} - NOT_PERMISSIONS
-    return sorted(families)
+    return sorted({family_of(endpoint) for endpoint in endpoints})
 
 
 # --- usage by integration ---------------------------------------------------------------------

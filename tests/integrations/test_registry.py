@@ -15,6 +15,7 @@ from apps.core.permissions import Role
 from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
 from apps.integrations import selectors
+from apps.integrations.endpoints import family_of
 from apps.integrations.models import Integration, IntegrationApiUser, MarketoUser
 from apps.integrations.rules import budget_problems, owner_from
 from apps.integrations.services import (
@@ -292,7 +293,6 @@ def test_our_own_api_user_gets_its_errors_and_the_endpoints_it_called_from_the_l
         ("/rest/v1/leads.json", ""),
         ("/rest/v1/leads.json", "606"),
         ("/rest/v1/stats/usage.json", ""),
-        ("/identity/oauth/token", ""),
     ]:
         LedgerEntry.objects.create(
             instance=production,
@@ -382,3 +382,20 @@ def test_the_rules_say_in_words_what_is_wrong(admin_user):
     assert owner_from("someone@corp.example").email == "someone@corp.example"
     with pytest.raises(ValidationError, match="No user of marketo-admin is called “nobody”"):
         owner_from("nobody")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "family"),
+    [
+        ("/rest/v1/lead/{id}.json", "leads"),
+        ("/rest/v1/leads/describe2.json", "leads"),
+        ("/rest/v1/lists/{id}/leads.json", "leads"),
+        ("/rest/v1/activities/pagingtoken.json", "activities"),
+        ("/rest/asset/v1/programs.json", "assets"),
+        ("/rest/v1/stats/errors.json", "usage"),
+        ("/userservice/management/v1/users/allusers.json", "users"),
+        ("/rest/v1/customobjects/{name}.json", "other"),
+    ],
+)
+def test_each_endpoint_the_product_calls_has_its_family(endpoint, family):
+    assert family_of(endpoint) == family
