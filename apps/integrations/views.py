@@ -29,6 +29,10 @@ from apps.integrations.services import (
 from apps.usage.forms import RangeForm
 from apps.usage.selectors import history_start
 
+# The instance's Marketo users and usage by integration are tabs of its usage pages: the menu
+# marks Usage, not Integrations, though their addresses are under /integrations/.
+USAGE_SECTION = "usage"
+
 
 def _instance(request: HttpRequest, pk: int):
     instance = instance_get(user=request.user, pk=pk)
@@ -42,6 +46,7 @@ def api_users_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "instance": instance,
         "tab": "marketo_users",
+        "current_section": USAGE_SECTION,
         "rows": rows,
         "unlisted": sum(1 for row in rows if row.state == "unlisted"),
         "unassigned": selectors.unassigned_api_users(instance=instance, rows=rows),
@@ -258,7 +263,13 @@ def usage_by_integration_view(request: HttpRequest, pk: int) -> HttpResponseBase
     the registry, which sits above it)."""
     instance = _instance(request, pk)
     form = RangeForm(request.GET, history_start=history_start(instance=instance))
-    context = {"instance": instance, "tab": "users", "form": form, "grouping": "integration"}
+    context = {
+        "instance": instance,
+        "tab": "users",
+        "form": form,
+        "grouping": "integration",
+        "current_section": USAGE_SECTION,
+    }
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         report = selectors.usage_by_integration(instance=instance, start=start, end=end)

@@ -244,9 +244,23 @@ def test_the_usage_pages_notice_unassigned_users_and_group_by_integration(
     assert bad.status_code == 400
 
 
-def test_the_menu_offers_integrations_to_who_may_read_usage(client_for, viewer):
-    text = client_for(viewer).get("/").content.decode()
+def test_the_menu_offers_integrations_and_marks_the_usage_tabs_under_usage(
+    client_for, viewer, production
+):
+    client = client_for(viewer)
+    text = client.get("/").content.decode()
     assert f'href="{reverse("integrations_home")}"' in text
+    grant_set(
+        instance=production, user=viewer, role="viewer", actor=None, audit=AuditContext.system()
+    )
+    current = f'href="{reverse("usage_home")}" aria-current="page"'
+    for url in (
+        reverse("integrations_api_users", args=[production.pk]),
+        reverse("integrations_usage", args=[production.pk]),
+    ):
+        assert current in client.get(url).content.decode()
+    listing = client.get(reverse("integrations_home")).content.decode()
+    assert f'href="{reverse("integrations_home")}" aria-current="page"' in listing
 
 
 @pytest.mark.parametrize(
