@@ -161,6 +161,11 @@ def _open_first_asset(page: Page) -> None:
     page.locator("table a[href*='/asset/']").first.click()
 
 
+def _open_budgeted_integration(page: Page) -> None:
+    # The demo's integration with a budget (apps/site/demo.py: DEMO_INTEGRATIONS).
+    page.get_by_test_id("integrations").get_by_role("link", name="Salesforce sync").click()
+
+
 def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | None]]:
     """(name, address, what to do there first) of every page, in the order walked."""
     return [
@@ -180,6 +185,9 @@ def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | N
         ("usage-errors", f"/usage/instances/{instance}/errors/", None),
         ("usage-calls", f"/usage/instances/{instance}/calls/", None),
         ("marketo-users", f"/integrations/instances/{instance}/api-users/", None),
+        ("usage-integrations", f"/integrations/instances/{instance}/usage/", None),
+        ("integrations", "/integrations/", None),
+        ("integration", "/integrations/", _open_budgeted_integration),
         ("audit", "/audit/", None),
         ("users", "/users/", None),
         ("user-new", "/users/new/", None),

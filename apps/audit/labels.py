@@ -70,13 +70,20 @@ ACTION_LABELS: dict[str, ActionLabel] = {
     "usage.alert_threshold": ActionLabel("Changed the quota alert threshold"),
     # Integrations (apps.integrations).
     "integrations.user_sync": ActionLabel("Asked to read the instance's Marketo users"),
+    "integrations.create": ActionLabel("Registered an integration"),
+    "integrations.update": ActionLabel("Changed an integration"),
+    "integrations.delete": ActionLabel("Deleted an integration"),
+    "integrations.map": ActionLabel("Mapped an API user to an integration"),
+    "integrations.unmap": ActionLabel("Took an API user off an integration"),
 }
 
 # How an asset action that did not succeed ended, from its details' "outcome".
 SUCCEEDED = "succeeded"
 
 # Actions whose details hold each changed value as [before, after].
-CHANGE_PAIRS = frozenset({"profile.update", "profile.time_zone_from_browser", "user.update"})
+CHANGE_PAIRS = frozenset(
+    {"profile.update", "profile.time_zone_from_browser", "user.update", "integrations.update"}
+)
 
 
 def readable(code: str) -> str:

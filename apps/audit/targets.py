@@ -1,6 +1,6 @@
 """What an audit event is about, as the audit page shows it: words, names, and a link to the
 product's own page for the thing where there is one (a lead, an instance, an asset, a user,
-a lead lookup), with the id as secondary text.
+a lead lookup, an integration), with the id as secondary text.
 
 Links are built with `reverse` from the URL names of the apps above (lead_detail,
 instance_detail, assets_detail, user_detail, lead_lookup_detail), guarded by NoReverseMatch,
@@ -61,6 +61,7 @@ TARGET_KINDS: dict[str, str] = {
     "user_sync": "Reading of Marketo users",
     "connection_test": "Connection test",
     "api_token": "API token",
+    "integration": "Integration",
 }
 
 # These record the user name that was typed (maybe nobody's), not a user's id.
@@ -166,6 +167,10 @@ def _target(event: AuditEvent, users: _Users, deleted: set[int]) -> Link | None:
         url = url_or_blank("lead_lookup_detail", pk=number)
     elif kind == "api_token":
         name = str(details.get("name") or "")
+    elif kind == "integration":
+        name = str(details.get("name") or "")
+        if number is not None and event.action != "integrations.delete":
+            url = url_or_blank("integrations_detail", pk=number)
     elif is_asset_target(event):
         name = str(details.get("name") or "")
         if number is not None and event.instance_id:

@@ -1,9 +1,10 @@
 """Reading the instance's Marketo users, roles and workspaces (help/rest-api/user-management.md)
-through the governor, as a resumable background job (apps/core/jobs.py)."""
+through the governor, as a resumable background job (apps/core/jobs.py); and the admins'
+changes to the integration registry, each with its audit event."""
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -12,7 +13,16 @@ from apps.audit.services import audit_record
 from apps.core import jobs
 from apps.instances.client import marketo_client
 from apps.instances.models import MarketoInstance
-from apps.integrations.models import MarketoRole, MarketoUser, MarketoWorkspace, UserSync
+from apps.integrations.models import (
+    Integration,
+    IntegrationApiUser,
+    MarketoRole,
+    MarketoUser,
+    MarketoWorkspace,
+    UserSync,
+)
+from apps.integrations.rules import owner_of
+from apps.integrations.selectors import api_user_known
 from apps.marketo import users as marketo_users
 from apps.marketo.errors import AccessDenied, CallProblem, RetryLater, TransientError
 from apps.marketo.governor import GovernorUnavailable, Priority
@@ -251,3 +261,170 @@ def _pause(sync: UserSync, claim: str, seconds: float, message: str, *, failure:
 
 def _problem(exc: CallProblem) -> str:
     return call_problem_message(exc, needs=marketo_users.ROLE_PERMISSIONS, job=True)
+
+
+# --- the integration registry -----------------------------------------------------------------
+
+# What an admin sets on an integration (the owner is a user or an address, never both).
+INTEGRATION_FIELDS = [
+    "name",
+    "purpose",
+    "owner",
+    "owner_email",
+    "budget_calls",
+    "budget_percent",
+    "warn_percent",
+    "critical_percent",
+]
+
+
+class MappingRefused(Exception):
+    """An API user that cannot be mapped to the integration; the message says why."""
+
+
+def _audit_value(integration: Integration, name: str):
+    if name == "owner":
+        return owner_of(integration)
+    return getattr(integration, name)
+
+
+def integration_create(*, actor, audit: AuditContext, api_users=(), **fields) -> Integration:
+    """Register an integration, with API users of instances as (instance, userid) pairs.
+    Raises ValidationError (fields) or MappingRefused (an API user)."""
+    with transaction.atomic():
+        integration = Integration(**fields)
+        integration.full_clean()
+        integration.save()
+        audit_record(
+            action="integrations.create",
+            actor=actor,
+            audit=audit,
+            target_type="integration",
+            target_id=integration.pk,
+            details={
+                "name": integration.name,
+                "owner": owner_of(integration),
+                "budget_calls": integration.budget_calls,
+                "budget_percent": integration.budget_percent,
+            },
+        )
+        for instance, userid in api_users:
+            api_user_map(
+                integration=integration, instance=instance, userid=userid, actor=actor, audit=audit
+            )
+    return integration
+
+
+def integration_update(
+    *, integration: Integration, actor, audit: AuditContext, **fields
+) -> list[str]:
+    """Apply the given fields; returns the names of those that changed. The owner is one of
+    a user or an address: setting one clears the other."""
+    stored = Integration.objects.select_related("owner").get(pk=integration.pk)
+    changed = [
+        name
+        for name in INTEGRATION_FIELDS
+        if name in fields and getattr(stored, name) != fields[name]
+    ]
+    if not changed:
+        return []
+    before = {name: _audit_value(stored, name) for name in changed}
+    for name in changed:
+        setattr(integration, name, fields[name])
+    integration.full_clean()
+    with transaction.atomic():
+        integration.save()
+        audit_record(
+            action="integrations.update",
+            actor=actor,
+            audit=audit,
+            target_type="integration",
+            target_id=integration.pk,
+            details={
+                "name": integration.name,
+                **{name: [before[name], _audit_value(integration, name)] for name in changed},
+            },
+        )
+    return changed
+
+
+def integration_delete(*, integration: Integration, actor, audit: AuditContext) -> None:
+    """Forget an integration; its API users become unassigned (their usage stays)."""
+    with transaction.atomic():
+        audit_record(
+            action="integrations.delete",
+            actor=actor,
+            audit=audit,
+            target_type="integration",
+            target_id=integration.pk,
+            details={
+                "name": integration.name,
+                "api_users": [
+                    f"{row.userid} ({row.instance.name})"
+                    for row in integration.api_users.select_related("instance")
+                ],
+            },
+        )
+        integration.delete()
+
+
+def api_user_map(
+    *, integration: Integration, instance: MarketoInstance, userid: str, actor, audit: AuditContext
+) -> IntegrationApiUser:
+    """Map one of the instance's known API users (Marketo's list, or seen in usage) to the
+    integration, spelled as the instance knows it. Mapping it again changes nothing; an API
+    user of another integration is refused (MappingRefused), as is one the instance does not
+    know."""
+    known = api_user_known(instance=instance, userid=userid)
+    if known is None:
+        raise MappingRefused(
+            f"{userid.strip() or 'That'} is not an API user of {instance.name}: choose one that"
+            " Marketo lists or that made calls."
+        )
+    existing = (
+        IntegrationApiUser.objects.filter(instance=instance, userid__iexact=known.userid)
+        .select_related("integration")
+        .first()
+    )
+    if existing is not None:
+        if existing.integration_id == integration.pk:
+            return existing
+        raise MappingRefused(
+            f"{known.userid} on {instance.name} already belongs to {existing.integration.name}:"
+            " take it off there first."
+        )
+    try:
+        with transaction.atomic():
+            mapping = IntegrationApiUser.objects.create(
+                integration=integration, instance=instance, userid=known.userid
+            )
+            audit_record(
+                action="integrations.map",
+                actor=actor,
+                audit=audit,
+                instance=instance,
+                target_type="integration",
+                target_id=integration.pk,
+                details={"name": integration.name, "api_user": known.userid},
+            )
+    except IntegrityError:
+        # Someone mapped it at the same moment.
+        raise MappingRefused(
+            f"{known.userid} on {instance.name} was just mapped to another integration."
+        ) from None
+    return mapping
+
+
+def api_user_unmap(*, mapping: IntegrationApiUser, actor, audit: AuditContext) -> None:
+    """Take an API user off its integration: it becomes unassigned."""
+    with transaction.atomic():
+        audit_record(
+            action="integrations.unmap",
+            actor=actor,
+            audit=audit,
+            instance=mapping.instance,
+            target_type="integration",
+            target_id=mapping.integration_id,
+            details={"name": mapping.integration.name, "api_user": mapping.userid},
+        )
+        mapping.delete()

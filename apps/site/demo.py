@@ -6,6 +6,7 @@ instance and the sandbox started by `run_embedded` agree across restarts.
 
 import json
 import secrets
+from typing import Any
 
 from django.conf import settings
 
@@ -14,7 +15,7 @@ from apps.assets.services import asset_sync_start
 from apps.audit.context import AuditContext
 from apps.instances.models import MarketoInstance
 from apps.instances.services import instance_create, instance_update
-from apps.integrations.models import UserSync
+from apps.integrations.models import Integration, IntegrationApiUser, UserSync
 from apps.integrations.services import user_sync_start
 from apps.sandbox import ApiUser, start_sandbox
 from apps.usage.models import UsageSync
@@ -24,6 +25,25 @@ DEMO_NAME = "Sandbox (demo)"
 DEMO_CLIENT_ID = "demo-client"
 DEMO_API_USER = "demo-api@sandbox.example"
 DEMO_MUNCHKIN_ID = "123-ABC-456"
+# The demo's integrations, over the API users the sandbox seeds (apps/sandbox/config.py:
+# other_users): its CRM sync is listed by Marketo and has a budget; its webinar connector,
+# seen in usage only, is left unassigned, so the integrations page shows one to assign.
+DEMO_INTEGRATIONS: list[dict[str, Any]] = [
+    {
+        "name": "marketo-admin",
+        "purpose": "This control room: lead lookups, the asset mirror, and the usage and"
+        " users readings.",
+        "owner_email": "marketing-ops@corp.example",
+        "api_user": DEMO_API_USER,
+    },
+    {
+        "name": "Salesforce sync",
+        "purpose": "Keeps leads and their activities in step between Salesforce and Marketo.",
+        "owner_email": "crm-team@corp.example",
+        "budget_calls": 5_000,
+        "api_user": "crm-sync@corp.example",
+    },
+]
 
 
 def demo_port() -> int:
@@ -97,4 +117,18 @@ def demo_first_syncs_queue(instance) -> None:
     if not UsageSync.objects.filter(instance=instance).exists():
         usage_sync_start(
             instance=instance, kind=UsageSync.Kind.BACKFILL, audit=AuditContext.system()
+        )
+
+
+def demo_integrations_seed(instance) -> None:
+    """Register the demo's integrations once, so that the integrations page, a budget and an
+    unassigned API user show from the start. Written directly, as the demo's other seeds:
+    the API users are mapped before the first reading of Marketo's users has listed them."""
+    if Integration.objects.exists():
+        return  # the demo's own, or the admin's since: either way not ours to add to
+    for spec in DEMO_INTEGRATIONS:
+        fields = {key: value for key, value in spec.items() if key != "api_user"}
+        integration = Integration.objects.create(**fields)
+        IntegrationApiUser.objects.create(
+            integration=integration, instance=instance, userid=spec["api_user"]
         )

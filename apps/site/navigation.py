@@ -33,6 +33,13 @@ MENU = [
     ),
     MenuItem("Usage", "usage_home", Action.VIEW_USAGE, "usage", "Who spends each day's API quota"),
     MenuItem(
+        "Integrations",
+        "integrations_home",
+        Action.VIEW_USAGE,
+        "integrations",
+        "What calls Marketo, who answers for it, and its budget",
+    ),
+    MenuItem(
         "Instances",
         "instance_list",
         Action.VIEW_INSTANCES,

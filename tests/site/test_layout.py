@@ -81,7 +81,7 @@ def test_a_request_reads_each_part_of_the_layout_once_however_many_templates_use
     request = _request(admin_user)
     template = engines["django"].from_string(USES_THE_LAYOUT)
     first = template.render(shell(request), request)
-    assert first == "Leads;Assets;Usage;Instances;Users;Audit;Alpha;Alpha;90%"
+    assert first == "Leads;Assets;Usage;Integrations;Instances;Users;Audit;Alpha;Alpha;90%"
     with django_assert_num_queries(0):
         assert template.render(shell(request), request) == first
 

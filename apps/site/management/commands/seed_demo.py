@@ -5,7 +5,12 @@ from django.core.management.base import BaseCommand
 
 from apps.accounts.services import user_create
 from apps.core.permissions import Role
-from apps.site.demo import DEMO_NAME, demo_first_syncs_queue, demo_instance_register
+from apps.site.demo import (
+    DEMO_NAME,
+    demo_first_syncs_queue,
+    demo_instance_register,
+    demo_integrations_seed,
+)
 
 
 class Command(BaseCommand):
@@ -18,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args, username, **options) -> None:
-        demo_first_syncs_queue(demo_instance_register())
+        instance = demo_instance_register()
+        demo_first_syncs_queue(instance)
+        demo_integrations_seed(instance)
         self.stdout.write(f"Demo instance: {DEMO_NAME}, served by the sandbox on this machine.")
         if get_user_model().objects.filter(username=username).exists():
             self.stdout.write(
