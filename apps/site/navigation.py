@@ -33,6 +33,13 @@ MENU = [
     ),
     MenuItem("Usage", "usage_home", Action.VIEW_USAGE, "usage", "Who spends each day's API quota"),
     MenuItem(
+        "Alerts",
+        "alerts_list",
+        Action.VIEW_USAGE,
+        "alerts",
+        "What needs attention now, and what did",
+    ),
+    MenuItem(
         "Instances",
         "instance_list",
         Action.VIEW_INSTANCES,
