@@ -20,4 +20,3 @@ def evaluate_task() -> dict[str, int]:
     now = timezone.now()
     record_tick(now)
     return evaluate(now=now)
-

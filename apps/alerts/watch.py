@@ -45,6 +45,7 @@ def _start(name: str) -> None:
 
 def _watch() -> None:
     while not _stop.wait(settings.ALERT_WATCH_SECONDS):
+        close_old_connections()  # this thread's own connection, as a request's
         watch_once()
 
 
@@ -52,8 +53,7 @@ def watch_once() -> dict[str, int] | None:
     from apps.alerts.services import evaluate
 
     try:
-        close_old_connections()
         return evaluate(instances=[], deployment=True, deliver_inline=True)
-    except Exception:
+    except Exception:  # the database is unreachable: the next round tries again
         logger.exception("could not evaluate the heartbeat rule")
         return None
