@@ -45,6 +45,7 @@ PAGES_WITHOUT_DEMO_DATA = {
     "user-new",
     "profile",
     "api-docs",
+    "alert-rules",
 }
 SHARED_SERVICE_SETTINGS = ("DATABASE_URL", "REDIS_URL", "GOVERNOR_REDIS_URL", "CELERY_BROKER_URL")
 
@@ -161,6 +162,11 @@ def _open_first_asset(page: Page) -> None:
     page.locator("table a[href*='/asset/']").first.click()
 
 
+def _open_first_alert(page: Page) -> None:
+    """The newest alert of the demo (the list shows firing ones first)."""
+    page.get_by_test_id("alerts").locator("a[href*='/alerts/']").first.click()
+
+
 def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | None]]:
     """(name, address, what to do there first) of every page, in the order walked."""
     return [
@@ -180,6 +186,9 @@ def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | N
         ("usage-errors", f"/usage/instances/{instance}/errors/", None),
         ("usage-calls", f"/usage/instances/{instance}/calls/", None),
         ("marketo-users", f"/integrations/instances/{instance}/api-users/", None),
+        ("alerts", "/alerts/", None),
+        ("alert", "/alerts/", _open_first_alert),
+        ("alert-rules", f"/alerts/instances/{instance}/rules/", None),
         ("audit", "/audit/", None),
         ("users", "/users/", None),
         ("user-new", "/users/new/", None),

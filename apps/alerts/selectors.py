@@ -65,20 +65,62 @@ def banner_alerts(*, user) -> list[Alert]:
 class Fact:
     label: str
     value: object
-    moment: bool  # a datetime, shown in the viewer's zone
+    unit: str = ""
+    moment: bool = False  # a datetime, shown in the viewer's zone
+
+
+MOMENT = "moment"
+# What each rule's facts (apps.alerts.rules) are called on the page, in the order shown, with
+# their unit; None: not shown (an id, for the API's clients).
+FACT_WORDS: dict[str, tuple[str, str] | None] = {
+    "integration": ("Integration", ""),
+    "job": ("Job", ""),
+    "state": ("State", ""),
+    "since": ("Since", MOMENT),
+    "job_id": None,
+    "error_code": ("Error code", ""),
+    "errors_in_the_window": ("Errors in the window", ""),
+    "window_minutes": ("Window", " minutes"),
+    "usual_errors_in_the_window": ("Usual errors in that window", ""),
+    "times_the_usual": ("Alert at", " times the usual"),
+    "endpoint": ("Endpoint", ""),
+    "denied_at": ("Denied", MOMENT),
+    "refused_at": ("Refused", MOMENT),
+    "calls_today": ("Calls today", ""),
+    "daily_budget": ("Daily budget", " calls"),
+    "daily_quota": ("Daily quota", " calls"),
+    "percent_used": ("Used", "%"),
+    "alert_at_percent": ("Alert at", "% of the quota"),
+    "level_percent": ("Level reached", "% of the budget"),
+    "calls_per_hour": ("Pace", " calls an hour"),
+    "calls_by_the_reset": ("Calls by the reset at this pace", ""),
+    "runs_out_at": ("Runs out", MOMENT),
+    "resets_at": ("The quota resets", MOMENT),
+    "last_worker": ("Last worker to report", ""),
+    "last_seen_at": ("Last seen", MOMENT),
+    "last_evaluation_at": ("Last evaluation", MOMENT),
+}
 
 
 def facts_in_words(alert: Alert) -> list[Fact]:
+    known = [key for key in FACT_WORDS if key in alert.facts]
+    others = [key for key in alert.facts if key not in FACT_WORDS]
     facts = []
-    for key, value in alert.facts.items():
-        label = key.replace("_", " ").capitalize()
-        if key.endswith("_at") and isinstance(value, str):
+    for key in known + others:
+        value = alert.facts[key]
+        words = FACT_WORDS.get(key, (key.replace("_", " ").capitalize(), ""))
+        if words is None:
+            continue
+        label, unit = words
+        if value is None:
+            facts.append(Fact(label, "—"))
+        elif unit == MOMENT:
             try:
-                facts.append(Fact(label, datetime.fromisoformat(value), True))
-                continue
-            except ValueError:
-                pass
-        facts.append(Fact(label, "—" if value is None else value, False))
+                facts.append(Fact(label, datetime.fromisoformat(value), moment=True))
+            except (TypeError, ValueError):
+                facts.append(Fact(label, value))
+        else:
+            facts.append(Fact(label, value, unit))
     return facts
 
 

@@ -40,7 +40,7 @@ def stalled_jobs(instance, minutes: int, now: datetime) -> list[Condition]:
                 title=f"{instance.name}: {label[0].lower()}{label[1:]} {state}",
                 summary=f"{label} {state} over {minutes} minutes ago"
                 + (f": {message}" if message else "."),
-                facts={"job": key, "job_id": job.pk, "state": state, "since": at(since)},
+                facts={"job": label, "job_id": job.pk, "state": state, "since": at(since)},
             )
         )
     return conditions
