@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.services import email_configured
 from apps.alerts import selectors
 from apps.alerts.forms import AlertFilterForm, RuleForm
 from apps.alerts.models import Alert, AlertEvent
@@ -115,5 +116,10 @@ def _rules_page(request: HttpRequest, instance: MarketoInstance | None) -> HttpR
         if instance is None:
             return redirect("alerts_deployment_rules")
         return redirect("alerts_rules", pk=instance.pk)
-    context = {"instance": instance, "forms": forms, "can_edit": can_edit}
+    context = {
+        "instance": instance,
+        "forms": forms,
+        "can_edit": can_edit,
+        "email_configured": email_configured(),
+    }
     return render(request, "alerts/rules.html", context)
