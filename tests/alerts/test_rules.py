@@ -287,3 +287,26 @@ def test_the_watchers_deliver_from_their_own_thread(
         assert watch_once() == {"fired": 1, "escalated": 0, "resolved": 0}
     assert sent == list(Delivery.objects.values_list("pk", flat=True))
     assert len(sent) == 1
+
+
+def test_a_failed_lookup_is_news_for_a_day_and_a_failed_sync_until_one_succeeds(
+    instance, admin_user
+):
+    from apps.leads.models import LeadLookup
+
+    now = timezone.now()
+    LeadLookup.objects.create(
+        instance=instance, user=admin_user, status="failed", finished_at=now - timedelta(hours=2)
+    )
+    UsageSync.objects.create(
+        instance=instance, kind="today", status="failed", finished_at=now - timedelta(hours=2)
+    )
+    evaluate(now=now)
+    assert {a.subject for a in alerts_of(RuleKind.JOB_STALLED, instance)} == {
+        "job:lead_lookup",
+        "job:usage_sync",
+    }
+    evaluate(now=now + timedelta(days=1))
+    assert [
+        a.subject for a in alerts_of(RuleKind.JOB_STALLED, instance) if a.state != "resolved"
+    ] == ["job:usage_sync"]

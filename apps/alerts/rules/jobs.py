@@ -16,6 +16,9 @@ JOBS = [
     ("user_sync", "The reading of Marketo's users", UserSync),
     ("lead_lookup", "The latest lead lookup", LeadLookup),
 ]
+# The syncs run again on their schedules, so a failed one is failing until one succeeds; a
+# lookup is run once, so its failure is news for a day, then history.
+FAILURE_FORGOTTEN_AFTER = {"lead_lookup": timedelta(days=1)}
 
 
 def stalled_jobs(instance, minutes: int, now: datetime) -> list[Condition]:
@@ -26,6 +29,14 @@ def stalled_jobs(instance, minutes: int, now: datetime) -> list[Condition]:
         if job is None:
             continue
         message = getattr(job, model.job_message_field) or ""
+        forgotten = FAILURE_FORGOTTEN_AFTER.get(key)
+        if (
+            forgotten
+            and job.status == "failed"
+            and job.finished_at
+            and job.finished_at < now - forgotten
+        ):
+            continue
         if job.status == "failed" and job.finished_at and job.finished_at <= limit:
             since, severity, state = job.finished_at, Alert.Severity.CRITICAL, "failed"
         # A pause touches the heartbeat: a job paused this long has not tried since.
