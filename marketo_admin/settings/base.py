@@ -353,6 +353,8 @@ CELERY_TASK_DEFAULT_QUEUE = "background"
 CELERY_TASK_ROUTES = {
     # The sweep takes a moment, and must not wait behind the long jobs it looks after.
     "core.jobs_sweep": {"queue": "interactive"},
+    # Nor the alert rules: their tick is how the workers know beat is alive (apps.alerts).
+    "alerts.evaluate": {"queue": "interactive"},
     "core.*": {"queue": "background"},
     "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
