@@ -67,6 +67,7 @@ ACTION_LABELS: dict[str, ActionLabel] = {
     # Usage (apps.usage).
     "usage.sync": ActionLabel("Asked for a usage collection"),
     "usage.sync_resume": ActionLabel("Resumed a usage collection"),
+    # Before the alert rules (issue 16); the trail keeps these events.
     "usage.alert_threshold": ActionLabel("Changed the quota alert threshold"),
     # Alerts (apps.alerts).
     "alerts.acknowledge": ActionLabel("Acknowledged an alert"),
