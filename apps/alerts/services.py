@@ -111,6 +111,10 @@ def evaluate(
     counts = {"fired": 0, "escalated": 0, "resolved": 0}
     if instances is None:
         instances = MarketoInstance.objects.filter(enabled=True)
+        # A disabled instance gets no calls and no evaluation: its alerts cannot clear.
+        for alert in Alert.objects.filter(state__in=OPEN, instance__enabled=False):
+            if _resolve(alert, now, deliver_inline, "The instance was disabled."):
+                counts["resolved"] += 1
     targets: list[MarketoInstance | None] = list(instances)
     if deployment:
         targets.append(None)
@@ -154,7 +158,7 @@ def _apply(kind, instance, conditions, now, deliver_inline) -> dict[str, int]:
         if _update(alert, condition, now, deliver_inline):
             counts["escalated"] += 1
     for subject, alert in open_alerts.items():
-        if subject not in held and _resolve(alert, now, deliver_inline):
+        if subject not in held and _resolve(alert, now, deliver_inline, "The condition cleared."):
             counts["resolved"] += 1
     return counts
 
@@ -200,14 +204,14 @@ def _update(alert: Alert, condition: Condition, now, deliver_inline) -> bool:
     return bool(escalated)
 
 
-def _resolve(alert: Alert, now, deliver_inline) -> bool:
+def _resolve(alert: Alert, now, deliver_inline, why: str) -> bool:
     with transaction.atomic():
         resolved = Alert.objects.filter(pk=alert.pk, state__in=OPEN).update(
             state=Alert.State.RESOLVED, resolved_at=now, last_checked_at=now
         )
         if resolved:
             alert.refresh_from_db()
-            _event(alert, AlertEvent.Kind.RESOLVED, now, "The condition cleared.", deliver_inline)
+            _event(alert, AlertEvent.Kind.RESOLVED, now, why, deliver_inline)
     return bool(resolved)
 
 

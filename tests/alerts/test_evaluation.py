@@ -210,3 +210,15 @@ def test_each_usage_sync_evaluates_its_instance(instance, monkeypatch):
     sync = UsageSync.objects.create(instance=instance, kind="today", status="succeeded")
     usage_synced.send_robust(sender=UsageSync, sync=sync)
     assert len(alerts_of(RuleKind.QUOTA, instance)) == 1
+
+
+def test_the_alerts_of_an_instance_that_is_disabled_resolve(instance):
+    _quota_only(instance)
+    _calls(instance, 45_000)
+    evaluate()
+    instance.enabled = False
+    instance.save()
+    assert evaluate()["resolved"] == 1
+    (alert,) = alerts_of(RuleKind.QUOTA, instance)
+    assert alert.state == "resolved"
+    assert alert.events.last().text == "The instance was disabled."
