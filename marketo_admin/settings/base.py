@@ -452,6 +452,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FolderKindEnum": "apps.assets.models.FolderKind",
         "AssetActionKindEnum": "apps.assets.models.AssetAction.Kind",
+        "RuleKindEnum": "apps.alerts.models.RuleKind",
+        "AlertEventKindEnum": "apps.alerts.models.AlertEvent.Kind",
+        "AlertStateEnum": "apps.alerts.models.Alert.State",
     },
 }
 
