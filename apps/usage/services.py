@@ -128,7 +128,10 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
     try:
         with transaction.atomic():
             days = usage_days_store(instance=instance, result=usage)
-            error_days_store(instance=instance, result=errors)
+            # The first sync reads the day so far, not what was added since the last one:
+            # recorded as one reading, it would look like a spike.
+            first = not instance.usage_syncs.filter(status=UsageSync.Status.SUCCEEDED).exists()
+            error_days_store(instance=instance, result=errors, readings=not first)
             # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
             jobs.job_finish(
                 UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
@@ -172,12 +175,16 @@ def usage_days_store(*, instance, result: list[dict]) -> int:
     return len(result)
 
 
-def error_days_store(*, instance, result: list[dict], now: float | None = None) -> int:
+def error_days_store(
+    *, instance, result: list[dict], readings: bool = True, now: float | None = None
+) -> int:
+    """Upsert Marketo's per-day counts of each code; with `readings`, also record what this
+    answer added to today's (ErrorReading)."""
     current = today(now)
     for day in result:
         on = marketo_usage.usage_date(day["date"])
         counts = {str(e["errorCode"]): int(e["count"]) for e in day.get("errors") or []}
-        if on == current:
+        if readings and on == current:
             _error_readings_store(instance=instance, on=on, counts=counts)
         ErrorDay.objects.filter(instance=instance, date=on).exclude(code__in=counts).delete()
         ErrorDay.objects.bulk_create(

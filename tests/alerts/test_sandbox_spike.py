@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.alerts.models import RuleKind
 from apps.alerts.services import evaluate
 from apps.instances.models import MarketoInstance
-from apps.usage.models import ErrorReading, UsageSync
+from apps.usage.models import ErrorDay, ErrorReading, UsageSync
 from apps.usage.services import usage_sync_run
 from tests.alerts.conftest import alerts_of, events_of
 from tests.factories import make_sandbox_instance
@@ -33,7 +33,11 @@ def _sync(instance):
 
 
 def test_a_606_spike_of_one_integration_fires_one_alert_after_the_sync(sandbox_instance, sandbox):
-    _sync(sandbox_instance)
+    spike = {"user": "webinar@corp.example", "code": "606", "count": 40}
+    url = f"{sandbox.base_url}/_sandbox/error-spike"
+    requests.post(url, json=spike, timeout=5).raise_for_status()
+    _sync(sandbox_instance)  # the first: today's errors so far, not a spike
+    assert not ErrorReading.objects.exists()
     assert alerts_of(RuleKind.ERROR_SPIKE, sandbox_instance) == []
     requests.post(
         f"{sandbox.base_url}/_sandbox/error-spike",
@@ -43,6 +47,7 @@ def test_a_606_spike_of_one_integration_fires_one_alert_after_the_sync(sandbox_i
     _sync(sandbox_instance)  # the sync itself evaluates the instance's rules
     (alert,) = alerts_of(RuleKind.ERROR_SPIKE, sandbox_instance)
     assert alert.subject == "code:606" and alert.facts["errors_in_the_window"] == 40
+    assert ErrorDay.objects.get(code="606").count == 80
     assert ErrorReading.objects.filter(code="606").latest("read_at").added == 40
     _sync(sandbox_instance)
     evaluate()

@@ -25,6 +25,7 @@ Check = Callable[..., list[Condition]]
 
 
 def checks() -> dict[str, Check]:
+    # Imported here: each rule's module imports Condition from this package.
     from apps.alerts.rules import budget, credential, errors, heartbeat, jobs, quota
 
     return {

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from apps.alerts.models import Alert
 from apps.alerts.rules import Condition, at
+from apps.usage.days import day_start, today
 from apps.usage.quota import quota_status
 
 # The first hour of a quota day says too little about its pace to forecast from.
@@ -43,9 +44,10 @@ def quota_use(instance, threshold: int, now: datetime) -> list[Condition]:
 def forecast(instance, threshold: int, now: datetime) -> list[Condition]:
     status = quota_status(instance, now=now.timestamp())
     pace = status.forecast
-    hours_left = (pace.reset_at - now).total_seconds() / 3600
-    if status.quota <= 0 or timedelta(hours=24 - hours_left) < FORECAST_AFTER:
+    started = day_start(today(now.timestamp()))
+    if status.quota <= 0 or now - started < FORECAST_AFTER:
         return []
+    hours_left = (pace.reset_at - now).total_seconds() / 3600
     projected = status.used + pace.calls_per_hour * hours_left
     if projected * 100 < threshold * status.quota:
         return []
