@@ -54,11 +54,14 @@ def alert_get(*, user, pk: int) -> Alert:
     return alert
 
 
+BANNER_LENGTH = 5
+
+
 def banner_alerts(*, user) -> list[Alert]:
-    """The open alerts on every page, for admins."""
+    """The open alerts on every page, for admins: firing first, then acknowledged."""
     if not is_admin(user):
         return []
-    return list(alerts_visible(user).filter(state=Alert.State.FIRING).order_by("-fired_at")[:5])
+    return list(alert_list(user=user).filter(state__in=OPEN)[:BANNER_LENGTH])
 
 
 @dataclass(frozen=True)

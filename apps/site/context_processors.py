@@ -1,5 +1,5 @@
 """What the base layout shows on every page: the menu, the instance switcher and the banner
-of firing alerts.
+of open alerts.
 
 Each is read at most once per request, and only when a template uses it. An htmx request
 renders a fragment without the layout (a poll every second or two, a table sorted in

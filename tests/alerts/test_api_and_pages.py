@@ -236,3 +236,18 @@ def test_the_deployments_rule_page_is_for_admins(client_for, admin_user):
     assert response.status_code == 302
     rule = AlertRule.objects.get(instance=None, kind=RuleKind.HEARTBEAT)
     assert rule.threshold == 3
+
+
+def test_admins_see_every_open_alert_on_every_page_and_others_none(
+    client_for, admin_user, alerts, production
+):
+    from apps.alerts.services import alert_acknowledge
+
+    vera = _viewer_of(production)
+    alert_acknowledge(alert=alerts["firing"], actor=vera, audit=AuditContext.system())
+    banner = client_for(admin_user).get("/audit/").content.decode().split("<main")[1]
+    banner = banner.split('class="page-head"')[0]
+    assert "Production: error_spike</a> <small>(acknowledged by vera)</small>" in banner
+    assert "Deployment: heartbeat" in banner and "Staging: quota" in banner
+    assert "Production: quota" not in banner  # resolved
+    assert "alert-banner" not in client_for(vera).get("/").content.decode()

@@ -1,4 +1,4 @@
-"""The layout's menu, instance switcher and banner of firing alerts
+"""The layout's menu, instance switcher and banner of open alerts
 (apps/site/context_processors.py): read once per request, only when a template uses them,
 and never for an htmx request."""
 
