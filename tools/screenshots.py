@@ -11,6 +11,7 @@ Usage: python tools/screenshots.py [folder] [--only page,page]
 """
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -219,6 +220,26 @@ def _wait_for_demo_data(browser, base_url: str, storage_state, instance: int) ->
     context.close()
 
 
+def _error_spike_alert(browser, base_url: str, storage_state, instance: int, sandbox: str):
+    """Another integration's 606 spike in the demo sandbox, read by a usage sync now, so
+    that the alerts pages show an alert (the sync evaluates the rules)."""
+    spike = json.dumps({"user": "webinar@sandbox.example", "code": "606", "count": 240})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{sandbox}/_sandbox/error-spike",
+        data=spike.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+        pass
+    context = browser.new_context(base_url=base_url, storage_state=storage_state)
+    page = context.new_page()
+    page.goto(f"/usage/instances/{instance}/")
+    page.locator("#sync-kind").select_option("today")
+    page.get_by_role("button", name="Sync now").click()
+    _wait_for(page, "/alerts/", text="errors 606")
+    context.close()
+
+
 def _batch_lookup(browser, base_url: str, storage_state) -> str:
     """Starts a batch lookup of a few ids from the Leads page; returns its page once done."""
     context = browser.new_context(base_url=base_url, storage_state=storage_state)
@@ -275,6 +296,14 @@ def main() -> None:
                 instance = _demo_instance(browser, base_url, tour.storage_state)
                 if not only or only - PAGES_WITHOUT_DEMO_DATA:
                     _wait_for_demo_data(browser, base_url, tour.storage_state, instance)
+                if not only or only & {"alerts", "alert"}:
+                    _error_spike_alert(
+                        browser,
+                        base_url,
+                        tour.storage_state,
+                        instance,
+                        environment["SANDBOX_PORT"],
+                    )
                 lookup_path = ""
                 if not only or "lookup" in only:
                     lookup_path = _batch_lookup(browser, base_url, tour.storage_state)

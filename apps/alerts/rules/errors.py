@@ -44,8 +44,8 @@ def error_spikes(instance, factor: int, now: datetime) -> list[Condition]:
                 title=f"{instance.name}: {count:,} errors {code} in the last {minutes} minutes",
                 summary=(
                     f"{code_info(code).meaning}. {count:,} in the last {minutes} minutes, against"
-                    f" {baseline:,.1f} on average at this time of day over the last"
-                    f" {BASELINE_DAYS} days (the alert is at {factor} times that, and at least"
+                    f" {_usual(baseline)} at this time of day over the last {BASELINE_DAYS} days"
+                    f" (the alert is at {factor} times that, and at least"
                     f" {settings.ALERT_ERROR_SPIKE_MIN_ERRORS:,}). Marketo does not say which"
                     " API user made them."
                 ),
@@ -59,6 +59,10 @@ def error_spikes(instance, factor: int, now: datetime) -> list[Condition]:
             )
         )
     return conditions
+
+
+def _usual(baseline: float) -> str:
+    return "none" if baseline == 0 else f"{baseline:,.1f} on average"
 
 
 def _counts(instance, start: datetime, end: datetime) -> dict[str, int]:
