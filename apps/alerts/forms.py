@@ -61,9 +61,7 @@ RULE_TEXTS: dict[str, RuleText] = {
 
 
 class AlertFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        choices=[("", "Open and resolved"), *Alert.State.choices], required=False
-    )
+    state = forms.ChoiceField(choices=[("", "Any state"), *Alert.State.choices], required=False)
     instance = forms.ModelChoiceField(
         queryset=MarketoInstance.objects.none(), required=False, empty_label="Every instance"
     )
