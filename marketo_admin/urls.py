@@ -38,6 +38,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.assets.api_urls")),
     path("", include("apps.usage.api_urls")),
     path("", include("apps.integrations.api_urls")),
+    path("", include("apps.alerts.api_urls")),
 ]
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns = [
     path("assets/", include("apps.assets.urls")),
     path("usage/", include("apps.usage.urls")),
     path("integrations/", include("apps.integrations.urls")),
+    path("alerts/", include("apps.alerts.urls")),
     path("users/", include("apps.users.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

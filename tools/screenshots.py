@@ -11,6 +11,7 @@ Usage: python tools/screenshots.py [folder] [--only page,page]
 """
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -45,6 +46,7 @@ PAGES_WITHOUT_DEMO_DATA = {
     "user-new",
     "profile",
     "api-docs",
+    "alert-rules",
 }
 SHARED_SERVICE_SETTINGS = ("DATABASE_URL", "REDIS_URL", "GOVERNOR_REDIS_URL", "CELERY_BROKER_URL")
 
@@ -166,6 +168,11 @@ def _open_budgeted_integration(page: Page) -> None:
     page.get_by_test_id("integrations").get_by_role("link", name="Salesforce sync").click()
 
 
+def _open_first_alert(page: Page) -> None:
+    """The newest alert of the demo (the list shows firing ones first)."""
+    page.get_by_test_id("alerts").locator("a[href*='/alerts/']").first.click()
+
+
 def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | None]]:
     """(name, address, what to do there first) of every page, in the order walked."""
     return [
@@ -188,6 +195,9 @@ def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | N
         ("usage-integrations", f"/integrations/instances/{instance}/usage/", None),
         ("integrations", "/integrations/", None),
         ("integration", "/integrations/", _open_budgeted_integration),
+        ("alerts", "/alerts/", None),
+        ("alert", "/alerts/", _open_first_alert),
+        ("alert-rules", f"/alerts/instances/{instance}/rules/", None),
         ("audit", "/audit/", None),
         ("users", "/users/", None),
         ("user-new", "/users/new/", None),
@@ -215,6 +225,26 @@ def _wait_for_demo_data(browser, base_url: str, storage_state, instance: int) ->
     page = context.new_page()
     _wait_for(page, f"/assets/{instance}/", selector="[data-staleness=fresh]")
     _wait_for(page, f"/usage/instances/{instance}/users/", text="demo-api@sandbox.example")
+    context.close()
+
+
+def _error_spike_alert(browser, base_url: str, storage_state, instance: int, sandbox: str):
+    """Another integration's 606 spike in the demo sandbox, read by a usage sync now, so
+    that the alerts pages show an alert (the sync evaluates the rules)."""
+    spike = json.dumps({"user": "webinar@sandbox.example", "code": "606", "count": 240})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{sandbox}/_sandbox/error-spike",
+        data=spike.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+        pass
+    context = browser.new_context(base_url=base_url, storage_state=storage_state)
+    page = context.new_page()
+    page.goto(f"/usage/instances/{instance}/")
+    page.locator("#sync-kind").select_option("today")
+    page.get_by_role("button", name="Sync now").click()
+    _wait_for(page, "/alerts/", text="errors 606")
     context.close()
 
 
@@ -274,6 +304,14 @@ def main() -> None:
                 instance = _demo_instance(browser, base_url, tour.storage_state)
                 if not only or only - PAGES_WITHOUT_DEMO_DATA:
                     _wait_for_demo_data(browser, base_url, tour.storage_state, instance)
+                if not only or only & {"alerts", "alert"}:
+                    _error_spike_alert(
+                        browser,
+                        base_url,
+                        tour.storage_state,
+                        instance,
+                        environment["SANDBOX_PORT"],
+                    )
                 lookup_path = ""
                 if not only or "lookup" in only:
                     lookup_path = _batch_lookup(browser, base_url, tour.storage_state)

@@ -6,3 +6,17 @@ def deliver_task(delivery_id: int) -> None:
     from apps.alerts.delivery import deliver
 
     deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="alerts.evaluate")
+def evaluate_task() -> dict[str, int]:
+    """Beat's every-minute tick (see apps.alerts.rules.heartbeat: the tick is what tells the
+    workers' watchers that beat is alive)."""
+    from django.utils import timezone
+
+    from apps.alerts.rules.heartbeat import record_tick
+    from apps.alerts.services import evaluate
+
+    now = timezone.now()
+    record_tick(now)
+    return evaluate(now=now)

@@ -67,7 +67,11 @@ ACTION_LABELS: dict[str, ActionLabel] = {
     # Usage (apps.usage).
     "usage.sync": ActionLabel("Asked for a usage collection"),
     "usage.sync_resume": ActionLabel("Resumed a usage collection"),
+    # Before the alert rules (issue 16); the trail keeps these events.
     "usage.alert_threshold": ActionLabel("Changed the quota alert threshold"),
+    # Alerts (apps.alerts).
+    "alerts.acknowledge": ActionLabel("Acknowledged an alert"),
+    "alerts.rule_update": ActionLabel("Changed an alert rule"),
     # Integrations (apps.integrations).
     "integrations.user_sync": ActionLabel("Asked to read the instance's Marketo users"),
     "integrations.create": ActionLabel("Registered an integration"),

@@ -50,6 +50,14 @@ class Stats:
             if error_code:
                 self.errors[day][error_code] += 1
 
+    def record_others_errors(self, *, user: str, code: str, count: int, day: date, counted: bool):
+        """`count` calls of another integration (API user `user`) that Marketo answered with
+        error `code`: the sandbox never saw them, but its statistics report them."""
+        with self._lock:
+            self.errors[day][code] += count
+            if counted:
+                self.usage[day][user] += count
+
     def record_identity(self, *, code: str) -> None:
         with self._lock:
             self.identity_calls += 1

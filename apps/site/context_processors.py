@@ -1,5 +1,5 @@
-"""What the base layout shows on every page: the menu, the instance switcher and the quota
-banner.
+"""What the base layout shows on every page: the menu, the instance switcher and the banner
+of open alerts.
 
 Each is read at most once per request, and only when a template uses it. An htmx request
 renders a fragment without the layout (a poll every second or two, a table sorted in
@@ -11,10 +11,10 @@ from functools import cached_property
 from django.utils.functional import SimpleLazyObject
 
 from apps.accounts.selectors import profile_get
+from apps.alerts.selectors import banner_alerts
 from apps.instances.models import MarketoInstance
 from apps.instances.selectors import current_instance
 from apps.site.navigation import menu_for
-from apps.usage.quota import quota_alerts
 from marketo_admin import __version__
 
 
@@ -36,7 +36,7 @@ def shell(request):
         "menu": SimpleLazyObject(lambda: layout.menu),
         "switcher_instances": SimpleLazyObject(lambda: layout.switcher[0]),
         "current_instance": SimpleLazyObject(lambda: layout.switcher[1]),
-        "quota_alerts": SimpleLazyObject(lambda: layout.quota_alerts),
+        "banner_alerts": SimpleLazyObject(lambda: layout.banner_alerts),
     }
 
 
@@ -66,5 +66,5 @@ class _Layout:
         return instances, current
 
     @cached_property
-    def quota_alerts(self):
-        return quota_alerts(user=self.user)
+    def banner_alerts(self):
+        return banner_alerts(user=self.user)

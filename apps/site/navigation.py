@@ -40,6 +40,13 @@ MENU = [
         "What calls Marketo, who answers for it, and its budget",
     ),
     MenuItem(
+        "Alerts",
+        "alerts_list",
+        Action.VIEW_USAGE,
+        "alerts",
+        "What needs attention now, and what did",
+    ),
+    MenuItem(
         "Instances",
         "instance_list",
         Action.VIEW_INSTANCES,

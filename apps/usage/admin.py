@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.usage.models import QuotaAlert, UsageSync
+from apps.usage.models import UsageSync
 
 
 @admin.register(UsageSync)
@@ -8,8 +8,3 @@ class UsageSyncAdmin(admin.ModelAdmin):
     list_display = ["instance", "kind", "status", "requested_at", "finished_at", "error"]
     list_filter = ["status", "kind", "instance"]
     readonly_fields = [f.name for f in UsageSync._meta.fields]
-
-
-@admin.register(QuotaAlert)
-class QuotaAlertAdmin(admin.ModelAdmin):
-    list_display = ["instance", "threshold_percent", "emailed_for"]

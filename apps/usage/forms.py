@@ -81,9 +81,3 @@ class RangeForm(forms.Form):
         if self.cleaned_data.get("range") != "custom":
             return f"range={self.cleaned_data['range']}"
         return f"range=custom&start={self.cleaned_data['start']}&end={self.cleaned_data['end']}"
-
-
-class AlertForm(forms.Form):
-    threshold_percent = forms.IntegerField(
-        label="Alert at (% of the daily quota)", min_value=1, max_value=100
-    )

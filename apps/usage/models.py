@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.core.jobs import TrackedJob
@@ -156,22 +155,28 @@ class UsageSync(TrackedJob):
         return f"{self.instance_id} {self.kind} {self.status}"
 
 
-# Warn when today's calls reach this share of the quota, unless an admin chose another.
-DEFAULT_THRESHOLD_PERCENT = 80
+# Error readings older than this are deleted: the error-spike rule compares the last hour
+# with the same hour of the 7 days before.
+ERROR_READING_DAYS = 8
 
 
-class QuotaAlert(models.Model):
-    """When to warn about an instance's quota, and the last day an email went out."""
+class ErrorReading(models.Model):
+    """What one usage sync added to today's count of one error code on one instance.
 
-    instance = models.OneToOneField(
-        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="quota_alert"
+    Marketo counts errors per day only (GET /rest/v1/stats/errors.json); the differences
+    between successive readings of the day are the only errors per hour there are.
+    """
+
+    instance = models.ForeignKey(
+        "instances.MarketoInstance", on_delete=models.CASCADE, related_name="error_readings"
     )
-    threshold_percent = models.PositiveSmallIntegerField(
-        default=DEFAULT_THRESHOLD_PERCENT,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Warn when today's calls (all integrations) reach this share of the quota.",
-    )
-    emailed_for = models.DateField(null=True, blank=True)  # quota day of the last email
+    read_at = models.DateTimeField()
+    code = models.CharField(max_length=16)
+    added = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-read_at"]
+        indexes = [models.Index(fields=["instance", "code", "read_at"])]
 
     def __str__(self) -> str:
-        return f"{self.instance_id} at {self.threshold_percent}%"
+        return f"{self.read_at:%Y-%m-%d %H:%M} {self.code} +{self.added}"

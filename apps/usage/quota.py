@@ -1,16 +1,16 @@
-"""Today's use of an instance's quota: one reading for the banner, the usage pages, the
-quota email and the API, so that they never disagree about whether to alert."""
+"""Today's use of an instance's quota: one reading for the usage pages, the home page, the
+quota alert rule and the API, so that they never disagree about whether to alert."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from apps.core.permissions import is_admin
 from apps.instances.client import instance_budget, shared_governor
 from apps.instances.models import MarketoInstance
 from apps.marketo.governor import GovernorUnavailable
 from apps.usage.days import Forecast, quota_forecast, today
-from apps.usage.models import DEFAULT_THRESHOLD_PERCENT, QuotaAlert, UsageDay
+from apps.usage.models import UsageDay
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class QuotaStatus:
     governor: dict | None  # the governor's state; None when it cannot be reached
     threshold_percent: int
     forecast: Forecast
+    alerting: bool = True  # the quota alert rule is on
 
     @property
     def used(self) -> int:
@@ -64,7 +65,20 @@ class QuotaStatus:
 
     @property
     def alert(self) -> bool:
-        return self.used * 100 >= self.threshold_percent * self.quota
+        return self.alerting and self.used * 100 >= self.threshold_percent * self.quota
+
+
+# The quota alert rule's threshold (percent, and whether the rule is on) of each instance.
+# The rule is the alerts app's, above this one: it says at start-up how to read it
+# (apps.alerts.apps). Instances it does not name: on, at DEFAULT_THRESHOLD_PERCENT.
+ThresholdReader = Callable[[list[MarketoInstance]], dict[int, tuple[int, bool]]]
+DEFAULT_THRESHOLD_PERCENT = 80
+_threshold_reader: ThresholdReader = lambda instances: {}  # noqa: E731
+
+
+def read_thresholds_with(reader: ThresholdReader) -> None:
+    global _threshold_reader
+    _threshold_reader = reader
 
 
 def governor_state(instance) -> dict | None:
@@ -83,11 +97,7 @@ def quota_statuses(instances, *, now: float | None = None) -> list[QuotaStatus]:
     """The status of each of `instances`, in their order (two queries for all of them)."""
     instances = list(instances)
     used = _marketo_used(instances, now)
-    thresholds = dict(
-        QuotaAlert.objects.filter(instance__in=instances).values_list(
-            "instance", "threshold_percent"
-        )
-    )
+    thresholds = _threshold_reader(instances)
     statuses = []
     for instance in instances:
         state = governor_state(instance)
@@ -97,25 +107,14 @@ def quota_statuses(instances, *, now: float | None = None) -> list[QuotaStatus]:
             quota=instance.daily_quota,
             now=now,
         )
-        threshold = thresholds.get(instance.pk, DEFAULT_THRESHOLD_PERCENT)
-        statuses.append(QuotaStatus(instance, marketo, state, threshold, forecast))
+        threshold, alerting = thresholds.get(instance.pk, (DEFAULT_THRESHOLD_PERCENT, True))
+        statuses.append(QuotaStatus(instance, marketo, state, threshold, forecast, alerting))
     return statuses
 
 
 def quota_status(instance, *, now: float | None = None) -> QuotaStatus:
     (status,) = quota_statuses([instance], now=now)
     return status
-
-
-def quota_alerts(*, user) -> list[QuotaStatus]:
-    """For the banner on every page: admins see the enabled instances past their threshold."""
-    if not is_admin(user):
-        return []
-    return [
-        status
-        for status in quota_statuses(MarketoInstance.objects.filter(enabled=True).order_by("name"))
-        if status.alert
-    ]
 
 
 def _marketo_used(instances, now: float | None) -> dict[int, int]:

@@ -1,21 +1,14 @@
-"""Collecting usage and errors from Marketo, reconciling the governor, and the quota alert."""
+"""Collecting usage and errors from Marketo, and reconciling the governor."""
 
 import logging
-import time
-from datetime import UTC, tzinfo
+from datetime import timedelta
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.context import AuditContext
 from apps.audit.services import audit_record
 from apps.core import jobs
-from apps.core.middleware import user_zone
-from apps.core.permissions import Role
 from apps.instances.client import (
     instance_budget,
     marketo_client,
@@ -24,11 +17,12 @@ from apps.instances.client import (
 from apps.instances.models import MarketoInstance
 from apps.marketo import usage as marketo_usage
 from apps.marketo.errors import CallProblem, RetryLater
-from apps.marketo.governor import CHICAGO, GovernorUnavailable, Priority
+from apps.marketo.governor import GovernorUnavailable, Priority
 from apps.marketo.wording import call_problem_message
 from apps.usage.days import today
-from apps.usage.models import ErrorDay, QuotaAlert, UsageDay, UsageSync
-from apps.usage.quota import marketo_used_today, quota_status
+from apps.usage.models import ERROR_READING_DAYS, ErrorDay, ErrorReading, UsageDay, UsageSync
+from apps.usage.quota import marketo_used_today
+from apps.usage.signals import usage_synced
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +113,10 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
     try:
         with transaction.atomic():
             days = usage_days_store(instance=instance, result=usage)
-            error_days_store(instance=instance, result=errors)
+            # The first sync reads the day so far, not what was added since the last one:
+            # recorded as one reading, it would look like a spike.
+            first = not instance.usage_syncs.filter(status=UsageSync.Status.SUCCEEDED).exists()
+            error_days_store(instance=instance, result=errors, readings=not first)
             # Not ours any more (handed on meanwhile) changes nothing: storing is idempotent.
             jobs.job_finish(
                 UsageSync, sync.pk, claim, status=UsageSync.Status.SUCCEEDED, days=days, error=""
@@ -130,7 +127,8 @@ def usage_sync_run(*, sync_id: int) -> UsageSync | None:
         detail = f"no {exc} field" if isinstance(exc, KeyError) else str(exc)
         return _fail(sync, claim, f"Marketo's usage answer could not be read: {detail}.")
     quota_reconcile(instance=instance)
-    quota_alert_check(instance=instance)
+    # The alert rules look at what it read (apps.alerts listens: usage cannot import it).
+    usage_synced.send_robust(sender=UsageSync, sync=sync)
     sync.refresh_from_db()
     return sync
 
@@ -162,10 +160,17 @@ def usage_days_store(*, instance, result: list[dict]) -> int:
     return len(result)
 
 
-def error_days_store(*, instance, result: list[dict]) -> int:
+def error_days_store(
+    *, instance, result: list[dict], readings: bool = True, now: float | None = None
+) -> int:
+    """Upsert Marketo's per-day counts of each code; with `readings`, also record what this
+    answer added to today's (ErrorReading)."""
+    current = today(now)
     for day in result:
         on = marketo_usage.usage_date(day["date"])
         counts = {str(e["errorCode"]): int(e["count"]) for e in day.get("errors") or []}
+        if readings and on == current:
+            _error_readings_store(instance=instance, on=on, counts=counts)
         ErrorDay.objects.filter(instance=instance, date=on).exclude(code__in=counts).delete()
         ErrorDay.objects.bulk_create(
             [ErrorDay(instance=instance, date=on, code=c, count=n) for c, n in counts.items()],
@@ -174,6 +179,23 @@ def error_days_store(*, instance, result: list[dict]) -> int:
             update_fields=["count", "updated_at"],
         )
     return len(result)
+
+
+def _error_readings_store(*, instance, on, counts: dict[str, int]) -> None:
+    """What this sync adds to today's count of each code. Marketo counts errors per day
+    only; these differences are the errors per hour that the error-spike rule compares."""
+    before = dict(ErrorDay.objects.filter(instance=instance, date=on).values_list("code", "count"))
+    read_at = timezone.now()
+    ErrorReading.objects.bulk_create(
+        ErrorReading(
+            instance=instance, read_at=read_at, code=code, added=count - before.get(code, 0)
+        )
+        for code, count in counts.items()
+        if count > before.get(code, 0)
+    )
+    ErrorReading.objects.filter(
+        instance=instance, read_at__lt=read_at - timedelta(days=ERROR_READING_DAYS)
+    ).delete()
 
 
 def quota_reconcile(*, instance) -> None:
@@ -185,87 +207,3 @@ def quota_reconcile(*, instance) -> None:
         )
     except GovernorUnavailable:
         logger.warning("could not reconcile the governor of instance %s", instance.pk)
-
-
-# --- the alert -------------------------------------------------------------------------
-
-
-def quota_alert_for(instance) -> QuotaAlert:
-    alert, _ = QuotaAlert.objects.get_or_create(instance=instance)
-    return alert
-
-
-def quota_alert_set(*, instance, threshold_percent: int, actor, audit: AuditContext) -> QuotaAlert:
-    alert = quota_alert_for(instance)
-    before = alert.threshold_percent
-    alert.threshold_percent = threshold_percent
-    alert.full_clean()
-    alert.save(update_fields=["threshold_percent"])
-    audit_record(
-        action="usage.alert_threshold",
-        actor=actor,
-        audit=audit,
-        instance=instance,
-        details={"from": before, "to": threshold_percent},
-    )
-    return alert
-
-
-def email_configured() -> bool:
-    return bool(settings.EMAIL_HOST)
-
-
-def _quota_alert_text(status, day, zone: tzinfo) -> str:
-    def at(moment) -> str:
-        local, central = moment.astimezone(zone), moment.astimezone(CHICAGO)
-        return f"{local:%H:%M} {local.tzname()} your time ({central:%H:%M} {central.tzname()})"
-
-    runs_out = status.forecast.runs_out_at
-    pace = (
-        f"At today's pace the quota runs out at {at(runs_out)}.\n"
-        if runs_out and not status.forecast.reached
-        else ""
-    )
-    return (
-        f"{status.instance.name} has used {status.used:,} of its {status.quota:,} API calls"
-        f" for the quota day of {day:%A %d %B %Y} (all integrations: Marketo's last report, or"
-        " marketo-admin's own count when that is higher).\n"
-        f"{pace}"
-        f"The quota resets at {at(status.reset_at)}, midnight US Central.\n"
-        "The usage pages show who is spending it.\n"
-    )
-
-
-def quota_alert_check(*, instance, now: float | None = None) -> bool:
-    """Email the admins once per quota day when today's use passes the threshold (the same
-    reading as the banner's: `quota_status`). Returns True when this call sent the email."""
-    status = quota_status(instance, now=now)
-    if not status.alert or not email_configured():
-        return False
-    alert = quota_alert_for(instance)
-    day = today(now if now is not None else time.time())
-    # Claim the day with a conditional UPDATE: of two workers racing, one sends.
-    claimed = (
-        QuotaAlert.objects.filter(pk=alert.pk).exclude(emailed_for=day).update(emailed_for=day)
-    )
-    if not claimed:
-        return False
-    recipients = list(
-        get_user_model()
-        .objects.filter(Q(groups__name=Role.ADMIN) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .select_related("profile")
-        .distinct()
-    )
-    if not recipients:
-        return False
-    subject = f"[marketo-admin] {instance.name}: {status.percent:.0f}% of today's API quota used"
-    # One message each, so that each admin reads the times in their own zone.
-    send_mass_mail(
-        [
-            (subject, _quota_alert_text(status, day, user_zone(admin) or UTC), None, [admin.email])
-            for admin in recipients
-        ],
-        fail_silently=False,
-    )
-    return True

@@ -19,5 +19,4 @@ urlpatterns = [
         views.usage_sync_resume_view,
         name="usage_sync_resume",
     ),
-    path("instances/<int:pk>/alert/", views.usage_alert_set_view, name="usage_alert_set"),
 ]

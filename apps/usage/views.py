@@ -12,15 +12,11 @@ from apps.instances.jobs import job_resume
 from apps.instances.selectors import instance_get
 from apps.usage import selectors
 from apps.usage.days import today
-from apps.usage.forms import AlertForm, RangeForm
+from apps.usage.forms import RangeForm
 from apps.usage.models import UsageSync
 from apps.usage.pace import today_pace
 from apps.usage.quota import quota_status
-from apps.usage.services import (
-    email_configured,
-    quota_alert_set,
-    usage_sync_start,
-)
+from apps.usage.services import usage_sync_start
 
 CALL_GROUPS = [
     ("feature", "Feature"),
@@ -105,8 +101,6 @@ def usage_overview_view(request: HttpRequest, pk: int) -> HttpResponse:
         "quota": quota,
         "can_manage": can_manage,
         "show_alert": quota.alert and is_admin(request.user),
-        "email_configured": email_configured(),
-        "alert_form": AlertForm(initial={"threshold_percent": quota.threshold_percent}),
         "sync_kinds": UsageSync.Kind.choices,
         **selectors.last_syncs(instance=instance),
     }
@@ -318,22 +312,4 @@ def usage_sync_resume_view(request: HttpRequest, pk: int, sync_pk: int) -> HttpR
         messages.success(request, "The usage sync is queued again: reload in a few seconds.")
     else:
         messages.info(request, f"That usage sync is {sync.get_status_display().lower()}.")
-    return redirect("usage_overview", pk=instance.pk)
-
-
-@require_POST
-def usage_alert_set_view(request: HttpRequest, pk: int) -> HttpResponse:
-    instance = _instance(request, pk)
-    require(request.user, Action.MANAGE_INSTANCES, instance)
-    form = AlertForm(request.POST)
-    if form.is_valid():
-        quota_alert_set(
-            instance=instance,
-            threshold_percent=form.cleaned_data["threshold_percent"],
-            actor=request.user,
-            audit=AuditContext.from_request(request),
-        )
-        messages.success(request, f"The alert is now at {form.cleaned_data['threshold_percent']}%.")
-    else:
-        messages.error(request, "The threshold must be a whole percent between 1 and 100.")
     return redirect("usage_overview", pk=instance.pk)

@@ -353,6 +353,8 @@ CELERY_TASK_DEFAULT_QUEUE = "background"
 CELERY_TASK_ROUTES = {
     # The sweep takes a moment, and must not wait behind the long jobs it looks after.
     "core.jobs_sweep": {"queue": "interactive"},
+    # Nor the alert rules: their tick is how the workers know beat is alive (apps.alerts).
+    "alerts.evaluate": {"queue": "interactive"},
     "core.*": {"queue": "background"},
     "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
@@ -388,6 +390,13 @@ CELERY_BEAT_SCHEDULE = {
     # Lead lookups hold personal data: deleted after LEAD_LOOKUP_RETENTION_DAYS (default 30).
     "prune-lead-lookups": {"task": "leads.lead_lookup_prune", "schedule": 60.0 * 60},
 }
+# Alerts (apps.alerts). The error-spike rule compares the errors of the last
+# ALERT_ERROR_SPIKE_MINUTES with the same window of the 7 days before, and stays quiet below
+# ALERT_ERROR_SPIKE_MIN_ERRORS; the worker's and beat's watchers of each other look every
+# ALERT_WATCH_SECONDS.
+ALERT_ERROR_SPIKE_MINUTES = env.int("ALERT_ERROR_SPIKE_MINUTES", default=60)
+ALERT_ERROR_SPIKE_MIN_ERRORS = env.int("ALERT_ERROR_SPIKE_MIN_ERRORS", default=20)
+ALERT_WATCH_SECONDS = env.int("ALERT_WATCH_SECONDS", default=60)
 # The port of the demo sandbox that `make run` starts (apps.site.demo).
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8765)
 # Lead lookups hold personal data: they are deleted, with their results, after this many days.
@@ -444,6 +453,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FolderKindEnum": "apps.assets.models.FolderKind",
         "AssetActionKindEnum": "apps.assets.models.AssetAction.Kind",
+        "RuleKindEnum": "apps.alerts.models.RuleKind",
+        "AlertEventKindEnum": "apps.alerts.models.AlertEvent.Kind",
+        "AlertStateEnum": "apps.alerts.models.Alert.State",
     },
 }
 

@@ -33,6 +33,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -42,6 +43,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.meta import coverage_scenario
 
 from apps.accounts.services import api_token_create
+from apps.alerts.models import Alert
 from apps.assets.models import AssetAction, MirroredAsset
 from apps.assets.services import asset_action_start, asset_sync_start
 from apps.audit.context import AuditContext
@@ -168,6 +170,14 @@ def world(db, sandbox):
     )
     usage_sync = usage_sync_start(instance=instance, kind="today", audit=AuditContext.system())
     lead_id = sandbox.instance.leads.render(0, ["id"])["id"]
+    alert = Alert.objects.create(
+        kind="quota",
+        instance=instance,
+        title="Sandbox: 85% of today's API quota used",
+        summary="In words.",
+        fired_at=timezone.now(),
+        last_checked_at=timezone.now(),
+    )
     return World(
         admin=admin,
         scratch_instance_id=scratch.pk,
@@ -179,6 +189,7 @@ def world(db, sandbox):
                 "asset-actions": action.pk,
                 "usage-syncs": usage_sync.pk,
                 "users": operator.pk,
+                "alerts": alert.pk,
             },
             "username": operator.username,
             "lead_id": lead_id,

@@ -8,13 +8,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from apps.alerts.models import AlertRule, RuleKind
 from apps.assets.models import AssetSync
 from apps.core.permissions import Role
 from apps.instances.models import ConnectionTest, InstanceGrant, MarketoInstance
 from apps.leads.models import LeadLookup
 from apps.sandbox.endpoints.usage import days as sandbox_usage_days
 from apps.usage.days import today
-from apps.usage.models import LedgerEntry, QuotaAlert, UsageDay, UsageSync
+from apps.usage.models import LedgerEntry, UsageDay, UsageSync
 from apps.usage.services import usage_sync_run
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory, make_instance
@@ -137,7 +138,7 @@ def test_the_cards_stack_on_a_375px_screen_and_nothing_overflows(open_page):
     ada = UserFactory(username="ada2", first_name="Ada", role=Role.ADMIN)
     first = make_instance("A rather long instance name for narrow screens, indeed")
     second = make_instance("Second", client_id="second")
-    QuotaAlert.objects.create(instance=first, threshold_percent=10)
+    AlertRule.objects.create(instance=first, kind=RuleKind.QUOTA, threshold=10)
     UsageDay.objects.create(instance=first, date=today(), api_user=OTHER_INTEGRATION, calls=48_123)
     UsageSync.objects.create(
         instance=first, kind="today", status="succeeded", finished_at=timezone.now()

@@ -6,7 +6,7 @@ from apps.core.permissions import Role
 from tests.e2e.conftest import NARROW, assert_no_sideways_scroll, sign_in
 from tests.factories import UserFactory
 
-MENU = ["Leads", "Assets", "Usage", "Instances", "Audit"]
+MENU = ["Leads", "Assets", "Usage", "Alerts", "Instances", "Audit"]
 
 
 def test_an_admin_signs_in_and_opens_every_menu_item(page):
@@ -31,7 +31,8 @@ def test_a_viewer_sees_only_their_sections_and_gets_the_403_page_on_the_audit_tr
     UserFactory(username="vera", role=Role.VIEWER)
     sign_in(page, "vera")
     labels = page.locator("#menu > li > a").all_inner_texts()
-    assert [label for label in labels if label in MENU] == ["Assets", "Usage", "Instances"]
+    shown = [label for label in labels if label in MENU]
+    assert shown == ["Assets", "Usage", "Alerts", "Instances"]
     response = page.goto("/audit/")
     assert response.status == 403
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
@@ -59,6 +60,7 @@ def test_the_audit_trail_filters_without_a_reload(page):
         "/leads/",
         "/assets/",
         "/usage/",
+        "/alerts/",
         "/instances/",
         "/audit/",
         "/accounts/profile/",

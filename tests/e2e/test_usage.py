@@ -201,7 +201,8 @@ def test_the_alert_hint_names_the_setting_the_readme_documents(page, settings):
     instance = _history()
     sign_in(page, "ada")
     page.goto(f"/usage/instances/{instance.pk}/")
-    hint = page.get_by_text("Email is not configured")
+    page.get_by_role("link", name="alert rules").click()  # the quota alert is set there now
+    hint = page.locator("fieldset[data-rule=quota]").get_by_test_id("no-channel")
     expect(hint).to_contain_text("EMAIL_URL")
     expect(hint).not_to_contain_text("EMAIL_HOST")
 

@@ -140,3 +140,33 @@ def test_identity_can_refuse_one_client_id_as_if_its_secret_were_wrong(sandbox):
 def test_bad_per_client_faults_are_refused_with_the_reason(sandbox, spec):
     answer = requests.post(f"{sandbox.base_url}/_sandbox/faults", json=spec, timeout=5)
     assert answer.status_code == 400
+
+
+def test_an_error_spike_of_another_integration_shows_in_the_statistics(sandbox, api):
+    spike = {"user": "webinar@corp.example", "code": "606", "count": 40}
+    answer = requests.post(f"{sandbox.base_url}/_sandbox/error-spike", json=spike, timeout=5)
+    assert answer.status_code == 200 and answer.json()["counted"] is True
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/error-spike",
+        json={"user": "webinar@corp.example", "code": "601", "count": 5},
+        timeout=5,
+    )
+    (day,) = api.get(f"{api.base}/v1/stats/errors.json").json()["result"]
+    by_code = {row["errorCode"]: row["count"] for row in day["errors"]}
+    assert (by_code["606"], by_code["601"]) == (40, 5)
+    (usage,) = api.get(f"{api.base}/v1/stats/usage.json").json()["result"]
+    by_user = {row["userId"]: row["count"] for row in usage["users"]}
+    assert by_user["webinar@corp.example"] == 40  # 606 is counted, 601 is not
+
+
+@pytest.mark.parametrize(
+    "spike",
+    [
+        {"code": "606", "count": 4},
+        {"user": "w@x", "code": "x", "count": 4},
+        {"user": "w@x", "code": "606", "count": 0},
+    ],
+)
+def test_a_bad_error_spike_is_refused_with_the_reason(sandbox, spike):
+    answer = requests.post(f"{sandbox.base_url}/_sandbox/error-spike", json=spike, timeout=5)
+    assert answer.status_code == 400 and answer.json()["error"]

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.alerts.models import AlertRule, RuleKind
 from apps.assets.models import AssetSync
 from apps.core.permissions import Role
 from apps.instances.client import instance_budget, shared_governor
@@ -16,7 +17,7 @@ from apps.leads.models import LeadLookup
 from apps.marketo.governor import Priority
 from apps.site.summaries import admins_to_ask, instance_summaries, ledger_counted_today
 from apps.usage.days import day_start, today
-from apps.usage.models import LedgerEntry, LedgerHour, QuotaAlert, UsageDay, UsageSync
+from apps.usage.models import LedgerEntry, LedgerHour, UsageDay, UsageSync
 from tests.factories import UserFactory, make_instance
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +224,7 @@ def test_a_viewer_sees_only_granted_instances_and_no_link_they_could_not_open():
 
 def test_the_usage_alert_fires_past_the_instances_threshold(admin_user):
     instance = make_instance("Alpha")
-    QuotaAlert.objects.create(instance=instance, threshold_percent=20)
+    AlertRule.objects.create(instance=instance, kind=RuleKind.QUOTA, threshold=20)
     UsageDay.objects.create(instance=instance, date=today(), api_user="crm@x", calls=10_000)
     (summary,) = instance_summaries(user=admin_user)
     assert summary.quota.alert

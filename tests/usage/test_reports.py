@@ -2,19 +2,16 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core import mail
 
+from apps.alerts.services import evaluate
 from apps.audit.context import AuditContext
-from apps.core.permissions import Role
 from apps.instances.models import MarketoInstance
 from apps.instances.services import grant_set
 from apps.usage import selectors
 from apps.usage.days import today
 from apps.usage.ledger import ledger_roll_up
 from apps.usage.models import ErrorDay, LedgerEntry, UsageDay
-from apps.usage.quota import quota_status
-from apps.usage.services import quota_alert_check
-from tests.factories import UserFactory, make_instance
+from tests.factories import make_instance
 
 CENTRAL = ZoneInfo("America/Chicago")
 
@@ -132,30 +129,6 @@ def test_errors_are_explained_from_the_catalogue(instance):
     assert report["total"] == 5
 
 
-@pytest.mark.django_db
-def test_the_alert_emails_the_admins_once_per_quota_day(instance, settings):
-    settings.EMAIL_HOST = "smtp.example.com"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    UserFactory(username="ada", email="ada@corp.example", role=Role.ADMIN)
-    UserFactory(username="vera", email="vera@corp.example", role=Role.VIEWER)
-    UsageDay.objects.create(instance=instance, date=today(), api_user="crm@x", calls=39_000)
-    assert quota_alert_check(instance=instance) is False  # 78% < 80%
-    UsageDay.objects.filter(instance=instance).update(calls=41_000)
-    assert quota_alert_check(instance=instance) is True
-    assert quota_alert_check(instance=instance) is False  # already sent today
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["ada@corp.example"]
-    assert "82%" in mail.outbox[0].subject
-
-
-@pytest.mark.django_db
-def test_no_email_without_email_settings(instance, settings):
-    settings.EMAIL_HOST = ""
-    UsageDay.objects.create(instance=instance, date=today(), api_user="crm@x", calls=49_000)
-    assert quota_alert_check(instance=instance) is False
-    assert quota_status(instance).alert is True  # the banner still shows
-
-
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -227,33 +200,16 @@ def test_the_all_instances_page_shows_each_instances_day(client_for, admin_user,
     assert "1,234" in html and "not today" in html and ">7<" in html
 
 
-def test_admins_see_a_banner_on_every_page_past_the_threshold(client_for, admin_user, operator):
+def test_admins_see_the_quota_alert_on_every_page_past_its_threshold(
+    client_for, admin_user, operator
+):
     from tests.factories import make_instance
 
     instance = make_instance("Busy")
     UsageDay.objects.create(
         instance=instance, date=today(), api_user="other@corp.com", calls=41_000
     )
+    evaluate()
     page = client_for(admin_user).get("/audit/").content.decode()
-    assert "Busy</a> has used 82% of today's API quota" in page
-    assert "has used" not in client_for(operator).get("/").content.decode()
-
-
-@pytest.mark.django_db
-def test_each_admin_reads_the_alerts_times_in_their_own_zone(instance, settings):
-    settings.EMAIL_HOST = "smtp.example.com"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    ada = UserFactory(username="ada", email="ada@corp.example", role=Role.ADMIN)
-    ada.profile.time_zone = "Europe/Paris"
-    ada.profile.save()
-    UserFactory(username="otto", email="otto@corp.example", role=Role.ADMIN)
-    UsageDay.objects.create(instance=instance, date=today(), api_user="crm@x", calls=41_000)
-    assert quota_alert_check(instance=instance) is True
-    by_recipient = {message.to[0]: message.body for message in mail.outbox}
-    # Midnight Central is 07:00 in Paris and 06:00 UTC in winter (05:00/07:00 in summer).
-    assert "your time (00:00 C" in by_recipient["ada@corp.example"]
-    assert (
-        " CET your time" in by_recipient["ada@corp.example"]
-        or " CEST your time" in (by_recipient["ada@corp.example"])
-    )
-    assert " UTC your time" in by_recipient["otto@corp.example"]
+    assert "Busy: 82% of today&#x27;s API quota used</a>" in page
+    assert "API quota used" not in client_for(operator).get("/").content.decode()

@@ -1,11 +1,12 @@
-"""The sandbox's own routes under /_sandbox/: stats, reset, faults, clock, A/B tests. No
-token, not counted, never part of Marketo's API."""
+"""The sandbox's own routes under /_sandbox/: stats, reset, faults, error spikes, clock, A/B
+tests. No token, not counted, never part of Marketo's API."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
+from apps.marketo.codes import UNCOUNTED_CODES
 from apps.sandbox.endpoints.activities import known_type_ids
 from apps.sandbox.routing import Response
 
@@ -60,6 +61,8 @@ def control(instance, request) -> Response:
             except (TypeError, ValueError) as invalid:
                 return _json({"error": str(invalid)}, 400)
             return _json({"added": added, "faults": instance.faults.scripted()})
+    if path == "/_sandbox/error-spike" and method == "POST":
+        return _error_spike(instance, body)
     if path == "/_sandbox/ab-test" and method == "POST":
         # An email program starts (or ends) an A/B test: Marketo stops returning its email.
         on = bool(body.get("on", True))
@@ -99,6 +102,24 @@ def control(instance, request) -> Response:
                 }
             )
     return _json({"error": f"no sandbox control route {method} {path}"}, 404)
+
+
+def _error_spike(instance, body: dict) -> Response:
+    """{"user": "webinar@corp.example", "code": "606", "count": 40}: that API user's calls
+    failed with the code today, as another integration's would (the scripted faults only
+    fail the calls made to the sandbox). The errors statistics report them; a code Marketo
+    counts against the quota adds to the user's usage too."""
+    user, code, count = body.get("user"), str(body.get("code", "")), body.get("count")
+    if not isinstance(user, str) or not user:
+        return _json({"error": "user must be the API user's id, as the usage names it"}, 400)
+    if not code.isdigit() or not isinstance(count, int) or not 1 <= count <= 1_000_000:
+        return _json({"error": "code must be an error code and count a positive integer"}, 400)
+    day = instance.clock.chicago_date()
+    counted = code not in UNCOUNTED_CODES
+    instance.stats.record_others_errors(user=user, code=code, count=count, day=day, counted=counted)
+    return _json(
+        {"user": user, "code": code, "count": count, "date": day.isoformat(), "counted": counted}
+    )
 
 
 def _activities(instance, body: dict) -> Response:
