@@ -49,6 +49,7 @@ urlpatterns = [
     path("assets/", include("apps.assets.urls")),
     path("usage/", include("apps.usage.urls")),
     path("integrations/", include("apps.integrations.urls")),
+    path("alerts/channels/", include("apps.alerts.channel_urls")),
     path("users/", include("apps.users.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -70,6 +70,14 @@ ACTION_LABELS: dict[str, ActionLabel] = {
     "usage.alert_threshold": ActionLabel("Changed the quota alert threshold"),
     # Integrations (apps.integrations).
     "integrations.user_sync": ActionLabel("Asked to read the instance's Marketo users"),
+    # Alert channels (apps.alerts.channels).
+    "alerts.channel_create": ActionLabel("Added an alert channel"),
+    "alerts.channel_update": ActionLabel("Changed an alert channel"),
+    "alerts.channel_delete": ActionLabel("Deleted an alert channel"),
+    "alerts.channel_enable": ActionLabel("Turned an alert channel on"),
+    "alerts.channel_disable": ActionLabel("Turned an alert channel off"),
+    "alerts.channel_secret_rotate": ActionLabel("Made a new secret for an alert channel"),
+    "alerts.channel_test": ActionLabel("Sent a test to an alert channel"),
 }
 
 # How an asset action that did not succeed ended, from its details' "outcome".

@@ -61,6 +61,7 @@ TARGET_KINDS: dict[str, str] = {
     "user_sync": "Reading of Marketo users",
     "connection_test": "Connection test",
     "api_token": "API token",
+    "alert_channel": "Alert channel",
 }
 
 # These record the user name that was typed (maybe nobody's), not a user's id.
@@ -164,7 +165,7 @@ def _target(event: AuditEvent, users: _Users, deleted: set[int]) -> Link | None:
         url = url_or_blank("lead_detail", instance_pk=event.instance_id, lead_id=number)
     elif kind == "lead_lookup" and number is not None:
         url = url_or_blank("lead_lookup_detail", pk=number)
-    elif kind == "api_token":
+    elif kind in ("api_token", "alert_channel"):
         name = str(details.get("name") or "")
     elif is_asset_target(event):
         name = str(details.get("name") or "")

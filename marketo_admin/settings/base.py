@@ -302,6 +302,10 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_HOST = ""
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="marketo-admin@localhost")
+# The address people open marketo-admin at (https://marketo-admin.example.com), for the links
+# in what workers send (alert e-mails and webhooks), which have no request to take it from.
+# Unset: alerts go out without a link.
+SITE_URL = env.str("SITE_URL", default="")
 
 # --- Celery --------------------------------------------------------------------------
 # Redis when it is configured; otherwise kombu's filesystem transport, which needs no
@@ -357,6 +361,9 @@ CELERY_TASK_ROUTES = {
     "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
     "assets.actions_confirm_due": {"queue": "interactive"},
+    # An alert is news only while it is fresh: never behind a sync.
+    "alerts.deliver": {"queue": "interactive"},
+    "alerts.deliveries_sweep": {"queue": "interactive"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
