@@ -19,6 +19,7 @@ import time
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
+from urllib.parse import urlsplit
 
 import requests
 from django.contrib.auth import get_user_model
@@ -33,7 +34,7 @@ from apps.alerts.channels.signing import signature_headers
 from apps.alerts.models import Channel, Delivery
 from apps.alerts.notify import send_soon
 from apps.core.middleware import user_zone
-from apps.core.redaction import redact
+from apps.core.redaction import redact, remember_secret
 from apps.instances import vault
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,8 @@ def _post(channel: Channel, message: formats.Message) -> int:
         secret = (
             vault.decrypt(channel.secret_encrypted) if channel.format == Channel.Format.JSON else ""
         )
+        # Whatever logs the path alone (without the host) names the secret too.
+        remember_secret(urlsplit(url).path, owner=f"alert-channel-{channel.pk}")
     except vault.UndecryptableSecret as exc:
         raise SendFailed(
             f"The stored webhook address or secret cannot be decrypted ({exc.reason}): "

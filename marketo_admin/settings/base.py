@@ -501,5 +501,8 @@ LOGGING: dict[str, Any] = {
         # It tells at INFO, on every request, whether the id was made or adopted.
         "django_guid": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # At DEBUG it logs each request's path, and the path of a Slack or Teams webhook is
+        # its secret (apps.alerts.delivery).
+        "urllib3.connectionpool": {"level": "INFO"},
     },
 }
