@@ -94,17 +94,6 @@ class ChannelForm(forms.ModelForm):
             raise ValidationError(f"At most {MAX_RECIPIENTS} addresses.")
         return "\n".join(addresses)
 
-    def clean_url(self):
-        url = self.cleaned_data.get("url") or ""
-        if url:
-            try:
-                URLValidator(schemes=["https", "http"])(url)
-            except ValidationError:
-                raise ValidationError(
-                    "Enter the whole address, starting with https:// (or http://)."
-                ) from None
-        return url
-
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
@@ -118,8 +107,15 @@ class ChannelForm(forms.ModelForm):
         if kind == Channel.Kind.WEBHOOK:
             if not cleaned.get("format"):
                 self.add_error("format", "Choose what the webhook expects.")
-            has_url = bool(self.instance.pk and self.instance.url_encrypted)
-            if not cleaned.get("url") and not has_url and not self.has_error("url"):
+            url = cleaned.get("url") or ""
+            if url:
+                try:
+                    URLValidator(schemes=["https", "http"])(url)
+                except ValidationError:
+                    self.add_error(
+                        "url", "Enter the whole address, starting with https:// (or http://)."
+                    )
+            elif not (self.instance.pk and self.instance.url_encrypted):
                 self.add_error("url", "Give the webhook's address.")
         return cleaned
 
