@@ -43,6 +43,8 @@ PAGES_WITHOUT_DEMO_DATA = {
     "instance-edit",
     "users",
     "user-new",
+    "alert-channels",
+    "alert-channel-new",
     "profile",
     "api-docs",
 }
@@ -180,6 +182,8 @@ def _pages(instance: int, lookup_path: str) -> list[tuple[str, str, Callable | N
         ("usage-errors", f"/usage/instances/{instance}/errors/", None),
         ("usage-calls", f"/usage/instances/{instance}/calls/", None),
         ("marketo-users", f"/integrations/instances/{instance}/api-users/", None),
+        ("alert-channels", "/alerts/channels/", None),
+        ("alert-channel-new", "/alerts/channels/new/", None),
         ("audit", "/audit/", None),
         ("users", "/users/", None),
         ("user-new", "/users/new/", None),
