@@ -11,6 +11,14 @@ from apps.instances.models import MarketoInstance
 MAX_RECIPIENTS = 50
 
 
+class WriteOnlyInput(forms.TextInput):
+    """A text box that never renders its value: a webhook's address is a secret, even when
+    the form comes back with an error."""
+
+    def format_value(self, value):
+        return None
+
+
 class ChannelForm(forms.ModelForm):
     """Create or edit a channel. The webhook's address is write-only: never rendered back."""
 
@@ -19,7 +27,7 @@ class ChannelForm(forms.ModelForm):
         required=False,
         strip=True,
         max_length=2000,
-        widget=forms.TextInput(
+        widget=WriteOnlyInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "url"}
         ),
     )

@@ -94,6 +94,24 @@ def test_the_form_says_what_is_wrong(admin_user, client_for, data, field, words)
     assert not Channel.objects.exists()
 
 
+def test_a_form_with_an_error_does_not_give_the_address_back(admin_user, client_for):
+    response = _add(client_for(admin_user), name="")
+    assert response.status_code == 200
+    assert "Zx9SecretPathToken77" not in response.content.decode()
+
+
+def test_the_list_shows_recent_deliveries_and_failures(admin_user, client_for):
+    from tests.alerts.factories import make_delivery
+
+    channel, _ = make_channel(url=SLACK_URL)
+    make_delivery(channel, event="test")
+    failed = make_delivery(channel, event="test")
+    Delivery.objects.filter(pk=failed.pk).update(status="failed")
+    html = client_for(admin_user).get(reverse("alerts_channel_list")).content.decode()
+    assert 'class="badge badge-bad" title="Test, ' in html
+    assert f'href="/alerts/channels/{channel.pk}/#deliveries" class="badge badge-bad">1<' in html
+
+
 def test_editing_with_a_blank_address_keeps_it(admin_user, client_for):
     client = client_for(admin_user)
     production = make_instance("Production")

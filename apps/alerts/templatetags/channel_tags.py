@@ -6,6 +6,7 @@ from django import template
 from apps.alerts.channels.formats import EVENT_WORDS
 from apps.alerts.delivery import recipient_list
 from apps.alerts.models import Channel, Delivery
+from apps.core.templatetags.moments import exact_text
 
 register = template.Library()
 
@@ -42,3 +43,9 @@ def channel_destination(channel: Channel) -> str:
     shown = ", ".join(addresses[:3])
     more = len(addresses) - 3
     return f"{shown} and {more} more" if more > 0 else shown
+
+
+@register.simple_tag
+def delivery_title(delivery: Delivery) -> str:
+    """A delivery's event and time, in the viewer's zone, for a badge's hover text."""
+    return f"{EVENT_WORDS.get(delivery.event, delivery.event)}, {exact_text(delivery.created_at)}"
