@@ -1,9 +1,12 @@
 """The alert channels' pages: list, add, edit, delete, turn on and off, rotate a JSON
 webhook's secret, and send a test whose outcome the page follows."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -23,6 +26,8 @@ from apps.alerts.models import Channel, Delivery
 from apps.audit.context import AuditContext
 from apps.core.htmx import HtmxHttpRequest
 from apps.core.permissions import Action, require
+
+WORKER_MISSING_AFTER = timedelta(seconds=30)
 
 
 def channel_list_view(request: HttpRequest) -> HttpResponse:
@@ -163,4 +168,8 @@ def channel_test_result_view(request: HttpRequest, pk: int, delivery_pk: int) ->
     """The test's panel; htmx polls it until the test is sent or failed."""
     channel = channel_get(user=request.user, pk=pk)
     test = get_object_or_404(Delivery, pk=delivery_pk, channel=channel, event="test")
-    return render(request, "alerts/channel_test.html", {"channel": channel, "test": test})
+    # A worker sends it within a second or two; much longer means no worker is taking it.
+    stuck = timezone.now() - test.created_at > WORKER_MISSING_AFTER
+    return render(
+        request, "alerts/channel_test.html", {"channel": channel, "test": test, "stuck": stuck}
+    )

@@ -2,6 +2,8 @@
 and test channels; the webhook's address is write-only and the secret is shown once; every
 change is audited without a secret; nobody else may open them."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -180,6 +182,14 @@ def test_send_a_test_queues_a_test_delivery_with_its_id_only(
     assert queued == [((delivery.pk,), {})]
     assert "Sending a test" in response.content.decode()
     assert AuditEvent.objects.filter(action="alerts.channel_test").exists()
+    result_url = reverse(
+        "alerts_channel_test_result", kwargs={"pk": channel.pk, "delivery_pk": delivery.pk}
+    )
+    assert "is the worker running?" not in client.get(result_url).content.decode()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        created_at=delivery.created_at - timedelta(minutes=1)
+    )
+    assert "is the worker running?" in client.get(result_url).content.decode()
     Delivery.objects.filter(pk=delivery.pk).update(status="failed", last_error="It answered 404.")
     result = client.get(
         reverse("alerts_channel_test_result", kwargs={"pk": channel.pk, "delivery_pk": delivery.pk})
