@@ -254,7 +254,8 @@ def test_email_goes_to_each_recipient_with_times_in_their_zone(instance, mailout
     assert deliver(delivery_id=make_delivery(channel, alert).pk, now=FIRED) == "sent"
     ada, team = sorted(mailoutbox, key=lambda mail: mail.to[0])
     assert ada.to == ["ada@example.com"] and team.to == ["team@example.org"]
-    assert ada.subject == f"[marketo-admin] Production: Fired: {alert.title}"
+    assert ada.subject == f"[marketo-admin] Fired: {alert.title}"
+    assert "Instance: Production" in ada.body
     assert "Fired: Tue 01 Dec 2026 15:05 CET" in ada.body  # Paris
     assert "Fired: Tue 01 Dec 2026 14:05 UTC (08:05 CST, US Central)" in team.body
     assert "42,500 of 50,000 calls used" in team.body

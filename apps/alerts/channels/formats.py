@@ -270,8 +270,8 @@ WEBHOOK_BODIES = {
 
 # --- E-mail ---------------------------------------------------------------------------------
 def email_subject(message: Message) -> str:
-    where = f"{message.instance_name}: " if message.instance_name else ""
-    return f"[marketo-admin] {where}{message.headline}"
+    # The rules' titles name their instance already ("Production: 85% of ...").
+    return f"[marketo-admin] {message.headline}"
 
 
 def email_text(message: Message, zone: tzinfo | None) -> str:
