@@ -309,3 +309,35 @@ def test_recipients_are_split_and_deduplicated():
         "b@x.com",
         "c@x.com",
     ]
+
+
+def test_rotating_the_vault_key_moves_the_channels_secrets_too(receiver, settings):
+    from cryptography.fernet import Fernet
+
+    from apps.instances import vault
+    from apps.instances.rotation import credentials_rotate
+
+    channel, secret = make_channel(url=receiver.url)
+    make_channel("Mail", kind=Channel.Kind.EMAIL, recipients="a@example.com")  # nothing to move
+    old_key = settings.CREDENTIALS_KEYS[0]
+    settings.CREDENTIALS_KEYS = [Fernet.generate_key().decode(), old_key]
+    report = credentials_rotate()
+    assert report.moved == 2 and report.undecryptable == []
+    settings.CREDENTIALS_KEYS = settings.CREDENTIALS_KEYS[:1]  # the old key retired
+    channel.refresh_from_db()
+    assert vault.decrypt(channel.url_encrypted) == receiver.url
+    assert vault.decrypt(channel.secret_encrypted) == secret
+    receiver.secret = secret
+    deliver(delivery_id=make_delivery(channel, event="test").pk, now=FIRED)
+    assert receiver.received[0].signature_ok
+
+
+def test_a_channel_whose_key_is_gone_is_named_by_the_rotation(receiver, settings):
+    from cryptography.fernet import Fernet
+
+    from apps.instances.rotation import credentials_rotate
+
+    make_channel(url=receiver.url)
+    settings.CREDENTIALS_KEYS = [Fernet.generate_key().decode()]
+    report = credentials_rotate()
+    assert report.undecryptable == ["alert channel Ops"]
