@@ -85,6 +85,12 @@ def deliver(*, delivery_id: int, now: datetime | None = None) -> str | None:
         response_status = _send(delivery, now)
     except SendFailed as failure:
         _record_failure(delivery, failure, now)
+    except Exception as exc:
+        # A fault of ours: counted like a failure, so that it ends instead of coming back
+        # after every claim. The log's filter redacts the decrypted secrets in its traceback.
+        logger.exception("alert delivery %s could not be sent", delivery.pk)
+        reason = f"marketo-admin failed to send it ({type(exc).__name__}); see the worker's log."
+        _record_failure(delivery, SendFailed(reason), now)
     else:
         delivery.status = Delivery.Status.SENT
         delivery.sent_at = timezone.now()
@@ -162,6 +168,11 @@ def _send_email(channel: Channel, message: formats.Message) -> None:
     ]
     try:
         get_connection(fail_silently=False).send_messages(mails)
+    except smtplib.SMTPRecipientsRefused as exc:
+        # The messages before it went out: sending them all again would repeat them, and
+        # an address the server refuses stays refused.
+        refused = ", ".join(sorted(exc.recipients))
+        raise SendFailed(f"The mail server refused {refused}.", final=True) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise SendFailed(f"The mail server did not take the message: {exc}") from None
 

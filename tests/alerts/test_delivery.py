@@ -341,3 +341,37 @@ def test_a_channel_whose_key_is_gone_is_named_by_the_rotation(receiver, settings
     settings.CREDENTIALS_KEYS = [Fernet.generate_key().decode()]
     report = credentials_rotate()
     assert report.undecryptable == ["alert channel Ops"]
+
+
+def test_an_address_the_mail_server_refuses_is_not_retried(instance, settings, monkeypatch):
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    settings.EMAIL_HOST = "smtp.example.com"
+
+    def refuse(self, messages):
+        raise smtplib.SMTPRecipientsRefused({"gone@example.org": (550, b"No such user")})
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    channel, _ = make_channel("Mail", kind=Channel.Kind.EMAIL, recipients="gone@example.org")
+    delivery = make_delivery(channel, make_alert(instance))
+    assert deliver(delivery_id=delivery.pk, now=FIRED) == Delivery.Status.FAILED
+    delivery.refresh_from_db()
+    assert delivery.last_error == "The mail server refused gone@example.org."
+
+
+def test_an_unexpected_fault_is_recorded_and_retried_like_a_failure(receiver, monkeypatch):
+    from apps.alerts.channels import formats
+
+    def broken(message):
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(formats.WEBHOOK_BODIES, Channel.Format.JSON, broken)
+    channel, _ = make_channel(url=receiver.url)
+    delivery = make_delivery(channel, make_alert(make_instance("Production")))
+    assert deliver(delivery_id=delivery.pk, now=FIRED) == Delivery.Status.RETRYING
+    delivery.refresh_from_db()
+    assert (
+        delivery.last_error == "marketo-admin failed to send it (KeyError); see the worker's log."
+    )
