@@ -50,6 +50,7 @@ urlpatterns = [
     path("assets/", include("apps.assets.urls")),
     path("usage/", include("apps.usage.urls")),
     path("integrations/", include("apps.integrations.urls")),
+    path("alerts/channels/", include("apps.alerts.channel_urls")),
     path("alerts/", include("apps.alerts.urls")),
     path("users/", include("apps.users.urls")),
     path("admin/", admin.site.urls),

@@ -20,3 +20,11 @@ def evaluate_task() -> dict[str, int]:
     now = timezone.now()
     record_tick(now)
     return evaluate(now=now)
+
+
+@shared_task(name="alerts.deliveries_sweep")
+def deliveries_sweep_task() -> int:
+    """Beat, every minute: the retries that are due, and deliveries whose message was lost."""
+    from apps.alerts.delivery import sweep
+
+    return sweep()

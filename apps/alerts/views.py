@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.services import email_configured
 from apps.alerts import selectors
 from apps.alerts.forms import AlertFilterForm, RuleForm
-from apps.alerts.models import Alert, AlertEvent
+from apps.alerts.models import Alert
 from apps.alerts.services import alert_acknowledge, rule_settings, rule_update
 from apps.audit.context import AuditContext
 from apps.core.permissions import Action, is_admin, may, require
@@ -18,7 +18,6 @@ from apps.instances.models import MarketoInstance
 from apps.instances.selectors import instance_get
 
 PAGE_SIZE = 50
-EVENT_WORDS = dict(AlertEvent.Kind.choices)
 
 
 def alert_list_view(request: HttpRequest) -> HttpResponse:
@@ -49,10 +48,7 @@ def alert_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "alert": alert,
         "facts": selectors.facts_in_words(alert),
         "events": alert.events.select_related("actor"),
-        "deliveries": [
-            (delivery, EVENT_WORDS.get(delivery.event, delivery.event))
-            for delivery in alert.deliveries.select_related("channel").order_by("-created_at")
-        ],
+        "deliveries": alert.deliveries.select_related("channel").order_by("-created_at"),
         "can_acknowledge": alert.state == Alert.State.FIRING,
     }
     return render(request, "alerts/detail.html", context)

@@ -79,6 +79,14 @@ ACTION_LABELS: dict[str, ActionLabel] = {
     "integrations.delete": ActionLabel("Deleted an integration"),
     "integrations.map": ActionLabel("Mapped an API user to an integration"),
     "integrations.unmap": ActionLabel("Took an API user off an integration"),
+    # Alert channels (apps.alerts.channels).
+    "alerts.channel_create": ActionLabel("Added an alert channel"),
+    "alerts.channel_update": ActionLabel("Changed an alert channel"),
+    "alerts.channel_delete": ActionLabel("Deleted an alert channel"),
+    "alerts.channel_enable": ActionLabel("Turned an alert channel on"),
+    "alerts.channel_disable": ActionLabel("Turned an alert channel off"),
+    "alerts.channel_secret_rotate": ActionLabel("Made a new secret for an alert channel"),
+    "alerts.channel_test": ActionLabel("Sent a test to an alert channel"),
 }
 
 # How an asset action that did not succeed ended, from its details' "outcome".

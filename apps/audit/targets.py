@@ -62,6 +62,7 @@ TARGET_KINDS: dict[str, str] = {
     "connection_test": "Connection test",
     "api_token": "API token",
     "integration": "Integration",
+    "alert_channel": "Alert channel",
 }
 
 # These record the user name that was typed (maybe nobody's), not a user's id.
@@ -165,7 +166,7 @@ def _target(event: AuditEvent, users: _Users, deleted: set[int]) -> Link | None:
         url = url_or_blank("lead_detail", instance_pk=event.instance_id, lead_id=number)
     elif kind == "lead_lookup" and number is not None:
         url = url_or_blank("lead_lookup_detail", pk=number)
-    elif kind == "api_token":
+    elif kind in ("api_token", "alert_channel"):
         name = str(details.get("name") or "")
     elif kind == "integration":
         name = str(details.get("name") or "")

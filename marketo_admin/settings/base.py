@@ -302,6 +302,10 @@ if env.str("EMAIL_URL", default=""):
 else:
     EMAIL_HOST = ""
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="marketo-admin@localhost")
+# The address people open marketo-admin at (https://marketo-admin.example.com), for the links
+# in what workers send (alert e-mails and webhooks), which have no request to take it from.
+# Unset: alerts go out without a link.
+SITE_URL = env.str("SITE_URL", default="")
 
 # --- Celery --------------------------------------------------------------------------
 # Redis when it is configured; otherwise kombu's filesystem transport, which needs no
@@ -359,6 +363,9 @@ CELERY_TASK_ROUTES = {
     "usage.*": {"queue": "background"},
     "instances.connection_test_run": {"queue": "interactive"},
     "assets.actions_confirm_due": {"queue": "interactive"},
+    # An alert is news only while it is fresh: never behind a sync.
+    "alerts.deliver": {"queue": "interactive"},
+    "alerts.deliveries_sweep": {"queue": "interactive"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -507,5 +514,8 @@ LOGGING: dict[str, Any] = {
         # It tells at INFO, on every request, whether the id was made or adopted.
         "django_guid": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
+        # At DEBUG it logs each request's path, and the path of a Slack or Teams webhook is
+        # its secret (apps.alerts.delivery).
+        "urllib3.connectionpool": {"level": "INFO"},
     },
 }

@@ -4,6 +4,7 @@ import pytest
 
 from apps.alerts.models import Alert, AlertEvent
 from apps.usage.days import day_start, today
+from tests.alerts.receiver import Receiver
 from tests.factories import make_instance
 
 
@@ -24,3 +25,22 @@ def alerts_of(kind, instance=None):
 
 def events_of(alert):
     return list(AlertEvent.objects.filter(alert=alert).values_list("kind", flat=True))
+
+
+@pytest.fixture
+def receiver():
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The delivery ids handed to workers, recorded instead of sent (with their arguments)."""
+    from apps.alerts import tasks
+
+    calls = []
+    monkeypatch.setattr(
+        tasks.deliver_task, "delay", lambda *args, **kwargs: calls.append((args, kwargs))
+    )
+    return calls

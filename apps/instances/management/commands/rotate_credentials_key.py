@@ -6,7 +6,8 @@ from apps.instances.rotation import credentials_rotate
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every stored Marketo secret with the first key in CREDENTIALS_KEYS. "
+        "Re-encrypt every stored secret (Marketo's client secrets, the alert channels' "
+        "webhook addresses and signing secrets) with the first key in CREDENTIALS_KEYS. "
         "Safe to interrupt and run again."
     )
 
