@@ -75,7 +75,7 @@ def in_parallel(instances, answer_for) -> list:
         finally:
             connections.close_all()
 
-    if not instances:
-        return []
+    if len(instances) < 2:
+        return [answer_for(instance) for instance in instances]  # nothing to wait for at once
     with ThreadPoolExecutor(max_workers=min(PARALLEL_INSTANCES, len(instances))) as pool:
         return list(pool.map(one, instances))

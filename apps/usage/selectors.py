@@ -410,20 +410,13 @@ def instances_summary(*, user) -> list[dict]:
 def ledger_codes(*, instance, start: date, end: date) -> dict[str, int]:
     """Our calls over a range by Marketo's answer code ("" for success): the errors the
     ledger attributes exactly to our own API user, which Marketo's statistics cannot."""
-    hours, raw = _ledger_parts(instance=instance, start=start, end=end)
-    codes: dict[str, int] = {}
-    for rows in (
-        hours.values("code").annotate(n=Sum("calls")),
-        raw.values("code").annotate(n=Count("id")),
-    ):
-        for row in rows:
-            codes[row["code"]] = codes.get(row["code"], 0) + row["n"]
-    return codes
+    since, until = day_bounds(start, end)
+    counts = ledger_counts(by=("code",), instance_ids=[instance.pk], since=since, until=until)
+    return {code: n for (code,), n in counts.items()}
 
 
 def ledger_endpoints(*, instance, start: date, end: date) -> set[str]:
     """The endpoints (path templates) our calls went to over a range."""
-    hours, raw = _ledger_parts(instance=instance, start=start, end=end)
-    return set(hours.values_list("endpoint", flat=True).distinct()) | set(
-        raw.values_list("endpoint", flat=True).distinct()
-    )
+    since, until = day_bounds(start, end)
+    counts = ledger_counts(by=("endpoint",), instance_ids=[instance.pk], since=since, until=until)
+    return {endpoint for (endpoint,) in counts}
