@@ -182,9 +182,7 @@ class LeadListView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         instance = _instance(request, pk)
-        values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
-        values = [v for v in dict.fromkeys(values) if v]
-        fields = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
+        values, fields = _query_lists(request)
         return Response(
             _lookup_now(
                 instance=instance,
@@ -195,6 +193,13 @@ class LeadListView(APIView):
                 audit=AuditContext.from_request(request),
             )
         )
+
+
+def _query_lists(request: Request) -> tuple[list[str], list[str]]:
+    """filterValues (once each, in order) and fields, from their comma-separated lists."""
+    values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
+    fields = [f.strip() for f in request.query_params.get("fields", "").split(",")]
+    return [v for v in dict.fromkeys(values) if v], [f for f in fields if f]
 
 
 def _lookup_now(**kwargs) -> dict:
@@ -266,15 +271,13 @@ class LeadsEverywhereView(APIView):
     )
     def get(self, request: Request) -> Response:
         require(request.user, Action.LOOKUP_LEADS)
-        values = [v.strip() for v in request.query_params.get("filterValues", "").split(",")]
-        values = [v for v in dict.fromkeys(values) if v]
+        values, fields = _query_lists(request)
         if not values:
             raise exceptions.ValidationError({"filterValues": ["Give at least one value."]})
         if len(values) > marketo_leads.MAX_FILTER_VALUES:
             raise exceptions.ValidationError(
                 {"filterValues": [f"At most {marketo_leads.MAX_FILTER_VALUES} values."]}
             )
-        fields = [f.strip() for f in request.query_params.get("fields", "").split(",") if f.strip()]
         audit = AuditContext.from_request(request)
 
         def answer(instance) -> dict:

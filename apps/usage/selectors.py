@@ -234,18 +234,12 @@ def ledger_parts(
     if instance_ids is not None:
         hours = hours.filter(instance__in=instance_ids)
         raw = raw.filter(instance__in=instance_ids)
+    # Each instance's last rolled-up hour, whatever the range: the raw rows start after it.
+    boundaries = hours.values("instance").annotate(last=Max("hour")).values_list("instance", "last")
     if since is not None:
         hours, raw = hours.filter(hour__gte=since), raw.filter(made_at__gte=since)
     if until is not None:
         hours, raw = hours.filter(hour__lt=until), raw.filter(made_at__lt=until)
-    last_rolled = (
-        LedgerHour.objects.filter(instance__in=instance_ids)
-        if instance_ids is not None
-        else LedgerHour.objects.all()
-    )
-    boundaries = (
-        last_rolled.values("instance").annotate(last=Max("hour")).values_list("instance", "last")
-    )
     after_roll_ups = Q()
     rolled = []
     for instance_id, last in boundaries:

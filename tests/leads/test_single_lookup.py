@@ -135,30 +135,15 @@ def test_an_operator_without_a_grant_sees_no_instance(client_for, otto):
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_fifty_simultaneous_lookups_share_at_most_two_calls(sandbox, role_groups, settings):
-    if not settings.REDIS_URL:
-        service_missing("lookups are shared through Redis")
+def _email_finder(instance):
+    """coalesced_find by email on `instance`, each call an interactive Get Leads."""
     from apps.instances.client import marketo_client
     from apps.marketo import leads as marketo_leads
     from apps.marketo.governor import Priority
-    from tests.factories import UserFactory
-    from tests.leads.conftest import sandbox_instance_for
 
-    user = UserFactory(role="operator")
-    instance = sandbox_instance_for(sandbox, user)
-    emails = sandbox_emails(sandbox, 50)
     client = marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup")
-    answers, barrier = {}, threading.Barrier(50)
 
-    def one(email):
-        barrier.wait()
-        try:
-            answers[email] = _find(email)
-        finally:
-            connection.close()  # the ledger wrote from this thread
-
-    def _find(email):
+    def find(email):
         return coalesced_find(
             instance_id=instance.pk,
             field="email",
@@ -168,6 +153,30 @@ def test_fifty_simultaneous_lookups_share_at_most_two_calls(sandbox, role_groups
                 client, filter_type="email", values=values, fields=fields
             ),
         )
+
+    return find
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_simultaneous_lookups_share_at_most_two_calls(sandbox, role_groups, settings):
+    if not settings.REDIS_URL:
+        service_missing("lookups are shared through Redis")
+    from tests.factories import UserFactory
+    from tests.leads.conftest import sandbox_instance_for
+
+    user = UserFactory(role="operator")
+    instance = sandbox_instance_for(sandbox, user)
+    emails = sandbox_emails(sandbox, 50)
+    answers, barrier = {}, threading.Barrier(50)
+
+    def one(email):
+        barrier.wait()
+        try:
+            answers[email] = _find(email)
+        finally:
+            connection.close()  # the ledger wrote from this thread
+
+    _find = _email_finder(instance)
 
     threads = [threading.Thread(target=one, args=(email,)) for email in emails]
     for thread in threads:
@@ -186,28 +195,15 @@ def test_a_lookup_made_alone_does_not_wait_for_company_and_a_burst_waits_one_win
 ):
     if not settings.REDIS_URL:
         service_missing("lookups are shared through Redis")
-    from apps.instances.client import marketo_client
-    from apps.marketo import leads as marketo_leads
-    from apps.marketo.governor import Priority
     from tests.factories import UserFactory
     from tests.leads.conftest import sandbox_instance_for
 
     # A window longer than the test may run: a lookup that waited it would never answer.
     settings.LEAD_LOOKUP_COALESCE_MS = 600_000
     instance = sandbox_instance_for(sandbox, UserFactory(role="operator"))
-    client = marketo_client(instance, priority=Priority.INTERACTIVE, feature="lead_lookup")
     first, second = sandbox_emails(sandbox, 2)
 
-    def find(email):
-        return coalesced_find(
-            instance_id=instance.pk,
-            field="email",
-            value=email,
-            fields=["id", "email"],
-            call=lambda values, fields: marketo_leads.leads_find(
-                client, filter_type="email", values=values, fields=fields
-            ),
-        )
+    find = _email_finder(instance)
 
     assert [lead["email"] for lead in find(first)] == [first]
     assert leads_calls(sandbox) == 1
