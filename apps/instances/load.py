@@ -105,9 +105,9 @@ def run_process(instance_id: int, group: LoadGroup, seconds: float, endpoint: st
     ):
         cached.cache_clear()
     threads, priority = group.threads, group.priority
+    path, params = ENDPOINTS[endpoint]
     instance = MarketoInstance.objects.get(pk=instance_id)
     result, lock = LoadResult(), threading.Lock()
-    path, params = ENDPOINTS[endpoint]
     deadline = time.monotonic() + seconds
     broker = shared_token_broker()
     identity_before = broker.identity_calls

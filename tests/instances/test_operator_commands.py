@@ -128,12 +128,13 @@ def test_marketo_load_on_a_redis_cluster_stays_inside_marketos_limits(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_load_process_that_fails_reports_its_traceback_instead_of_an_empty_queue():
-    # An instance that does not exist fails each child at its first query.
-    with pytest.raises(ChildFailed, match=r"MarketoInstance\.DoesNotExist"):
+def test_a_load_process_that_fails_reports_its_traceback_instead_of_an_empty_queue(sandbox):
+    instance = _sandbox_instance(sandbox)
+    # An endpoint the load test does not know fails each child before it calls anything.
+    with pytest.raises(ChildFailed, match=r"KeyError: 'no-such-endpoint'"):
         run_load(
-            instance_id=999_999,
+            instance_id=instance.pk,
             groups=[LoadGroup(processes=2, threads=1, priority="background")],
             seconds=1,
-            endpoint="usage",
+            endpoint="no-such-endpoint",
         )
